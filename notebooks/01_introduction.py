@@ -1,0 +1,73 @@
+# %% [markdown]
+# (ch-introduction)=
+# # Introduction: does digital infrastructure raise new quality productive forces?
+#
+# Liu and Zou {cite}`liu_zou_nqp` ask whether China's "Broadband China" demonstration-city
+# pilot (宽带中国示范城市) raised the "new quality productive forces" (新质生产力) of the
+# cities it selected. The pilot is their proxy for digital infrastructure construction.
+# This chapter restates the question, the two hypotheses and the model, and draws the
+# pilot timing from the official lists that ship with this book.
+
+# %% tags=["parameters"]
+# Parameters (papermill): change them with `replicate run 01 -p reading ignore`.
+data = "synthetic"  # panel used by later chapters; this chapter needs none
+reading = "parent"  # how sub-city pilot entries are coded: "parent" or "ignore"
+
+# %%
+from replicate.data import code_pilots
+from replicate.report import figures
+
+figures.use_style()
+coding = code_pilots(reading=reading)
+
+# %% [markdown]
+# ## Hypotheses
+#
+# - **H1.** Digital infrastructure construction promotes urban new quality productive forces.
+# - **H2.** It does so through technological innovation (the mechanism).
+#
+# ## The model
+#
+# The paper estimates a two-way fixed-effects difference-in-differences on 285 cities at
+# prefecture level and above, 2005–2022 (equation 1):
+#
+# $$
+# \mathrm{nqp}_{it} = \alpha_0 + \beta\,(\mathrm{treat}_i \times \mathrm{period}_{it})
+#   + \delta' \mathrm{Control}_{it} + \phi_i + \lambda_t + \varepsilon_{it},
+# $$
+#
+# where $\mathrm{treat}_i = 1$ for pilot cities, $\mathrm{period}_{it} = 1$ from the year
+# city $i$ became a pilot onward, $\phi_i$ and $\lambda_t$ are city and year fixed effects,
+# and $\mathrm{did}_{it} = \mathrm{treat}_i \times \mathrm{period}_{it}$. The coefficient
+# $\beta$ is the paper's answer to H1. For H2 the paper regresses patents per capita
+# ($\mathrm{innovp}$) on $\mathrm{did}$, then adds $\mathrm{innovp}$ to equation 1.
+#
+# ## The pilot timing
+#
+# Three batches of 39 list entries each were announced in 2014, 2015 and 2016. Mapping
+# them to the 285 sample cities (rules in the data chapter and `data/README.md`) gives the
+# staggered adoption below.
+
+# %%
+coding.summary()
+
+# %% mystnb={"figure": {"caption": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic.", "name": "fig-pilot-timeline"}}
+fig = figures.pilot_timeline(coding)
+
+# %% [markdown]
+# {numref}`fig-pilot-timeline` shows why the design is a *staggered* difference in
+# differences: cities enter treatment in three waves, and by 2016 about 38% of the sample
+# is treated. The paper's Table 1 reports a mean of `did` of 0.167 over the 5,130
+# city-years; the official lists give the share printed above, a small gap the data
+# chapter examines. Because no city is treated before 2014 and the waves are close
+# together, the two-way fixed-effects estimate mixes comparisons between early and late
+# pilots with comparisons against never-treated cities {cite}`goodman_bacon_2021` — a
+# point the later chapters take up.
+#
+# ```{admonition} What is real and what is synthetic
+# :class: important
+# The pilot lists, the city list and the Government Work Reports are real, public data.
+# The authors' city panel is not public, so the regression chapters run on a
+# *synthetic twin* calibrated to the paper's published statistics. Every synthetic table
+# and figure says so. Nothing computed from the twin is evidence about China.
+# ```

@@ -1,0 +1,250 @@
+"""Build the executed book: percent notebooks → papermill → Jupyter Book 1 → _build/html.
+
+The table of contents (``_toc.yml``) is the single list of chapters: every notebook it
+names is converted from its percent-format ``.py`` source, executed once with papermill
+(errors not allowed), and rendered by Jupyter Book without a second execution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from replicate import paths
+
+STATUS_PAGE = paths.BOOK_DIR / "generated" / "status.md"
+TIMINGS_JSON = paths.BUILD_DIR / "timings.json"
+
+
+class BuildError(RuntimeError):
+    """A notebook or the site failed to build; the message names the notebook and cell."""
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """Outcome of executing one notebook."""
+
+    name: str
+    seconds: float
+    ok: bool
+    error: str = ""
+
+
+def toc_files(toc: Path = paths.TOC_YML) -> list[str]:
+    """Every file named in ``_toc.yml``, in reading order (paths without extension)."""
+    spec = yaml.safe_load(toc.read_text(encoding="utf-8"))
+    found: list[str] = [spec["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, Mapping):
+            if "file" in node:
+                found.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(spec)
+    return found
+
+
+def book_notebooks(toc: Path = paths.TOC_YML) -> list[Path]:
+    """The percent-format notebook sources the table of contents names."""
+    sources = []
+    for entry in toc_files(toc):
+        if entry.startswith("notebooks/"):
+            source = paths.ROOT / f"{Path(entry).with_suffix('')}.py"
+            if not source.exists():
+                raise BuildError(f"_toc.yml names {entry} but {source} does not exist.")
+            sources.append(source)
+    return sources
+
+
+def resolve_notebook(name: str) -> Path:
+    """Find a notebook source by file name, stem or number prefix (``04`` → ``04_baseline.py``)."""
+    candidates = sorted(paths.NOTEBOOKS_DIR.glob("*.py"))
+    stem = Path(name).stem
+    matches = [p for p in candidates if p.stem == stem or p.stem.split("_")[0] == stem]
+    if len(matches) != 1:
+        names = ", ".join(p.stem for p in candidates)
+        raise BuildError(f"no single notebook matches {name!r}; the notebooks are: {names}.")
+    return matches[0]
+
+
+def _to_ipynb(source: Path, target: Path) -> None:
+    import jupytext
+
+    notebook = jupytext.read(source)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    jupytext.write(notebook, target)
+
+
+def _describe_failure(source: Path, error: Exception) -> str:
+    cell = getattr(error, "exec_count", None)
+    index = getattr(error, "cell_index", None)
+    ename = getattr(error, "ename", type(error).__name__)
+    evalue = getattr(error, "evalue", str(error))
+    where = f"cell {index}" if index is not None else "an unknown cell"
+    if cell is not None:
+        where += f" (execution count {cell})"
+    return f"{source.relative_to(paths.ROOT)} failed in {where}: {ename}: {evalue}"
+
+
+def execute(
+    source: Path,
+    target: Path,
+    parameters: Mapping[str, object] | None = None,
+    timeout: int = 600,
+) -> NotebookRun:
+    """Convert ``source`` to ``target`` (.ipynb) and execute it in place with papermill."""
+    import papermill
+
+    _to_ipynb(source, target)
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(target),
+            str(target),
+            parameters=dict(parameters or {}),
+            kernel_name="python3",
+            cwd=str(paths.NOTEBOOKS_DIR),
+            execution_timeout=timeout,
+            progress_bar=False,
+            log_output=False,
+        )
+    except Exception as error:  # papermill raises PapermillExecutionError for cell errors
+        return NotebookRun(
+            source.stem, time.perf_counter() - start, False, _describe_failure(source, error)
+        )
+    return NotebookRun(source.stem, time.perf_counter() - start, True)
+
+
+def _execute_in_place(source: Path, parameters: Mapping[str, object]) -> NotebookRun:
+    return execute(source, source.with_suffix(".ipynb"), parameters)
+
+
+def write_status_page(runs: Sequence[NotebookRun], parameters: Mapping[str, object]) -> None:
+    """Write the book's status page: each notebook with its execution time and result."""
+    lines = [
+        "# Build status",
+        "",
+        "Each chapter notebook was executed once by papermill before Jupyter Book rendered it.",
+        "Times are wall-clock seconds on the machine that built this copy of the book.",
+        "",
+    ]
+    if parameters:
+        shown = ", ".join(f"`{k} = {v!r}`" for k, v in parameters.items())
+        lines += [f"Parameters passed to every notebook: {shown}.", ""]
+    lines += ["| notebook | seconds | result |", "| --- | ---: | --- |"]
+    for run in runs:
+        result = "ok" if run.ok else f"failed: {run.error}"
+        lines.append(f"| `{run.name}` | {run.seconds:.1f} | {result} |")
+    total = sum(r.seconds for r in runs)
+    lines += ["", f"Total execution time: {total:.1f} s for {len(runs)} notebooks.", ""]
+    STATUS_PAGE.parent.mkdir(parents=True, exist_ok=True)
+    STATUS_PAGE.write_text("\n".join(lines), encoding="utf-8")
+
+
+_WARNING = re.compile(r"(WARNING|ERROR|CRITICAL)", re.IGNORECASE)
+
+
+def render(strict: bool = True) -> None:
+    """Render the executed notebooks with Jupyter Book (execution off) into ``_build/html``."""
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(paths.ROOT)]
+    if strict:
+        command += ["--warningiserror", "--nitpick", "--keep-going"]
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, env=env)
+    log = done.stdout + done.stderr
+    (paths.BUILD_DIR / "jupyter-book.log").write_text(log, encoding="utf-8")
+    if done.returncode != 0:
+        problems = [line for line in log.splitlines() if _WARNING.search(line)]
+        shown = "\n".join(problems[:30]) or log[-3000:]
+        raise BuildError(f"Jupyter Book failed (full log in _build/jupyter-book.log):\n{shown}")
+
+
+def build(
+    parameters: Mapping[str, object] | None = None,
+    only: Sequence[str] = (),
+    jobs: int = 2,
+    strict: bool = True,
+) -> list[NotebookRun]:
+    """Execute every notebook of the table of contents, then render the site.
+
+    Parameters
+    ----------
+    parameters : mapping, optional
+        Papermill parameters passed to every notebook (e.g. ``{"data": "panel.dta"}``).
+    only : sequence of str, optional
+        Execute only these notebooks (the others keep their last executed copy).
+    jobs : int
+        Notebooks executed at once.
+    strict : bool
+        Treat every Sphinx warning as an error.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    parameters = dict(parameters or {})
+    sources = book_notebooks()
+    if only:
+        wanted = {resolve_notebook(name) for name in only}
+        sources = [s for s in sources if s in wanted]
+    paths.BUILD_DIR.mkdir(exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        runs = list(pool.map(_execute_in_place, sources, [parameters] * len(sources)))
+    previous = json.loads(TIMINGS_JSON.read_text()) if (only and TIMINGS_JSON.exists()) else {}
+    merged = {
+        **previous,
+        **{r.name: {"seconds": r.seconds, "ok": r.ok, "error": r.error} for r in runs},
+    }
+    TIMINGS_JSON.write_text(json.dumps(merged, indent=2, sort_keys=True))
+    order = [s.stem for s in book_notebooks()]
+    all_runs = [NotebookRun(name, **merged[name]) for name in order if name in merged]
+    write_status_page(all_runs, parameters)
+    failures = [r.error for r in runs if not r.ok]
+    if failures:
+        raise BuildError("notebook execution failed:\n" + "\n".join(failures))
+    missing = [s for s in book_notebooks() if not s.with_suffix(".ipynb").exists()]
+    if missing:
+        raise BuildError(f"not yet executed: {[m.name for m in missing]}; run `replicate book`.")
+    render(strict=strict)
+    return runs
+
+
+def run_one(
+    name: str, parameters: Mapping[str, object], out_dir: Path = paths.EXECUTED_DIR
+) -> Path:
+    """Execute one notebook with other parameters into ``_build/executed/NAME.ipynb``."""
+    source = resolve_notebook(name)
+    target = out_dir / f"{source.stem}.ipynb"
+    outcome = execute(source, target, parameters)
+    if not outcome.ok:
+        raise BuildError(outcome.error)
+    return target
+
+
+def clean() -> None:
+    """Remove the built site and executed notebooks."""
+    shutil.rmtree(paths.BUILD_DIR, ignore_errors=True)
+    for notebook in paths.NOTEBOOKS_DIR.glob("*.ipynb"):
+        notebook.unlink()

@@ -1,0 +1,1 @@
+"""Paper-style tables and figures. Nothing here estimates: it formats results it is given."""

@@ -1,0 +1,107 @@
+"""Figures in one consistent style. Each function returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from replicate.data.pilots import PilotCoding
+
+BATCH_COLOURS = {2014: "#1b6ca8", 2015: "#e08a1e", 2016: "#3a9a5b"}
+STYLE = {
+    "figure.figsize": (7.5, 4.0),
+    "figure.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "savefig.bbox": "tight",
+    "svg.hashsalt": "replicate",  # deterministic SVG ids
+}
+
+
+def use_style() -> None:
+    """Apply the book's figure style (call once at the top of a notebook)."""
+    plt.rcParams.update(STYLE)
+
+
+def synthetic_note(fig: plt.Figure, synthetic: bool) -> None:
+    """Stamp 'SYNTHETIC DATA' in a corner of figures drawn from the twin."""
+    if synthetic:
+        fig.text(
+            0.99,
+            0.01,
+            "SYNTHETIC DATA — not evidence about China",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color="#b03a2e",
+        )
+
+
+def pilot_timeline(coding: PilotCoding, years: range = range(2005, 2023)) -> plt.Figure:
+    """Cumulative number of pilot cities by year, stacked by batch, with the treated share.
+
+    Parameters
+    ----------
+    coding : PilotCoding
+        Treatment timing from :func:`replicate.data.code_pilots`.
+    years : range
+        Calendar years on the horizontal axis.
+    """
+    g = coding.first_year
+    years = list(years)
+    fig, ax = plt.subplots()
+    bottom = np.zeros(len(years))
+    for batch, colour in BATCH_COLOURS.items():
+        n = int((g == batch).sum())
+        heights = np.array([n if year >= batch else 0 for year in years])
+        ax.bar(years, heights, bottom=bottom, color=colour, label=f"{batch} batch ({n} cities)")
+        bottom += heights
+    ax.set_xlabel("year")
+    ax.set_ylabel("treated sample cities")
+    ax.set_xticks(years[::2])
+    share = ax.twinx()
+    panel = coding.panel(years)
+    share.plot(
+        years,
+        panel.groupby("year")["did"].mean().to_numpy(),
+        color="black",
+        marker="o",
+        markersize=3,
+        label="share of cities treated",
+    )
+    share.set_ylim(0, 1)
+    share.set_ylabel("share of the 285 cities")
+    share.grid(False)
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = share.get_legend_handles_labels()
+    ax.legend(handles + h2, labels + l2, loc="upper left")
+    ax.set_title(f"Broadband China pilots among the 285 sample cities ('{coding.reading}' reading)")
+    return fig
+
+
+def pilots_by_province(coding: PilotCoding, cities: pd.DataFrame) -> plt.Figure:
+    """Horizontal bars: treated cities per province, stacked by batch, beside untreated ones."""
+    frame = cities[["city_id", "province_en"]].merge(coding.first_year.reset_index(), on="city_id")
+    counts = frame.pivot_table(
+        index="province_en", columns="g", values="city_id", aggfunc="count", fill_value=0
+    )
+    counts = counts.reindex(columns=[2014, 2015, 2016, 0], fill_value=0)
+    counts = counts.loc[counts.sum(axis=1).sort_values().index]
+    fig, ax = plt.subplots(figsize=(7.5, 8.0))
+    left = np.zeros(len(counts))
+    colours = {**BATCH_COLOURS, 0: "#d5d8dc"}
+    for batch in counts.columns:
+        label = f"{batch} batch" if batch else "never treated"
+        ax.barh(counts.index, counts[batch], left=left, color=colours[batch], label=label)
+        left += counts[batch].to_numpy()
+    ax.set_xlabel("sample cities")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    ax.set_title("Sample cities by province and pilot batch")
+    return fig
