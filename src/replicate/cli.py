@@ -52,6 +52,60 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check_data(args: argparse.Namespace) -> int:
+    from replicate.data.panel import PanelError, load_panel
+
+    try:
+        panel = load_panel(
+            args.path,
+            missing=args.missing,
+            balanced="allow" if args.allow_unbalanced else "require",
+            reading=None if args.reading == "none" else args.reading,
+        )
+    except PanelError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"OK {panel.summary()}")
+    for note in panel.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from replicate.data import synthetic
+
+    seed = synthetic.DEFAULT_SEED if args.seed is None else args.seed
+    twin = synthetic.make_twin(seed=seed, reading=args.reading)
+    path = twin.write(args.out)
+    print(
+        f"wrote {path} — {twin.label}: {len(twin.frame):,} rows; true ATT on nqp {twin.truth.att:.4f}"
+    )
+    return 0
+
+
+def _load_for_table(args: argparse.Namespace):
+    from replicate.data.panel import load_panel
+
+    source = "synthetic" if args.data in (None, "synthetic") else args.data
+    return load_panel(source, reading=args.reading, require=())
+
+
+def _cmd_table(args: argparse.Namespace) -> int:
+    from replicate.report import tables
+
+    panel = _load_for_table(args)
+    if args.number == 1:
+        frame = tables.table1(panel.frame)
+        caption = f"Table 1. Descriptive statistics — {panel.label} beside Liu & Zou"
+    else:
+        from replicate import replication
+
+        frame = replication.paper_table(args.number, panel)
+        caption = f"Table {args.number} — {panel.label} beside Liu & Zou"
+    print(tables.render(frame, args.format, caption, synthetic=panel.synthetic), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="replicate",
@@ -98,6 +152,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="shorthand for -p data PATH")
     p.set_defaults(func=_cmd_run)
 
+    p = sub.add_parser(
+        "check-data",
+        help="validate a panel file; exit 0 when good, 1 with every problem listed",
+        description="Read a panel (CSV in UTF-8 or GBK, Parquet, Stata .dta, Excel), map alternative "
+        "column names (城市/年份/城市代码 …) and check it against the schema in data/README.md.",
+    )
+    p.add_argument("path", help="the panel file")
+    p.add_argument(
+        "--missing",
+        choices=["error", "drop", "keep"],
+        default="error",
+        help="policy for missing values (default: error)",
+    )
+    p.add_argument(
+        "--allow-unbalanced",
+        action="store_true",
+        help="accept a panel where some city-years are absent",
+    )
+    p.add_argument(
+        "--reading",
+        choices=["parent", "ignore", "none"],
+        default="parent",
+        help="check did against the pilot lists under this reading; 'none' keeps your did unchecked",
+    )
+    p.set_defaults(func=_cmd_check_data)
+
+    p = sub.add_parser("synth", help="write the synthetic twin (SYNTHETIC data, labelled as such)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the book's seed)")
+    p.add_argument(
+        "--out", required=True, metavar="PATH", help="output file: .csv, .parquet, .dta or .xlsx"
+    )
+    p.add_argument(
+        "--reading",
+        choices=["parent", "ignore"],
+        default="parent",
+        help="pilot coding of sub-city entries",
+    )
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("table", help="print one of the paper's tables beside the published numbers")
+    p.add_argument("number", type=int, choices=[1, 2, 3, 4], help="table number")
+    p.add_argument(
+        "--data",
+        metavar="PATH|synthetic",
+        default="synthetic",
+        help="panel file, or 'synthetic' (default)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["md", "csv", "latex", "html"],
+        default="md",
+        help="output format (default: md)",
+    )
+    p.add_argument(
+        "--reading",
+        choices=["parent", "ignore"],
+        default="parent",
+        help="pilot coding of sub-city entries",
+    )
+    p.set_defaults(func=_cmd_table)
     return parser
 
 

@@ -1,0 +1,152 @@
+"""TWFE against independent implementations and closed forms.
+
+* slopes: statsmodels OLS with city and year dummies (LSDV) and linearmodels PanelOLS /
+  AbsorbingLS, to 1e-8;
+* standard errors: statsmodels' cluster-robust sandwich, rescaled by the ratio of the two
+  documented small-sample factors (statsmodels counts every dummy in K), to 1e-8;
+* the constant: the identity ``_cons = ȳ − x̄'b`` (reghdfe / xtreg, fe);
+* singletons: the 108 = 6 × 18 city-years of the six single-city provinces (PAPER.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from replicate.data import synthetic
+from replicate.data.schema import CONTROLS
+from replicate.models import TWFE
+from replicate.models import fixed_effects as fe
+
+COEF_TOL = 1e-8
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return synthetic.make_twin().panel().frame
+
+
+@pytest.fixture(scope="module")
+def lsdv(frame):
+    regressors = ["did", *CONTROLS]
+    dummies = pd.get_dummies(frame[["city_id", "year"]].astype(str), drop_first=True, dtype=float)
+    design = sm.add_constant(pd.concat([frame[regressors], dummies], axis=1))
+    return sm.OLS(frame["nqp"], design), regressors
+
+
+@pytest.mark.parametrize("cov_type", ["cluster", "robust", "unadjusted"])
+def test_slopes_and_errors_match_statsmodels_lsdv(frame, lsdv, cov_type):
+    model, regressors = lsdv
+    n, k_lsdv, groups = len(frame), model.exog.shape[1], pd.factorize(frame["city_id"])[0]
+    ours = TWFE(frame, "nqp", regressors).fit(cov_type=cov_type, small_sample="reghdfe")
+    if cov_type == "cluster":
+        theirs = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        # statsmodels: G/(G-1)·(N-1)/(N-K_lsdv); reghdfe: G/(G-1)·(N-1)/(N-k-17) (city FE nested).
+        ratio = (n - k_lsdv) / (n - len(regressors) - 17)
+    elif cov_type == "robust":
+        theirs = model.fit(cov_type="HC1")  # N/(N-K_lsdv), the same K as ours (all FE counted)
+        ratio = 1.0
+    else:
+        theirs = model.fit()
+        ratio = 1.0
+    np.testing.assert_allclose(
+        ours.params[regressors], theirs.params[regressors], rtol=0, atol=COEF_TOL
+    )
+    np.testing.assert_allclose(
+        ours.std_errors[regressors], theirs.bse[regressors] * np.sqrt(ratio), rtol=1e-8
+    )
+    assert ours.rsquared == pytest.approx(theirs.rsquared, abs=1e-10)
+
+
+def test_slopes_match_linearmodels(frame):
+    from linearmodels import AbsorbingLS, PanelOLS
+
+    regressors = ["did", *CONTROLS]
+    indexed = frame.set_index(["city_id", "year"])
+    panel = PanelOLS(
+        indexed["nqp"], indexed[regressors], entity_effects=True, time_effects=True
+    ).fit(cov_type="clustered", cluster_entity=True)
+    ours = TWFE(frame, "nqp", regressors).fit()
+    np.testing.assert_allclose(ours.params[regressors], panel.params[regressors], atol=COEF_TOL)
+    absorbed = AbsorbingLS(
+        frame["nqp"],
+        frame[regressors],
+        absorb=frame[["city_id", "province"]]
+        .assign(py=frame["province"] + frame["year"].astype(str))
+        .drop(columns="province")
+        .astype("category"),
+    ).fit()
+    three_way = TWFE(
+        frame, "nqp", regressors, absorb=["city_id", "year", "province#year"], drop_singletons=False
+    ).fit()
+    np.testing.assert_allclose(three_way.params[regressors], absorbed.params[regressors], atol=1e-7)
+
+
+def test_constant_is_the_grand_mean_identity(frame):
+    regressors = ["did", *CONTROLS]
+    res = TWFE(frame, "nqp", regressors).fit()
+    expected = frame["nqp"].mean() - frame[regressors].mean() @ res.params[regressors]
+    assert res.params["constant"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_xtreg_and_reghdfe_conventions_differ_by_the_constant(frame):
+    regressors = ["did", *CONTROLS]
+    n, k = len(frame), len(regressors)
+    model = TWFE(frame, "nqp", regressors)
+    reghdfe = model.fit(small_sample="reghdfe").std_errors["did"]
+    xtreg = model.fit(small_sample="xtreg").std_errors["did"]
+    plain = model.fit(small_sample="none").std_errors["did"]
+    g = 285
+    assert reghdfe == pytest.approx(
+        plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 17)), rel=1e-12
+    )
+    assert xtreg == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 18)), rel=1e-12)
+
+
+def test_province_by_year_effects_drop_the_108_singletons(frame):
+    res = TWFE(frame, "nqp", ["did", *CONTROLS], absorb=["city_id", "year", "province#year"]).fit()
+    assert res.n_singletons == 108 and res.nobs == 5022  # PAPER.md, Table 4 column (1)
+    dropped = frame.loc[~res.sample, "province"].unique()
+    assert sorted(dropped) == ["Beijing", "Chongqing", "Qinghai", "Shanghai", "Tianjin", "Tibet"]
+
+
+def test_singleton_rule_iterates():
+    # Row 2 is alone in a=1 → dropped; then row 1 is alone in b=1 → dropped; on the next
+    # pass row 0 is alone in a=0 → dropped. Rows 3 and 4 share a=2 and b=0 and stay.
+    codes = [np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 0, 0])]
+    assert fe.singleton_mask(codes).tolist() == [False, False, False, True, True]
+
+
+def test_absorbed_dof_counts_redundancy_exactly():
+    city = np.repeat(np.arange(4), 3)
+    year = np.tile(np.arange(3), 4)
+    assert fe.absorbed_dof([city, year]).total == 4 + 3 - 1
+    nested = fe.absorbed_dof([city, year], cluster=city)
+    assert nested.nested == (True, False) and nested.not_nested == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"cov_type": "bootstrap"}, "cov_type='bootstrap' is not allowed"),
+        ({"small_sample": "stata"}, "small_sample='stata' is not allowed"),
+    ],
+)
+def test_bad_options_name_the_allowed_values(frame, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        TWFE(frame, "nqp", ["did"]).fit(**kwargs)
+
+
+def test_bad_inputs_give_clear_errors(frame):
+    with pytest.raises(ValueError, match=r"columns \['wealth'\] are not in the data"):
+        TWFE(frame, "nqp", ["did", "wealth"])
+    with pytest.raises(ValueError, match="collinear"):
+        TWFE(frame.assign(treat2=frame["treat"]), "nqp", ["did", "treat2"])
+    holes = frame.assign(nqp=frame["nqp"].where(frame.index > 2))
+    with pytest.raises(ValueError, match=r"missing values in \{'nqp': 3\}"):
+        TWFE(holes, "nqp", ["did"])
+    before = frame.copy()
+    TWFE(frame, "nqp", ["did"]).fit()
+    pd.testing.assert_frame_equal(frame, before)
