@@ -9,6 +9,7 @@ from replicate import paper
 from replicate.data import synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models import TWFE
+from replicate.replication import regression_frame
 
 # Tolerances set by issue #3: mean within 2% (or 0.005 absolute, whichever is larger),
 # s.d. within 5%, min/max within the published range.
@@ -50,7 +51,7 @@ def test_outcomes_stay_in_their_range(twin):
 
 
 def test_baseline_fit_is_calibrated(twin):
-    res = TWFE(twin.frame, "nqp", ["did", *CONTROLS]).fit()
+    res = TWFE(regression_frame(twin.frame), "nqp", ["did", *CONTROLS]).fit()
     assert abs(res.rsquared - TARGET_R2) <= R2_TOL
     assert abs(res.std_errors["did"] - TARGET_SE) <= SE_TOL
 

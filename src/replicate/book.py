@@ -163,7 +163,7 @@ def write_status_page(runs: Sequence[NotebookRun], parameters: Mapping[str, obje
     STATUS_PAGE.write_text("\n".join(lines), encoding="utf-8")
 
 
-_WARNING = re.compile(r"(WARNING|ERROR|CRITICAL)", re.IGNORECASE)
+_WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
 
 
 def render(strict: bool = True) -> None:

@@ -16,7 +16,7 @@ EPILOG = """\
 examples:
   replicate book                              execute every chapter, render _build/html
   replicate book --data mypanel.dta           the whole book on your own panel
-  replicate run 04 -p controls "[fdi, hum]"   one notebook, other parameters
+  replicate run 05 -p controls "[fdi, hum]"   one notebook, other parameters
   replicate check-data mypanel.csv            validate a panel file
   replicate table 2 --format md               Table 2 beside the published numbers
 """
@@ -106,6 +106,41 @@ def _cmd_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scorecard(args: argparse.Namespace) -> int:
+    from replicate import replication
+    from replicate.report import tables
+
+    panel = _load_for_table(args)
+    card = replication.scorecard(panel)
+    if args.details:
+        shown = card.drop(columns=["paper_stars", "our_stars"]).set_index(
+            ["table", "column", "variable", "statistic"]
+        )
+        print(
+            tables.render(
+                shown,
+                args.format,
+                f"Scorecard — {panel.label}",
+                synthetic=panel.synthetic,
+                decimals=4,
+            ),
+            end="",
+        )
+    summary = replication.scorecard_summary(card)
+    print(
+        tables.render(
+            summary, args.format, f"Scorecard summary — {panel.label}", synthetic=panel.synthetic
+        ),
+        end="",
+    )
+    n = len(card)
+    ok = int((card["status"] != "off").sum())
+    print(
+        f"{ok} of {n} published numbers reproduced within rounding or one standard error ({panel.label})."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="replicate",
@@ -140,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="execute one notebook with other parameters into _build/executed/",
         description="Execute one notebook with papermill. Values of -p are read as YAML: 0.05, true, [fdi, hum].",
     )
-    p.add_argument("notebook", help="file name, stem or number, e.g. 04_baseline or 04")
+    p.add_argument("notebook", help="file name, stem or number, e.g. 05_baseline or 05")
     p.add_argument(
         "-p",
         "--parameter",
@@ -212,6 +247,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="pilot coding of sub-city entries",
     )
     p.set_defaults(func=_cmd_table)
+
+    p = sub.add_parser(
+        "scorecard", help="every published number of Tables 1–4 against ours, with a status"
+    )
+    p.add_argument(
+        "--data",
+        metavar="PATH|synthetic",
+        default="synthetic",
+        help="panel file, or 'synthetic' (default)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["md", "csv", "latex", "html"],
+        default="md",
+        help="output format (default: md)",
+    )
+    p.add_argument(
+        "--reading",
+        choices=["parent", "ignore"],
+        default="parent",
+        help="pilot coding of sub-city entries",
+    )
+    p.add_argument("--details", action="store_true", help="list every number, not only the summary")
+    p.set_defaults(func=_cmd_scorecard)
     return parser
 
 

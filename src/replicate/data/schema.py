@@ -11,6 +11,15 @@ MECHANISM = "innovp"
 CONTROLS = ("fdi", "hum", "gov", "lninstra", "mar", "fin")
 """The paper's controls, in the order Table 2 adds them."""
 ROBUSTNESS_CONTROLS = ("lnpgdp", "fispre")
+REGRESSION_SCALE = {"mar": 100.0, "fin": 100.0}
+"""Factors by which variables enter the paper's regressions relative to Table 1.
+
+Evidence (published numbers only): a fixed-effects constant equals ȳ − x̄'b. With Table 1's
+means that identity holds to rounding in Table 2 columns (1)–(5), but in columns (6)–(7) and
+Table 4 only if ``mar`` and ``fin`` are in percent: column (6) implies 1.147 against the
+printed 1.143, column (7) 1.295 against 1.315 (rounding bound 0.0005 × 43.9 ≈ 0.022),
+Table 4 column (1) 1.667 against 1.650. It also explains their small standard errors.
+``replicate.replication.implied_constants`` recomputes this."""
 PAPER_VARIABLES = (OUTCOME, MECHANISM, *CONTROLS)
 """Columns a panel needs for Tables 1–3 (``did`` can be derived from the pilot lists)."""
 

@@ -7,6 +7,9 @@ the paper's own estimates as its truth:
   latent panel process (a city factor that is higher in pilot cities, city-specific trends,
   AR(1) persistence) is mapped rank-for-rank onto a Beta distribution with those moments
   on exactly the published range;
+* the coefficients apply on the regressions' scale, where ``mar`` and ``fin`` are in
+  percent (``replicate.data.schema.REGRESSION_SCALE``), while the stored columns keep
+  Table 1's scale;
 * ``innovp`` follows Table 3 column (1): ``innovp = α_i + λ_t + 9.686·did + X'γ + e``;
 * ``nqp`` follows Table 3 column (2): ``nqp = μ_i + λ_t + τ_it + 0.001·innovp + X'δ +
   ψ_pt + e``, so the total effect of ``did`` is 0.118 + 0.001 × 9.686 ≈ 0.128, as in
@@ -31,6 +34,7 @@ from scipy import stats
 
 from replicate.data import raw
 from replicate.data.pilots import SubCityReading, code_pilots
+from replicate.data.schema import REGRESSION_SCALE
 
 DEFAULT_SEED = 20241128
 NQP_MAX = 6.246
@@ -72,11 +76,17 @@ ROBUSTNESS_COEFS = {"lnpgdp": 0.108, "fispre": -0.020}
 # Calibration constants (chosen so the baseline TWFE gives R² ≈ 0.915 and s.e.(did) ≈ 0.028;
 # tests/test_synthetic.py checks the outcome, benchmarks nothing).
 CITY_BETA = (0.45, 0.72)  # shape of the nqp city-level distribution
-CITY_RANGE = (0.05, 4.60)  # its support
+CITY_RANGE = (0.05, 4.30)  # its support
 TREND = 1.00  # rise of nqp's common year effect 2005 → 2022
 NOISE_SD = 0.75  # nqp shock scale away from the bounds
 NOISE_RHO = -0.12  # AR(1) persistence of nqp shocks
 PROVINCE_YEAR_SD = 0.10  # province-by-year shocks (what Table 4 col. 1 absorbs)
+COVARIATE_LOADING = {"fdi": 0.5, "hum": 0.6, "gov": -0.4, "lninstra": 0.3, "mar": 0.6, "fin": 0.5}
+"""How strongly each control loads on the city development factor (pilot cities score higher)."""
+COVARIATE_TREND = {"fdi": -0.3, "hum": 0.6, "gov": 0.5, "lninstra": 0.8, "mar": 0.5, "fin": 0.6}
+"""Common trend of each control over 2005–2022 (latent scale)."""
+COVARIATE_WITHIN = {"fdi": 1.0, "hum": 1.0, "gov": 1.0, "lninstra": 1.0, "mar": 0.27, "fin": 1.0}
+"""Scale of within-city variation; mar's is set so its Table 2 s.e. (0.004) is plausible."""
 INNOVP_NOISE_SD = 14.0
 INNOVP_RHO = 0.35
 
@@ -288,11 +298,12 @@ def make_twin(
             + ar_sd * _ar1(rng, n_c, n_t, rho)
         )
 
-    signs = {"fdi": 0.5, "hum": 0.6, "gov": -0.4, "lninstra": 0.3, "mar": 0.6, "fin": 0.5}
-    trends = {"fdi": -0.3, "hum": 0.6, "gov": 0.5, "lninstra": 0.8, "mar": 0.5, "fin": 0.6}
     X = {}
     for name, (mean, sd, lo, hi) in TABLE1_TARGETS.items():
-        lat = latent(signs[name], trends[name], slope_sd=0.35, ar_sd=0.25)
+        w = COVARIATE_WITHIN[name]
+        lat = latent(
+            COVARIATE_LOADING[name], COVARIATE_TREND[name], slope_sd=0.35 * w, ar_sd=0.25 * w
+        )
         X[name] = beta_marginal(lat.ravel(), mean, sd, lo, hi).reshape(n_c, n_t)
 
     lnpgdp = (
@@ -314,7 +325,10 @@ def make_twin(
     )
 
     # Mechanism: innovp (patent applications per 10,000 people), Table 3 column (1).
-    xg = sum(INNOVP_COEFS[v] * X[v] for v in TABLE1_TARGETS)
+    scale = {
+        v: REGRESSION_SCALE.get(v, 1.0) for v in TABLE1_TARGETS
+    }  # coefficients are per regression unit
+    xg = sum(INNOVP_COEFS[v] * scale[v] * X[v] for v in TABLE1_TARGETS)
     alpha = 40.0 + 18.0 * z - (xg.mean(axis=1) - xg.mean())
     alpha = np.maximum(alpha, 12.0 - xg.min(axis=1) + xg.mean())
     lam_i = 25.0 * time**1.5
@@ -341,7 +355,7 @@ def make_twin(
     lam = TREND * time**1.3
     provinces = pd.factorize(cities["province_code"])[0]
     psi = PROVINCE_YEAR_SD * rng.standard_normal((provinces.max() + 1, n_t))[provinces]
-    xd = sum(NQP_COEFS[v] * X[v] for v in TABLE1_TARGETS)
+    xd = sum(NQP_COEFS[v] * scale[v] * X[v] for v in TABLE1_TARGETS)
     robust = ROBUSTNESS_COEFS["lnpgdp"] * (lnpgdp - lnpgdp.mean(axis=0)) + ROBUSTNESS_COEFS[
         "fispre"
     ] * (fispre - fispre.mean(axis=0))

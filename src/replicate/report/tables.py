@@ -120,3 +120,43 @@ def render(
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="synthetic-label">{html.escape(footer)}</p>' if footer else ""
     return f'<table class="replication">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}\n'
+
+
+class Rendered:
+    """A table ready for a notebook: shows as formatted HTML, prints as Markdown."""
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        caption: str = "",
+        synthetic: bool = False,
+        decimals: int = 3,
+        notes: str = "",
+    ):
+        self.frame = frame
+        self.options = {
+            "caption": caption,
+            "synthetic": synthetic,
+            "decimals": decimals,
+            "notes": notes,
+        }
+
+    def _repr_html_(self) -> str:
+        return render(self.frame, "html", **self.options)
+
+    def _repr_markdown_(self) -> str:
+        return render(self.frame, "md", **self.options)
+
+    def __str__(self) -> str:
+        return render(self.frame, "md", **self.options)
+
+
+def show(
+    frame: pd.DataFrame,
+    caption: str = "",
+    synthetic: bool = False,
+    decimals: int = 3,
+    notes: str = "",
+) -> Rendered:
+    """Wrap a table for display in a notebook (3 decimals, synthetic banner when relevant)."""
+    return Rendered(frame, caption, synthetic, decimals, notes)
