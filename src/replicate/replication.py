@@ -319,7 +319,7 @@ def layout(
                     paper_col.append("")
                     diff_col.append("")
         spec = spec_list.get(column)
-        for name, value in spec.fe_rows.items() if spec else []:
+        for value in spec.fe_rows.values() if spec else []:
             ours_col.append(value)
             paper_col.append(value)
             diff_col.append("")
