@@ -69,7 +69,11 @@ readings.set_index("reading")
 from myst_nb import glue
 
 glue("paper_treated_cityyears", round(paper.TABLE1.loc["did", "mean"] * 5130), display=False)
-glue("gap_cityyears", round((code_pilots("ignore").treated_share() - paper.TABLE1.loc["did", "mean"]) * 5130), display=False)
+glue(
+    "gap_cityyears",
+    round((code_pilots("ignore").treated_share() - paper.TABLE1.loc["did", "mean"]) * 5130),
+    display=False,
+)
 glue("reading", reading, display=False)
 
 # %% [markdown]
@@ -96,8 +100,10 @@ fig = figures.pilots_by_province(code_pilots(reading), cities())
 # %%
 from replicate.data.schema import VARIABLES
 
-pd.DataFrame([(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
-             columns=["variable", "meaning", "measurement in the paper"]).set_index("variable")
+pd.DataFrame(
+    [(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
+    columns=["variable", "meaning", "measurement in the paper"],
+).set_index("variable")
 
 # %% [markdown]
 # ```{admonition} This chapter's panel
@@ -110,7 +116,11 @@ pd.DataFrame([(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
 # ### Table 1: descriptive statistics
 
 # %%
-tables.show(tables.table1(panel.frame), f"Table 1 — {panel.label} beside Liu & Zou", synthetic=panel.synthetic)
+tables.show(
+    tables.table1(panel.frame),
+    f"Table 1 — {panel.label} beside Liu & Zou",
+    synthetic=panel.synthetic,
+)
 
 # %% [markdown]
 # (The rows compare our value, the paper's and the difference for each statistic.)

@@ -76,12 +76,14 @@ t1.xs("diff", axis=1, level="source").round(4)
 
 # %%
 baseline = TWFE(twin.frame, "nqp", ["did", *CONTROLS]).fit()
-pd.Series({
-    "R² (target 0.915)": baseline.rsquared,
-    "s.e. of did (target 0.028)": baseline.std_errors["did"],
-    "did estimate": baseline.params["did"],
-    "true effect (ATT)": twin.truth.att,
-}).round(4).to_frame("this twin")
+pd.Series(
+    {
+        "R² (target 0.915)": baseline.rsquared,
+        "s.e. of did (target 0.028)": baseline.std_errors["did"],
+        "did estimate": baseline.params["did"],
+        "true effect (ATT)": twin.truth.att,
+    }
+).round(4).to_frame("this twin")
 
 # %% [markdown]
 # One draw's estimate differs from the truth by sampling error. Drawing many twins
@@ -91,17 +93,21 @@ pd.Series({
 # grow over time) to show when it is not.
 
 # %%
-draws = np.array([
-    TWFE(synthetic.make_twin(seed=s).frame, "nqp", ["did", *CONTROLS]).fit().params["did"]
-    for s in range(monte_carlo_draws)
-])
-pd.Series({
-    "draws": monte_carlo_draws,
-    "mean estimate": draws.mean(),
-    "Monte Carlo s.e. of the mean": draws.std(ddof=1) / np.sqrt(draws.size),
-    "s.d. of the estimates": draws.std(ddof=1),
-    "truth": twin.truth.att,
-}).round(4).to_frame("TWFE over many twins")
+draws = np.array(
+    [
+        TWFE(synthetic.make_twin(seed=s).frame, "nqp", ["did", *CONTROLS]).fit().params["did"]
+        for s in range(monte_carlo_draws)
+    ]
+)
+pd.Series(
+    {
+        "draws": monte_carlo_draws,
+        "mean estimate": draws.mean(),
+        "Monte Carlo s.e. of the mean": draws.std(ddof=1) / np.sqrt(draws.size),
+        "s.d. of the estimates": draws.std(ddof=1),
+        "truth": twin.truth.att,
+    }
+).round(4).to_frame("TWFE over many twins")
 
 # %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins (histogram) against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}}
 import matplotlib.pyplot as plt

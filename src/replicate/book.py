@@ -137,6 +137,13 @@ def execute(
     return NotebookRun(source.stem, time.perf_counter() - start, True)
 
 
+def _one_blas_thread_each(workers: int) -> None:
+    """With several kernels at once, one BLAS thread each avoids oversubscribing the cores."""
+    if workers > 1:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+
+
 def _execute_in_place(source: Path, parameters: Mapping[str, object]) -> NotebookRun:
     return execute(source, source.with_suffix(".ipynb"), parameters)
 
@@ -210,7 +217,13 @@ def build(
         sources = [s for s in sources if s in wanted]
     paths.BUILD_DIR.mkdir(exist_ok=True)
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+    workers = max(1, jobs)
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_one_blas_thread_each,
+        initargs=(workers,),
+    ) as pool:
         runs = list(pool.map(_execute_in_place, sources, [parameters] * len(sources)))
     previous = json.loads(TIMINGS_JSON.read_text()) if (only and TIMINGS_JSON.exists()) else {}
     merged = {

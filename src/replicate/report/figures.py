@@ -105,3 +105,48 @@ def pilots_by_province(coding: PilotCoding, cities: pd.DataFrame) -> plt.Figure:
     ax.legend(loc="lower right")
     ax.set_title("Sample cities by province and pilot batch")
     return fig
+
+
+def estimates_beside_paper(
+    ours: pd.DataFrame,
+    published: pd.DataFrame,
+    truth: float | None = None,
+    title: str = "",
+    synthetic: bool = False,
+) -> plt.Figure:
+    """Point estimates with 95% intervals, ours beside the paper's, one pair per column.
+
+    Parameters
+    ----------
+    ours, published : DataFrame
+        Indexed by column label, with ``coef`` and ``se``.
+    truth : float, optional
+        The true effect (synthetic twin), drawn as a horizontal line.
+    """
+    fig, ax = plt.subplots()
+    x = np.arange(len(ours))
+    for offset, frame, colour, label in (
+        (-0.12, ours, "#1b6ca8", "ours"),
+        (0.12, published, "#7f8c8d", "paper"),
+    ):
+        frame = frame.reindex(ours.index)
+        ax.errorbar(
+            x + offset,
+            frame["coef"],
+            yerr=1.96 * frame["se"],
+            fmt="o",
+            color=colour,
+            capsize=3,
+            label=label,
+        )
+    if truth is not None:
+        ax.axhline(truth, color="#b03a2e", lw=1.5, ls="--", label=f"true effect {truth:.3f}")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks(x, list(ours.index))
+    ax.set_xlabel("column")
+    ax.set_ylabel("coefficient on did (95% CI)")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    synthetic_note(fig, synthetic)
+    return fig

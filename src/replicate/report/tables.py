@@ -113,13 +113,24 @@ def render(
             lines.append(rf"\par\footnotesize {esc(footer)}")
         lines.append(r"\end{table}")
         return "\n".join(lines) + "\n"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    sources = [str(col[-1]) if isinstance(col, tuple) else "" for col in frame.columns]
+    classes = [""] + [
+        f' class="src-{"delta" if s == "Δ" else s}"' if s in ("ours", "paper", "diff", "Δ") else ""
+        for s in sources
+    ]
+    head = "".join(f"<th{k}>{html.escape(c)}</th>" for c, k in zip(columns, classes, strict=True))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+        "<tr>"
+        + "".join(f"<td{k}>{html.escape(c)}</td>" for c, k in zip(r, classes, strict=True))
+        + "</tr>"
+        for r in rows
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="synthetic-label">{html.escape(footer)}</p>' if footer else ""
-    return f'<table class="replication">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}\n'
+    return (
+        f'<div class="table-scroll"><table class="replication">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>{foot}\n"
+    )
 
 
 class Rendered:
