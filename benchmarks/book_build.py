@@ -32,7 +32,9 @@ def main() -> None:
     print(f"whole build, 2 notebooks at a time: {parallel:6.1f} s")
     print(f"speed-up over the baseline        : {sequential / parallel:6.2f}x")
     verdict = "meets" if parallel < TARGET_SECONDS else "MISSES"
-    print(f"target < {TARGET_SECONDS:.0f} s: {verdict} ({parallel / TARGET_SECONDS:.2f} of the budget)")
+    print(
+        f"target < {TARGET_SECONDS:.0f} s: {verdict} ({parallel / TARGET_SECONDS:.2f} of the budget)"
+    )
 
 
 if __name__ == "__main__":
