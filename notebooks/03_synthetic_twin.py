@@ -20,6 +20,7 @@ import pandas as pd
 from replicate.data import synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models import TWFE
+from replicate.replication import regression_frame
 from replicate.report import figures, tables
 
 figures.use_style()
@@ -75,7 +76,7 @@ t1.xs("diff", axis=1, level="source").round(4)
 # R² = 0.915 and s.e.(did) = 0.028:
 
 # %%
-baseline = TWFE(twin.frame, "nqp", ["did", *CONTROLS]).fit()
+baseline = TWFE(regression_frame(twin.frame), "nqp", ["did", *CONTROLS]).fit()
 pd.Series(
     {
         "R² (target 0.915)": baseline.rsquared,

@@ -12,9 +12,10 @@ data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
 controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # added one at a time, in this order
 cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
-cluster = "city_id"  # cluster variable when cov_type == "cluster"
+cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
 small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see the models' documentation)
 rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
+absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
 
 # %%
 import pandas as pd
@@ -32,6 +33,7 @@ options = {
     "cluster": cluster,
     "small_sample": small_sample,
     "rescale": rescale,
+    "absorb": absorb,
 }
 results = replication.estimate(2, panel, **options)
 comparison = replication.compare(2, results)
@@ -134,7 +136,7 @@ from replicate.models import TWFE
 
 last = replication.specs(2, controls)[-1]
 frame = replication.regression_frame(panel, rescale)
-model = TWFE(frame, last.outcome, last.regressors)
+model = TWFE(frame, last.outcome, last.regressors, absorb)
 conventions = {
     "cluster, reghdfe": model.fit("cluster", cluster, "reghdfe"),
     "cluster, xtreg": model.fit("cluster", cluster, "xtreg"),

@@ -16,7 +16,8 @@ controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]
 cov_type = "cluster"
 cluster = "city_id"
 small_sample = "reghdfe"
-rescale = {"mar": 100.0, "fin": 100.0}
+rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
+absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
 bootstrap_draws = 999  # cluster (city) bootstrap draws for the indirect effect
 seed = 20241128  # seed of the bootstrap
 
@@ -37,6 +38,7 @@ options = {
     "cluster": cluster,
     "small_sample": small_sample,
     "rescale": rescale,
+    "absorb": absorb,
 }
 results = replication.estimate(3, panel, **options)
 print(panel.summary())
@@ -65,7 +67,7 @@ tables.show(
 
 # %%
 frame = replication.regression_frame(panel, rescale)
-mediation = Mediation(frame, controls=controls).fit(
+mediation = Mediation(frame, controls=controls, absorb=absorb).fit(
     cov_type=cov_type,
     cluster=cluster,
     small_sample=small_sample,

@@ -105,7 +105,8 @@ def _describe_failure(source: Path, error: Exception) -> str:
     where = f"cell {index}" if index is not None else "an unknown cell"
     if cell is not None:
         where += f" (execution count {cell})"
-    return f"{source.relative_to(paths.ROOT)} failed in {where}: {ename}: {evalue}"
+    shown = source.relative_to(paths.ROOT) if source.is_relative_to(paths.ROOT) else source
+    return f"{shown} failed in {where}: {ename}: {evalue}"
 
 
 def execute(

@@ -19,6 +19,7 @@ examples:
   replicate run 05 -p controls "[fdi, hum]"   one notebook, other parameters
   replicate check-data mypanel.csv            validate a panel file
   replicate table 2 --format md               Table 2 beside the published numbers
+  replicate index corpus/ --out nqp.csv       the keyword index from city documents
 """
 
 
@@ -137,6 +138,33 @@ def _cmd_scorecard(args: argparse.Namespace) -> int:
     ok = int((card["status"] != "off").sum())
     print(
         f"{ok} of {n} published numbers reproduced within rounding or one standard error ({panel.label})."
+    )
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from replicate.data.panel import PanelError
+    from replicate.index import load_dictionary
+    from replicate.index.corpus import city_year_index, read_corpus
+
+    try:
+        corpus = read_corpus(args.corpus)
+    except PanelError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for warning in corpus.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if corpus.warnings and args.strict:
+        print("replicate index: --strict turns the warnings above into an error.", file=sys.stderr)
+        return 1
+    table = city_year_index(corpus, load_dictionary(args.dictionary), args.method)
+    out = args.out
+    if str(out).endswith(".parquet"):
+        table.to_parquet(out, index=False)
+    else:
+        table.to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
+    print(
+        f"wrote {out}: {len(table):,} city-years from {len(corpus.documents):,} documents ({args.method} counting)"
     )
     return 0
 
@@ -271,6 +299,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--details", action="store_true", help="list every number, not only the summary")
     p.set_defaults(func=_cmd_scorecard)
+
+    p = sub.add_parser(
+        "index",
+        help="build the nqp keyword index from a corpus of city documents",
+        description="CORPUS is a folder of CITY_YEAR.txt files (UTF-8 or GBK) or a CSV/JSONL file with "
+        "city_id, year and text. Writes one row per city-year: counts per category, frequency per "
+        "10,000 characters, nqp = ln(1 + count) and an entropy-weight composite.",
+    )
+    p.add_argument("corpus", help="folder of CITY_YEAR.txt files, or a .csv/.jsonl file")
+    p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .parquet")
+    p.add_argument(
+        "--method",
+        choices=["scan", "jieba", "naive"],
+        default="scan",
+        help="counting method (default: scan)",
+    )
+    p.add_argument(
+        "--dictionary", metavar="CSV", help="your own keyword list (term, gloss, category, reason)"
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="treat warnings (empty documents, gaps, …) as errors"
+    )
+    p.set_defaults(func=_cmd_index)
     return parser
 
 

@@ -78,6 +78,14 @@ def specs(
                 ("did", *controls, *extra_controls),
                 fe_rows={**two_way, "province FE": "no", "province-by-year FE": "no"},
             ),
+            # The text reports an alternative nqp indicator without a column: estimated when
+            # the panel has one, with no published numbers beside it.
+            Spec(
+                3,
+                "nqp_alt",
+                ("did", *controls),
+                fe_rows={**two_way, "province FE": "no", "province-by-year FE": "no"},
+            ),
         ]
     raise ValueError(f"table={table!r}: regression tables are 2, 3 and 4.")
 
@@ -143,12 +151,22 @@ def estimate(
     cluster: str = "city_id",
     small_sample: str = "reghdfe",
     rescale: Mapping[str, float] = REGRESSION_SCALE,
+    absorb: Sequence[str] | None = None,
 ) -> dict[int, TWFEResults]:
-    """Fit every column of a paper table on ``panel`` (a Panel or DataFrame)."""
+    """Fit every column of a paper table on ``panel`` (a Panel or DataFrame).
+
+    ``absorb`` replaces the city and year effects of the two-way columns (Table 4
+    column 1 keeps its province-by-year effects). Columns whose outcome the panel lacks
+    (the alternative index) are skipped.
+    """
     frame = regression_frame(panel, rescale)
     out = {}
     for spec in specs(table, controls):
-        model = TWFE(frame, spec.outcome, spec.regressors, spec.absorb)
+        if spec.outcome not in frame.columns:
+            continue
+        two_way = spec.absorb == ("city_id", "year")
+        fixed = tuple(absorb) if (absorb is not None and two_way) else spec.absorb
+        model = TWFE(frame, spec.outcome, spec.regressors, fixed)
         out[spec.column] = model.fit(cov_type=cov_type, cluster=cluster, small_sample=small_sample)
     return out
 

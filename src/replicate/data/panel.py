@@ -172,7 +172,12 @@ def _city_lookup() -> tuple[dict[str, str], dict[str, list[str]]]:
     by_name: dict[str, list[str]] = {}
     for row in cities.itertuples():
         exact[row.city_id] = row.city_id
-        for name in {row.city_zh, row.city_zh.removesuffix("市"), row.city_en.lower()}:
+        for name in {
+            row.city_zh,
+            row.city_zh.removesuffix("市"),
+            row.city_en.lower(),
+            str(row.city_code),
+        }:
             by_name.setdefault(name, []).append(row.city_id)
     return exact, by_name
 

@@ -150,3 +150,10 @@ def estimates_beside_paper(
     ax.legend()
     synthetic_note(fig, synthetic)
     return fig
+
+
+def year_axis(ax: plt.Axes) -> None:
+    """Whole-year ticks on the horizontal axis (no 2007.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -1,0 +1,102 @@
+"""The build road: table of contents, notebook execution with parameters, failures named."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from replicate import book, cli, paths
+
+
+def test_toc_lists_existing_notebooks_in_order():
+    sources = book.book_notebooks()
+    assert sources[0].name == "01_introduction.py"
+    assert [s.name for s in sources] == sorted(s.name for s in sources)
+    assert all(s.exists() for s in sources)
+
+
+def test_every_notebook_has_a_parameters_cell_with_data():
+    import jupytext
+
+    for source in sorted(paths.NOTEBOOKS_DIR.glob("*.py")):
+        cells = jupytext.read(source).cells
+        tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, source.name
+        assert "data = " in tagged[0].source, source.name
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("05", "05_baseline.py"),
+        ("05_baseline", "05_baseline.py"),
+        ("05_baseline.ipynb", "05_baseline.py"),
+    ],
+)
+def test_notebooks_resolve_by_number_or_name(name, expected):
+    assert book.resolve_notebook(name).name == expected
+
+
+def test_unknown_notebook_lists_the_choices():
+    with pytest.raises(book.BuildError, match="the notebooks are: 01_introduction"):
+        book.resolve_notebook("99")
+
+
+def _outputs(notebook) -> str:
+    cells = json.loads(notebook.read_text())["cells"]
+    return "\n".join(
+        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", ""))
+        for c in cells
+        for o in c.get("outputs", [])
+    )
+
+
+def test_run_with_another_parameter_changes_the_output(capsys):
+    assert cli.main(["run", "01", "-p", "reading", "ignore"]) == 0
+    target = paths.EXECUTED_DIR / "01_introduction.ipynb"
+    assert str(target) in capsys.readouterr().out
+    text = _outputs(target)
+    assert "ignore" in text and "108" in text and "0.1688" in text  # the 'ignore' reading's counts
+
+
+def test_a_failing_cell_is_named(tmp_path):
+    source = tmp_path / "broken.py"
+    source.write_text(
+        '# %% tags=["parameters"]\ndata = "synthetic"\n\n# %%\nx = 1\n\n# %%\nraise ValueError("boom")\n'
+    )
+    run = book.execute(source, tmp_path / "broken.ipynb")
+    assert not run.ok
+    assert "broken.py failed in cell" in run.error and "ValueError: boom" in run.error
+
+
+def test_parameter_values_are_read_as_yaml():
+    assert cli._parameter_value("[fdi, hum]") == ["fdi", "hum"]
+    assert cli._parameter_value("0.05") == 0.05 and cli._parameter_value("true") is True
+    assert cli._parameter_value("ignore") == "ignore"
+
+
+def _table_html(notebook, caption: str) -> str:
+    for cell in json.loads(notebook.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            if caption in html:
+                return html
+    raise AssertionError(f"no table captioned {caption!r} in {notebook}")
+
+
+def _row(html: str, label: str) -> list[str]:
+    row = re.search(rf"<tr><td>{label}</td>(.*?)</tr>", html).group(1)
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row)
+
+
+def test_baseline_with_other_controls_changes_the_table():
+    """`replicate run 05 -p controls [hum]` re-estimates Table 2 with one control."""
+    assert cli.main(["run", "05", "-p", "controls", "[hum]", "-p", "cov_type", "robust"]) == 0
+    html = _table_html(paths.EXECUTED_DIR / "05_baseline.ipynb", "Table 2. Baseline")
+    assert "heteroskedasticity-robust" in html
+    n_row = _row(html, "N")  # per column: ours, paper, Δ
+    assert n_row[0] == "5,130" and n_row[3] == "5,130"  # (1) did alone, (2) did + hum
+    assert n_row[6] == "" and n_row[9] == ""  # (3) and (4) not estimated with one control
+    assert all(cell == "" for cell in _row(html, "fdi")[0::3])  # fdi is no longer a control
