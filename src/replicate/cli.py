@@ -169,6 +169,28 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_options(parser: argparse.ArgumentParser) -> None:
+    """--data, --format and --reading, shared by the commands that print tables."""
+    parser.add_argument(
+        "--data",
+        metavar="PATH|synthetic",
+        default="synthetic",
+        help="panel file, or 'synthetic' (default)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["md", "csv", "latex", "html"],
+        default="md",
+        help="output format (default: md)",
+    )
+    parser.add_argument(
+        "--reading",
+        choices=["parent", "ignore"],
+        default="parent",
+        help="pilot coding of sub-city entries",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="replicate",
@@ -256,47 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("table", help="print one of the paper's tables beside the published numbers")
     p.add_argument("number", type=int, choices=[1, 2, 3, 4], help="table number")
-    p.add_argument(
-        "--data",
-        metavar="PATH|synthetic",
-        default="synthetic",
-        help="panel file, or 'synthetic' (default)",
-    )
-    p.add_argument(
-        "--format",
-        choices=["md", "csv", "latex", "html"],
-        default="md",
-        help="output format (default: md)",
-    )
-    p.add_argument(
-        "--reading",
-        choices=["parent", "ignore"],
-        default="parent",
-        help="pilot coding of sub-city entries",
-    )
+    _table_options(p)
     p.set_defaults(func=_cmd_table)
 
     p = sub.add_parser(
         "scorecard", help="every published number of Tables 1–4 against ours, with a status"
     )
-    p.add_argument(
-        "--data",
-        metavar="PATH|synthetic",
-        default="synthetic",
-        help="panel file, or 'synthetic' (default)",
-    )
-    p.add_argument(
-        "--format",
-        choices=["md", "csv", "latex", "html"],
-        default="md",
-        help="output format (default: md)",
-    )
-    p.add_argument(
-        "--reading",
-        choices=["parent", "ignore"],
-        default="parent",
-        help="pilot coding of sub-city entries",
-    )
+    _table_options(p)
     p.add_argument("--details", action="store_true", help="list every number, not only the summary")
     p.set_defaults(func=_cmd_scorecard)
 
