@@ -127,9 +127,9 @@ pd.Series(
 #
 # The paper calls its standard errors "robust". For a city panel with city effects,
 # Stata's `xtreg, fe vce(robust)` clusters by city, and so does `reghdfe` with
-# `vce(cluster city)`. The two differ only in whether the constant counts as a
-# parameter; the heteroskedasticity-only and unadjusted errors are also shown
-# (last column of Table 2's specification).
+# `vce(cluster city)`. The two differ only in whether the city effects, nested in the
+# clusters, keep one degree of freedom (reghdfe) or none (xtreg). The table also shows
+# heteroskedasticity-only and unadjusted errors for the last column of Table 2.
 
 # %%
 from replicate.models import TWFE

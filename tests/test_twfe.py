@@ -43,8 +43,9 @@ def test_slopes_and_errors_match_statsmodels_lsdv(frame, lsdv, cov_type):
     ours = TWFE(frame, "nqp", regressors).fit(cov_type=cov_type, small_sample="reghdfe")
     if cov_type == "cluster":
         theirs = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
-        # statsmodels: G/(G-1)·(N-1)/(N-K_lsdv); reghdfe: G/(G-1)·(N-1)/(N-k-17) (city FE nested).
-        ratio = (n - k_lsdv) / (n - len(regressors) - 17)
+        # statsmodels: G/(G-1)·(N-1)/(N-K_lsdv); reghdfe: G/(G-1)·(N-1)/(N-k-17-1) (the city
+        # effects are nested in the clusters: only the intercept counts).
+        ratio = (n - k_lsdv) / (n - len(regressors) - 17 - 1)
     elif cov_type == "robust":
         theirs = model.fit(cov_type="HC1")  # N/(N-K_lsdv), the same K as ours (all FE counted)
         ratio = 1.0
@@ -99,10 +100,10 @@ def test_xtreg_and_reghdfe_conventions_differ_by_the_constant(frame):
     xtreg = model.fit(small_sample="xtreg").std_errors["did"]
     plain = model.fit(small_sample="none").std_errors["did"]
     g = 285
-    assert reghdfe == pytest.approx(
-        plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 17)), rel=1e-12
-    )
-    assert xtreg == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 18)), rel=1e-12)
+    # reghdfe keeps one degree of freedom for the nested city effects (the intercept);
+    # xtreg counts the 17 year effects only (see the module docstring for the sources).
+    assert reghdfe == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 18)), rel=1e-12)
+    assert xtreg == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 17)), rel=1e-12)
 
 
 def test_province_by_year_effects_drop_the_108_singletons(frame):

@@ -20,12 +20,15 @@ Small-sample conventions (``small_sample=``), for ``V = q · (X̃'X̃)⁻¹ M (X
 freedom not nested in the clusters:
 
 ``"reghdfe"``
-    cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE)``; the intercept is part of the nested
-    fixed effect and not counted (reghdfe's "nested within cluster: redundant" rule).
+    cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE−1)``: fixed effects nested in the clusters
+    are redundant except for one degree of freedom, the intercept (evidence: FixedEffectModels.jl
+    PR #48, "when FEs are fully nested in clusters, we still need to adjust DF by 1", which
+    aligned its tests with reghdfe output).
 ``"xtreg"``
-    cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE−1)``: Stata's ``xtreg, fe vce(cluster)``
-    with the other effects as dummies, which counts them and the constant but not the
-    panel effect (the same as R fixest's default ``fixef.K = "nested"``).
+    cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE)``: Stata's ``xtreg, fe vce(cluster)`` with the
+    other effects as dummies, as reproduced by R fixest's default ``fixef.K = "nested"``
+    (evidence: fixest vignette "On standard-errors", which matches Stata's clustered s.e.
+    0.165385 on its example).
 ``"none"``
     ``q = 1``: the plain sandwich.
 
@@ -302,7 +305,7 @@ class TWFE:
     def _inference(design, resid, cov_type, groups, small_sample, n, k, dof) -> Inference:
         if cov_type == "cluster":
             n_groups = int(pd.Series(groups).nunique())
-            extra = {"reghdfe": 0, "xtreg": 1, "none": None}[small_sample]
+            extra = {"reghdfe": 1, "xtreg": 0, "none": None}[small_sample]
             if extra is None:
                 scale = 1.0
             else:
