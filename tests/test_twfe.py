@@ -102,7 +102,9 @@ def test_xtreg_and_reghdfe_conventions_differ_by_the_constant(frame):
     g = 285
     # reghdfe keeps one degree of freedom for the nested city effects (the intercept);
     # xtreg counts the 17 year effects only (see the module docstring for the sources).
-    assert reghdfe == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 18)), rel=1e-12)
+    assert reghdfe == pytest.approx(
+        plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 18)), rel=1e-12
+    )
     assert xtreg == pytest.approx(plain * np.sqrt(g / (g - 1) * (n - 1) / (n - k - 17)), rel=1e-12)
 
 

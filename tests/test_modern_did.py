@@ -1,0 +1,370 @@
+"""Modern DID: each estimator against a published reference value, another implementation,
+or an exact identity. Sources are written beside the numbers.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replicate.data import load_panel, synthetic
+from replicate.data.schema import CONTROLS
+from replicate.models import TWFE
+from replicate.models.event_study import EventStudy
+from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
+from replicate.models.staggered import (
+    bacon_decomposition,
+    callaway_santanna,
+    imputation,
+    sun_abraham,
+    twfe_weights,
+)
+from replicate.replication import regression_frame
+
+md = pytest.importorskip("moderndid")
+
+# R package `did`, README.md (github.com/bcallaway11/did, commit 0c4287f), mpdta example,
+# att_gt(yname="lemp", gname="first.treat", idname="countyreal", tname="year", xformla=~1,
+# est_method="reg"). Printed to 4 decimals; standard errors there are bootstrap draws.
+R_DID_ATT_GT = {
+    (2004, 2004): -0.0105,
+    (2004, 2005): -0.0704,
+    (2004, 2006): -0.1373,
+    (2004, 2007): -0.1008,
+    (2006, 2004): 0.0065,
+    (2006, 2005): -0.0028,
+    (2006, 2006): -0.0046,
+    (2006, 2007): -0.0412,
+    (2007, 2004): 0.0305,
+    (2007, 2005): -0.0027,
+    (2007, 2006): -0.0311,
+    (2007, 2007): -0.0261,
+}
+R_DID_PRETEST_P = 0.16812
+R_DID_DYNAMIC = {
+    -3: 0.0305,
+    -2: -0.0006,
+    -1: -0.0245,
+    0: -0.0199,
+    1: -0.0510,
+    2: -0.1373,
+    3: -0.1008,
+}
+R_DID_DYNAMIC_OVERALL = -0.0772
+R_DID_GROUP = {2004: -0.0797, 2006: -0.0229, 2007: -0.0261}
+R_DID_GROUP_OVERALL = -0.031
+PRINTED_4 = 5e-5 + 1e-9
+PRINTED_3 = 5e-4 + 1e-9
+
+# R package `HonestDiD`, README.md (github.com/asheshrambachan/HonestDiD, commit 02b541b),
+# Medicaid example: fixest event study dins ~ i(year, D, ref = 2013) | stfips + year,
+# clustered by state, years < 2016 without the 2015 cohort; first post-period effect.
+HONEST_RM = {
+    0.5: (0.0240, 0.0672),
+    1.0: (0.0170, 0.0720),
+    1.5: (0.00824, 0.0797),
+    2.0: (-0.000916, 0.0881),
+}
+HONEST_SD = {
+    0.0: (0.0259, 0.0607),
+    0.01: (0.0132, 0.0787),
+    0.02: (0.00286, 0.0907),
+    0.03: (-0.00714, 0.101),
+    0.04: (-0.0171, 0.111),
+    0.05: (-0.0271, 0.121),
+}
+# Relative-magnitude CIs are found on a grid of 1,000 points (R and moderndid alike), so
+# they agree to about one grid step; smoothness CIs (FLCI) come from a convex program
+# solved numerically (CVXR in R, CVXPY here).
+RM_TOL, SD_TOL = 5e-4, 1.5e-4
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return md.load_mpdta().to_pandas()
+
+
+@pytest.fixture(scope="module")
+def ehec_study():
+    data = md.load_ehec().to_pandas()
+    data = data[(data["year"] < 2016) & ~(data["yexp2"] == 2015)].copy()
+    data["g"] = np.where(data["yexp2"] == 2014, 2014, 0)
+    study = EventStudy(data, "dins", window=(-6, 1), unit="stfips", bin_endpoints=False)
+    return data, study.fit(cluster="stfips", small_sample="xtreg")
+
+
+@pytest.fixture(scope="module")
+def twin() -> pd.DataFrame:
+    return regression_frame(load_panel())
+
+
+def test_callaway_santanna_reproduces_r_did_on_mpdta(mpdta):
+    cs = callaway_santanna(mpdta, "lemp", cohort="first.treat", unit="countyreal")
+    got = cs.group_time.set_index(["cohort", "year"])["estimate"]
+    for key, value in R_DID_ATT_GT.items():
+        assert got[key] == pytest.approx(value, abs=PRINTED_4), key
+    assert cs.pretest_p == pytest.approx(R_DID_PRETEST_P, abs=5e-6)
+    dynamic = cs.aggregations["dynamic"]["estimate"]
+    for e, value in R_DID_DYNAMIC.items():
+        assert dynamic[e] == pytest.approx(value, abs=PRINTED_4), e
+    assert cs.overall.loc["dynamic", "estimate"] == pytest.approx(
+        R_DID_DYNAMIC_OVERALL, abs=PRINTED_4
+    )
+    group = cs.aggregations["group"]["estimate"]
+    for g, value in R_DID_GROUP.items():
+        assert group[g] == pytest.approx(value, abs=PRINTED_4), g
+    assert cs.overall.loc["group", "estimate"] == pytest.approx(R_DID_GROUP_OVERALL, abs=PRINTED_3)
+
+
+def test_event_study_matches_pyfixest(ehec_study):
+    """pyfixest's default small-sample correction (k_fixef="nonnested") keeps one degree of
+    freedom for the state effects nested in the clusters: our "reghdfe" convention. (R
+    fixest's default, used by the HonestDiD README, is our "xtreg" one.)"""
+    pf = pytest.importorskip("pyfixest")
+    data, _ = ehec_study
+    ours = EventStudy(data, "dins", window=(-6, 1), unit="stfips", bin_endpoints=False).fit(
+        cluster="stfips", small_sample="reghdfe"
+    )
+    data = data.assign(D=(data["g"] == 2014).astype(int))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.feols(
+            "dins ~ i(year, D, ref=2013) | stfips + year", data=data, vcov={"CRV1": "stfips"}
+        )
+    theirs = fit.coef().to_numpy()
+    np.testing.assert_allclose(ours.betahat, theirs, atol=1e-10)
+    np.testing.assert_allclose(np.sqrt(np.diag(ours.sigma)), fit.se().to_numpy(), rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "mbar",
+    # Each value costs ~14 s (a 1,000-point grid of linear programs): one in the default
+    # suite, the others in the slow tier (`make test-slow`).
+    [pytest.param(m, marks=() if m == 2.0 else pytest.mark.slow) for m in HONEST_RM],
+)
+def test_honestdid_relative_magnitudes_on_the_medicaid_example(ehec_study, mbar):
+    _, es = ehec_study
+    result = md.create_sensitivity_results_rm(
+        es.betahat, es.sigma, es.n_pre, es.n_post, m_bar_vec=[mbar]
+    ).to_pandas()
+    lb, ub = HONEST_RM[mbar]
+    assert result["lb"].iloc[0] == pytest.approx(lb, abs=RM_TOL)
+    assert result["ub"].iloc[0] == pytest.approx(ub, abs=RM_TOL)
+
+
+def test_honestdid_smoothness_on_the_medicaid_example(ehec_study):
+    from replicate.models.sensitivity import sensitivity
+
+    _, es = ehec_study
+    table = sensitivity(es, "smoothness", list(HONEST_SD))
+    for m, (lb, ub) in HONEST_SD.items():
+        row = table.loc[m]
+        assert row["lower"] == pytest.approx(lb, abs=SD_TOL + _printed(lb)), m
+        assert row["upper"] == pytest.approx(ub, abs=SD_TOL + _printed(ub)), m
+
+
+def _printed(value: float) -> float:
+    """Half a unit of the last digit R printed (three significant digits)."""
+    return 0.5 * 10 ** (np.floor(np.log10(abs(value))) - 2)
+
+
+def test_breakdown_value_follows_the_intervals(ehec_study):
+    from replicate.models.sensitivity import breakdown, sensitivity
+
+    _, es = ehec_study
+    table = sensitivity(es, "smoothness", [0.0, 0.01, 0.02, 0.03, 0.04])
+    # HonestDiD README: "the breakdown value for a significant effect is M ≈ 0.03": the
+    # interval excludes zero at M = 0.02 and includes it at 0.03, so on this grid the
+    # largest significant M is 0.02 and the crossing lies between 0.02 and 0.03.
+    assert breakdown(table) == 0.02
+    assert table.loc[0.02, "lower"] > 0 > table.loc[0.03, "lower"]
+
+
+def test_event_study_pretrend_test_and_bands(ehec_study):
+    _, es = ehec_study
+    pre = [i for i, e in enumerate(es.table.index.drop(-1)) if e < -1]
+    b, v = es.betahat[pre], es.sigma[np.ix_(pre, pre)]
+    assert es.pretrend_F == pytest.approx(b @ np.linalg.solve(v, b) / len(pre))
+    assert es.pretrend_df[0] == 5
+    z = es.table["upper"].iloc[-1] - es.table["coef"].iloc[-1]
+    uniform = es.table["upper_uniform"].iloc[-1] - es.table["coef"].iloc[-1]
+    assert uniform > z  # uniform bands are wider than pointwise ones
+    from scipy import stats
+
+    bonferroni = stats.norm.ppf(1 - 0.025 / len(es.betahat))
+    assert es.sup_t <= bonferroni + 0.01
+
+
+def test_bacon_decomposition_reproduces_twfe(twin):
+    bacon = bacon_decomposition(twin, "nqp")
+    twfe = TWFE(twin, "nqp", ["did"]).fit().params["did"]
+    assert bacon.estimate == pytest.approx(twfe, abs=1e-10)
+    assert bacon.comparisons["weight"].sum() == pytest.approx(1.0, abs=1e-12)
+    assert set(bacon.comparisons["type"]) == {
+        "treated vs never treated",
+        "early vs late (not yet treated control)",
+        "late vs early (already treated control)",
+    }
+
+
+def test_twfe_weights_recover_twfe_from_cell_effects():
+    """On outcomes with no noise, TWFE = Σ w_it τ_it (de Chaisemartin & D'Haultfœuille 2020, Thm 1)."""
+    frame = load_panel().frame[["city_id", "year", "g", "did"]].copy()
+    rng = np.random.default_rng(0)
+    unit = pd.Series(rng.normal(size=frame["city_id"].nunique()), index=frame["city_id"].unique())
+    year = pd.Series(rng.normal(size=18), index=range(2005, 2023))
+    tau = np.where(
+        frame["did"] == 1,
+        0.1 + 0.05 * (frame["year"] - frame["g"]) + 0.2 * (frame["g"] == 2014),
+        0.0,
+    )
+    frame["y"] = frame["city_id"].map(unit) + frame["year"].map(year) + tau
+    weights = twfe_weights(frame, "y")
+    assert weights.weights["weight"].sum() == pytest.approx(1.0)
+    assert (weights.weights["weight"].to_numpy() @ tau[frame["did"] == 1]) == pytest.approx(
+        weights.beta, abs=1e-10
+    )
+
+
+def test_sun_abraham_equals_callaway_santanna_with_never_treated_controls(mpdta):
+    """Without covariates, each cohort × event-time effect of the saturated regression is the
+    2×2 DID against never-treated units relative to g − 1: CS's ATT(g,t), universal base."""
+    sa = sun_abraham(mpdta, "lemp", cohort="first.treat", unit="countyreal")
+    cs = callaway_santanna(
+        mpdta, "lemp", cohort="first.treat", unit="countyreal", base_period="universal"
+    )
+    gt = cs.group_time.assign(event_time=lambda d: d["year"] - d["cohort"]).query(
+        "event_time != -1"
+    )
+    merged = sa.by_cohort_event.merge(gt, on=["cohort", "event_time"], suffixes=("_sa", "_cs"))
+    assert len(merged) == len(sa.by_cohort_event)
+    np.testing.assert_allclose(merged["estimate_sa"], merged["estimate_cs"], atol=1e-10)
+
+
+def test_imputation_equals_exact_least_squares_and_two_stage_did(twin):
+    """BJS imputation: unit and year effects fitted on untreated observations, here against
+    an exact sparse least-squares fit; and Gardner's two-stage DID (pyfixest did2s), which
+    has the same point estimate up to pyfixest's fixed-effect solver tolerance."""
+    from scipy import sparse
+    from scipy.sparse.linalg import lsqr
+
+    ours = imputation(twin, "nqp")
+    treated = twin["did"].to_numpy() == 1
+    untreated = twin.loc[~treated]
+    units, unit_index = pd.factorize(untreated["city_id"])
+    years, year_index = pd.factorize(untreated["year"])
+    n = len(untreated)
+    design = sparse.hstack(
+        [
+            sparse.csr_matrix((np.ones(n), (np.arange(n), units))),
+            sparse.csr_matrix((np.ones(n), (np.arange(n), years)))[:, 1:],
+        ]
+    ).tocsr()
+    solution = lsqr(design, untreated["nqp"].to_numpy(), atol=1e-15, btol=1e-15, iter_lim=100_000)[
+        0
+    ]
+    alpha, lam = solution[: len(unit_index)], np.concatenate([[0.0], solution[len(unit_index) :]])
+    rows = twin.loc[treated]
+    fitted = (
+        alpha[unit_index.get_indexer(rows["city_id"])] + lam[year_index.get_indexer(rows["year"])]
+    )
+    assert ours.overall == pytest.approx(float((rows["nqp"] - fitted).mean()), abs=1e-10)
+
+    pf = pytest.importorskip("pyfixest")
+    data = twin.assign(treat_flag=twin["did"].astype(bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.did2s(
+            data,
+            yname="nqp",
+            first_stage="~ 0 | city_id + year",
+            second_stage="~ treat_flag",
+            treatment="treat_flag",
+            cluster="city_id",
+        )
+    assert ours.overall == pytest.approx(float(fit.coef().iloc[0]), abs=1e-6)
+
+
+def test_permutation_draws_equal_full_refits(twin):
+    from linearmodels import PanelOLS
+
+    res = permutation_test(twin, "nqp", controls=CONTROLS, draws=5, seed=3)
+    g_unit = twin.groupby("city_id")["g"].first()
+    rng = np.random.default_rng(3)
+    for i in range(5):
+        order = rng.permutation(len(g_unit))
+        fake = pd.Series(g_unit.to_numpy()[order], index=g_unit.index)
+        data = twin.assign(g_fake=twin["city_id"].map(fake))
+        data["did_fake"] = ((data["g_fake"] > 0) & (data["year"] >= data["g_fake"])).astype(float)
+        indexed = data.set_index(["city_id", "year"])
+        refit = PanelOLS(
+            indexed["nqp"], indexed[["did_fake", *CONTROLS]], entity_effects=True, time_effects=True
+        ).fit()
+        assert res.draws[i] == pytest.approx(refit.params["did_fake"], abs=1e-10)
+    assert res.estimate == pytest.approx(
+        TWFE(twin, "nqp", ["did", *CONTROLS]).fit().params["did"], abs=1e-10
+    )
+
+
+def test_permutation_pvalue_counts_the_observed_assignment(twin):
+    res = permutation_test(twin, "nqp", draws=99, seed=1)
+    assert res.pvalue == pytest.approx(
+        (1 + np.sum(np.abs(res.draws) >= abs(res.estimate) - 1e-12)) / 100
+    )
+    again = permutation_test(twin, "nqp", draws=99, seed=1)
+    assert np.array_equal(res.draws, again.draws)
+
+
+def test_wild_bootstrap_t_draws_equal_brute_force_refits(twin):
+    res = wild_cluster_bootstrap(twin, "nqp", controls=["hum"], draws=4, seed=5)
+    # Brute force: impose β = 0, rebuild y* cluster by cluster, refit with a clustered s.e.
+    data = twin.sort_values(["city_id", "year"]).reset_index(drop=True)
+    restricted = TWFE(data, "nqp", ["hum"]).fit(cov_type="unadjusted")
+    fitted = data["nqp"].to_numpy()[restricted.sample] - 0  # full sample: no singletons here
+    resid = np.zeros(len(data))
+    resid[restricted.sample] = restricted.resid
+    fitted = data["nqp"].to_numpy() - resid  # restricted fit including the fixed effects
+    rng = np.random.default_rng(5)
+    v = rng.choice(np.array([-1.0, 1.0]), size=(data["city_id"].nunique(), 4))
+    codes = pd.factorize(data["city_id"])[0]
+    for b in range(4):
+        star = data.assign(y_star=fitted + resid * v[codes, b])
+        fit = TWFE(star, "y_star", ["did", "hum"]).fit(small_sample="none")
+        g, n, k = 285, len(data), 2
+        t_plain = fit.params["did"] / fit.std_errors["did"]
+        assert res.t_draws[b] == pytest.approx(
+            t_plain / np.sqrt(g / (g - 1) * (n - 1) / (n - k)), rel=1e-8
+        )
+
+
+def test_wild_bootstrap_interval_and_weights(twin):
+    res = wild_cluster_bootstrap(twin, "nqp", controls=CONTROLS, draws=999, weights="webb", seed=2)
+    assert res.conf_int[0] < res.estimate < res.conf_int[1]
+    with pytest.raises(ValueError, match="weights='normal' is not allowed"):
+        wild_cluster_bootstrap(twin, "nqp", draws=9, weights="normal")
+
+
+def test_placebo_in_time_is_centred_on_zero_without_pretrends():
+    estimates = [
+        placebo_in_time(
+            regression_frame(
+                synthetic.make_twin(seed=s).frame.assign(
+                    g=lambda f: load_panel().frame["g"].to_numpy()
+                )
+            ),
+            "nqp",
+            shift=4,
+        )
+        for s in range(8)
+    ]
+    assert abs(np.mean(estimates)) < 3 * np.std(estimates, ddof=1) / np.sqrt(len(estimates))
+
+
+def test_pretrend_knob_is_detected():
+    twin = synthetic.make_twin(seed=4, knobs=synthetic.Knobs(pretrend=0.06))
+    frame = twin.panel().frame
+    res = EventStudy(frame, "nqp").fit()
+    assert res.pretrend_p < 0.01
