@@ -108,7 +108,7 @@ def permutation_test(
     ).astype(float)
     design = _design(data.assign(_d=did), outcome, "_d", controls, unit, time)
     y_res = _residualize(design, design.y)
-    n_units, n_years = len(g_unit), len(years)
+    n_units = len(g_unit)
     # Treatment path of each unit as a units × years matrix; its year means are permutation-invariant.
     paths = ((g_unit[:, None] > 0) & (years[None, :] >= g_unit[:, None])).astype(float)
     year_means = paths.mean(axis=0)

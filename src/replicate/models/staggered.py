@@ -84,14 +84,12 @@ def bacon_decomposition(
         yt, yc = mean_path[treated], mean_path[control]
         return (yt[post].mean() - yt[pre].mean()) - (yc[post].mean() - yc[pre].mean())
 
-    d = frame[time].to_numpy()[:, None] >= 0  # placeholder for shape
     did_col = (
         (frame[cohort].fillna(0).to_numpy() > 0)
         & (frame[time].to_numpy() >= frame[cohort].fillna(0).to_numpy())
     ).astype(float)
     codes = fe.encode(frame, [unit, time])
     vd = float((fe.demean(did_col, codes)[:, 0] ** 2).sum() / (n_units * n_t))
-    del d
     rows = []
     for k in cohorts:
         post = years >= k
