@@ -368,3 +368,39 @@ def test_pretrend_knob_is_detected():
     frame = twin.panel().frame
     res = EventStudy(frame, "nqp").fit()
     assert res.pretrend_p < 0.01
+
+
+def test_psm_nearest_neighbour_weights_and_frequency_equivalence(twin):
+    from replicate.models.matching import psm_did
+
+    res = psm_did(twin, "nqp", CONTROLS, method="nearest")
+    treated = res.scores["treat"] == 1
+    matched = res.weights[treated] > 0
+    assert res.weights[~treated].sum() == pytest.approx(
+        matched.sum()
+    )  # each match uses one control
+    # Weighted DID = unweighted DID on the sample with each control repeated as often as used.
+    copies = []
+    for city, w in res.weights[res.weights > 0].items():
+        rows = twin[twin["city_id"] == city]
+        copies += [rows.assign(city_id=f"{city}#{i}") for i in range(int(w))]
+    expanded = pd.concat(copies, ignore_index=True)
+    assert TWFE(expanded, "nqp", ["did"]).fit().params["did"] == pytest.approx(
+        res.did.params["did"], abs=1e-10
+    )
+
+
+def test_psm_kernel_weights_and_balance(twin):
+    from replicate.models.matching import psm_did
+
+    res = psm_did(twin, "nqp", CONTROLS, method="kernel")
+    treated = res.scores["treat"] == 1
+    assert res.weights[~treated].sum() == pytest.approx(res.n_treated_matched)
+    before = res.balance.xs("before", level="sample")["std. difference"].abs()
+    after = res.balance.xs("after", level="sample")["std. difference"].abs()
+    assert after.mean() < before.mean()
+    x, t = res.scores["hum"], treated
+    smd = (x[t].mean() - x[~t].mean()) / np.sqrt((x[t].var() + x[~t].var()) / 2)
+    assert res.balance.loc[("hum", "before"), "std. difference"] == pytest.approx(smd)
+    with pytest.raises(ValueError, match="method='radius' is not allowed"):
+        psm_did(twin, "nqp", CONTROLS, method="radius")

@@ -153,3 +153,20 @@ def test_bad_inputs_give_clear_errors(frame):
     before = frame.copy()
     TWFE(frame, "nqp", ["did"]).fit()
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_weighted_fit_matches_statsmodels_wls(frame):
+    regressors = ["did", "hum"]
+    weighted = frame.assign(w=np.random.default_rng(0).uniform(0.2, 3.0, len(frame)))
+    weighted.loc[weighted.index[:36], "w"] = 0.0  # two cities out entirely
+    ours = TWFE(weighted, "nqp", regressors, weights="w").fit(cov_type="unadjusted")
+    kept = weighted[weighted["w"] > 0]
+    dummies = pd.get_dummies(kept[["city_id", "year"]].astype(str), drop_first=True, dtype=float)
+    design = sm.add_constant(pd.concat([kept[regressors], dummies], axis=1))
+    theirs = sm.WLS(kept["nqp"], design, weights=kept["w"]).fit()
+    np.testing.assert_allclose(ours.params[regressors], theirs.params[regressors], atol=COEF_TOL)
+    np.testing.assert_allclose(ours.std_errors[regressors], theirs.bse[regressors], rtol=1e-8)
+    assert ours.rsquared == pytest.approx(theirs.rsquared, abs=1e-10)
+    assert ours.nobs == len(kept) and ours.n_singletons == 0
+    with pytest.raises(ValueError, match="finite, non-negative"):
+        TWFE(weighted.assign(w=-1.0), "nqp", regressors, weights="w")

@@ -38,26 +38,30 @@ def demean(
     codes: Sequence[np.ndarray],
     tol: float = DEMEAN_TOL,
     max_sweeps: int = 10_000,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Residuals of ``values`` (n × p) on all fixed effects, by alternating projections."""
+    """Residuals of ``values`` (n × p) on all fixed effects, by alternating projections.
+
+    With ``weights`` the projections use weighted group means: the within transformation
+    of weighted least squares.
+    """
     out = np.array(values, dtype=float, copy=True)
     if out.ndim == 1:
         out = out[:, None]
     if not codes:
         return out
-    counts = [np.bincount(c).astype(float) for c in codes]
+    w = np.ones(out.shape[0]) if weights is None else np.asarray(weights, float)
+    counts = [np.bincount(c, weights=w) for c in codes]
     for _ in range(max_sweeps):
         change = 0.0
         for c, n in zip(codes, counts, strict=True):
-            means = (
-                np.vstack(
-                    [
-                        np.bincount(c, weights=out[:, j], minlength=n.size)
-                        for j in range(out.shape[1])
-                    ]
-                ).T
-                / n[:, None]
-            )
+            sums = np.vstack(
+                [
+                    np.bincount(c, weights=w * out[:, j], minlength=n.size)
+                    for j in range(out.shape[1])
+                ]
+            ).T
+            means = sums / np.where(n > 0, n, 1.0)[:, None]
             out -= means[c]
             change = max(change, float(np.abs(means).max(initial=0.0)))
         if change < tol or len(codes) == 1:

@@ -28,8 +28,13 @@ def sensitivity(
     values: Sequence[float],
     l_vec: Sequence[float] | None = None,
     alpha: float = 0.05,
+    grid_points: int = 1000,
 ) -> pd.DataFrame:
-    """Robust confidence intervals for each restriction in ``values`` (M̄ or M)."""
+    """Robust confidence intervals for each restriction in ``values`` (M̄ or M).
+
+    ``grid_points`` is the resolution of the relative-magnitude test inversion (HonestDiD's
+    default 1,000; fewer points are faster and coarser).
+    """
     import moderndid as md
 
     if kind not in ("relative_magnitude", "smoothness"):
@@ -56,6 +61,7 @@ def sensitivity(
                 m_bar_vec=list(values),
                 l_vec=lv,
                 alpha=alpha,
+                grid_points=grid_points,
             )
             key = "Mbar"
         else:
@@ -67,6 +73,7 @@ def sensitivity(
                 m_vec=list(values),
                 l_vec=lv,
                 alpha=alpha,
+                grid_points=grid_points,
             )
             key = "m"
         original = md.construct_original_cs(

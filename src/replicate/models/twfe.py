@@ -184,6 +184,9 @@ class TWFE:
         Fixed effects to absorb. ``"province#year"`` interacts two columns.
     drop_singletons : bool
         Drop observations alone in a fixed-effect group, as ``reghdfe`` does.
+    weights : str, optional
+        Column of non-negative analytic weights (weighted least squares, e.g. matching
+        weights); rows of weight zero are left out.
 
     Examples
     --------
@@ -198,11 +201,13 @@ class TWFE:
         regressors: Sequence[str],
         absorb: Sequence[str] = ("city_id", "year"),
         drop_singletons: bool = True,
+        weights: str | None = None,
     ) -> None:
         regressors = list(regressors)
         if not regressors:
             raise ValueError("regressors is empty; pass at least one, e.g. ['did'].")
         needed = [outcome, *regressors, *{p for a in absorb for p in a.split("#")}]
+        needed += [weights] if weights else []
         missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
         if missing:
             raise ValueError(
@@ -220,14 +225,25 @@ class TWFE:
         self.regressors = regressors
         self.absorb = tuple(absorb)
         self.data = data
+        w_all = data[weights].to_numpy(float) if weights else np.ones(len(data))
+        if not (np.isfinite(w_all).all() and (w_all >= 0).all()):
+            raise ValueError(f"weights column {weights!r} must hold finite, non-negative values.")
+        positive = w_all > 0  # rows of weight zero (e.g. unmatched units) carry no information
         codes = fe.encode(data, self.absorb)
-        keep = fe.singleton_mask(codes) if (drop_singletons and codes) else np.ones(len(data), bool)
+        keep = positive.copy()
+        if drop_singletons and codes:
+            keep[positive] = fe.singleton_mask([c[positive] for c in codes])
+        self.positive = positive
         self.sample = keep
         self.codes = [pd.factorize(c[keep])[0] for c in codes]
         self.y = data[outcome].to_numpy(float)[keep]
         self.X = data[regressors].to_numpy(float)[keep]
-        demeaned = fe.demean(np.column_stack([self.y, self.X]), self.codes)
-        self.y_tilde, self.X_tilde = demeaned[:, 0], demeaned[:, 1:]
+        self.w = w_all[keep]
+        demeaned = fe.demean(np.column_stack([self.y, self.X]), self.codes, weights=self.w)
+        # Weighted least squares = OLS on rows scaled by √w after the weighted within step.
+        self.root = np.sqrt(self.w)
+        self.y_tilde = demeaned[:, 0] * self.root
+        self.X_tilde = demeaned[:, 1:] * self.root[:, None]
         rank = np.linalg.matrix_rank(self.X_tilde)
         if rank < self.X_tilde.shape[1]:
             raise ValueError(
@@ -263,10 +279,10 @@ class TWFE:
                 raise ValueError(f"cluster column {cluster!r} is not in the data.")
             groups = self.data[cluster].to_numpy()[self.sample]
         dof = fe.absorbed_dof(self.codes, pd.factorize(groups)[0] if groups is not None else None)
-        ybar, xbar = self.y.mean(), self.X.mean(axis=0)
+        ybar, xbar = np.average(self.y, weights=self.w), np.average(self.X, axis=0, weights=self.w)
         constant = ybar - xbar @ beta
         # Augmented design of xtreg/reghdfe: slopes unchanged, intercept = ybar - xbar'b.
-        design = np.column_stack([Xt + xbar, np.ones(n)])
+        design = np.column_stack([Xt + self.root[:, None] * xbar, self.root])
         inference = self._inference(design, resid, cov_type, groups, small_sample, n, k, dof)
         # The slopes' block comes from the partialled-out regressors alone (as in reghdfe and
         # fixest); it equals the augmented block except for the robust meat.
@@ -278,7 +294,7 @@ class TWFE:
         se = pd.Series(np.sqrt(np.diag(inference.cov)), index=names)
         tstat = params / se
         pvalues = pd.Series(2 * stats.t.sf(np.abs(tstat), inference.df), index=names)
-        tss = float(((self.y - ybar) ** 2).sum())
+        tss = float((self.w * (self.y - ybar) ** 2).sum())
         ssr = float(resid @ resid)
         return TWFEResults(
             outcome=self.outcome,
@@ -288,7 +304,7 @@ class TWFE:
             pvalues=pvalues,
             cov=cov,
             nobs=n,
-            n_singletons=int((~self.sample).sum()),
+            n_singletons=int((self.positive & ~self.sample).sum()),
             n_clusters=int(pd.Series(groups).nunique()) if groups is not None else None,
             df_resid=inference.df,
             rsquared=1 - ssr / tss,

@@ -33,11 +33,11 @@ def synthetic_note(fig: plt.Figure, synthetic: bool) -> None:
     """Stamp 'SYNTHETIC DATA' in a corner of figures drawn from the twin."""
     if synthetic:
         fig.text(
-            0.99,
-            0.01,
+            0.995,
+            0.995,
             "SYNTHETIC DATA — not evidence about China",
             ha="right",
-            va="bottom",
+            va="top",
             fontsize=8,
             color="#b03a2e",
         )
@@ -157,3 +157,103 @@ def year_axis(ax: plt.Axes) -> None:
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def event_study_plot(
+    table: pd.DataFrame,
+    truth: pd.Series | None = None,
+    title: str = "",
+    synthetic: bool = False,
+    label: str = "TWFE event study",
+) -> plt.Figure:
+    """Event-time coefficients with pointwise (bars) and uniform (shaded) 95% bands.
+
+    ``table`` is :attr:`EventStudyResults.table`; ``truth`` an optional Series of true
+    effects by event time (the synthetic twin's).
+    """
+    fig, ax = plt.subplots()
+    x = table.index.to_numpy()
+    ax.fill_between(
+        x,
+        table["lower_uniform"],
+        table["upper_uniform"],
+        color="#1b6ca8",
+        alpha=0.15,
+        label="uniform (sup-t) band",
+        step=None,
+    )
+    ax.errorbar(
+        x,
+        table["coef"],
+        yerr=[table["coef"] - table["lower"], table["upper"] - table["coef"]],
+        fmt="o",
+        color="#1b6ca8",
+        capsize=3,
+        label=f"{label}, pointwise 95% CI",
+    )
+    if truth is not None:
+        t = truth.reindex(x)
+        ax.plot(x, t, color="#b03a2e", ls="--", marker="x", label="true effect")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xticks(x, list(table["label"]) if "label" in table else list(x))
+    ax.set_xlabel("years since the pilot (reference: −1)")
+    ax.set_ylabel("effect on nqp")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="upper left")
+    synthetic_note(fig, synthetic)
+    return fig
+
+
+def estimator_comparison(
+    effects: dict[str, pd.DataFrame], truth: pd.Series | None = None, synthetic: bool = False
+) -> plt.Figure:
+    """Event-time effects of several estimators side by side (``estimate`` and optional ``se``)."""
+    fig, ax = plt.subplots(figsize=(8, 4.3))
+    n = len(effects)
+    colours = ["#1b6ca8", "#e08a1e", "#3a9a5b", "#8e44ad", "#7f8c8d", "#c0392b"]
+    for i, (name, frame) in enumerate(effects.items()):
+        offset = (i - (n - 1) / 2) * 0.12
+        se = frame["se"] if "se" in frame else None
+        yerr = None if se is None or se.isna().all() else 1.96 * se
+        ax.errorbar(
+            frame.index + offset,
+            frame["estimate"],
+            yerr=yerr,
+            fmt="o",
+            ms=4,
+            capsize=2,
+            color=colours[i % len(colours)],
+            label=name,
+        )
+    if truth is not None:
+        ax.plot(truth.index, truth.to_numpy(), color="black", ls="--", lw=1.2, label="true effect")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
+    ax.set_xlabel("years since the pilot")
+    ax.set_ylabel("effect on nqp")
+    ax.legend(fontsize=8, ncol=2, loc="upper left")
+    synthetic_note(fig, synthetic)
+    return fig
+
+
+def bacon_plot(comparisons: pd.DataFrame, twfe: float, synthetic: bool = False) -> plt.Figure:
+    """Each 2×2 comparison's estimate against its weight in the TWFE coefficient."""
+    fig, ax = plt.subplots()
+    markers = {
+        "treated vs never treated": ("o", "#1b6ca8"),
+        "early vs late (not yet treated control)": ("s", "#3a9a5b"),
+        "late vs early (already treated control)": ("^", "#c0392b"),
+    }
+    for kind, group in comparisons.groupby("type", sort=False):
+        marker, colour = markers.get(kind, ("o", "grey"))
+        ax.scatter(
+            group["weight"], group["estimate"], marker=marker, color=colour, s=50, label=kind
+        )
+    ax.axhline(twfe, color="black", ls="--", lw=1, label=f"TWFE = Σ weight × estimate = {twfe:.3f}")
+    ax.set_xlabel("weight in the TWFE coefficient")
+    ax.set_ylabel("2×2 DID estimate")
+    ax.legend(fontsize=8)
+    synthetic_note(fig, synthetic)
+    return fig
