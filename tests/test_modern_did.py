@@ -404,3 +404,21 @@ def test_psm_kernel_weights_and_balance(twin):
     assert res.balance.loc[("hum", "before"), "std. difference"] == pytest.approx(smd)
     with pytest.raises(ValueError, match="method='radius' is not allowed"):
         psm_did(twin, "nqp", CONTROLS, method="radius")
+
+
+def test_heterogeneous_growing_effects_bias_twfe_not_imputation():
+    """The teaching chapter's lesson, as a Monte Carlo with the twin's known truth."""
+    knobs = synthetic.Knobs(
+        cohort_effects={2014: 0.3, 2015: 0.15, 2016: 0.0},
+        dynamic_slope=0.04,
+        conditional_trends=False,
+    )
+    truth = synthetic.make_twin(knobs=knobs).truth.att
+    twfe, bjs = [], []
+    for s in range(30):
+        frame = regression_frame(synthetic.make_twin(seed=1000 + s, knobs=knobs).panel())
+        twfe.append(TWFE(frame, "nqp", ["did"]).fit().params["did"])
+        bjs.append(imputation(frame, "nqp").overall)
+    se = lambda x: np.std(x, ddof=1) / np.sqrt(len(x))  # noqa: E731
+    assert abs(np.mean(bjs) - truth) < 3 * se(bjs)
+    assert np.mean(twfe) - truth < -2 * se(twfe)  # pulled down by late-vs-early comparisons
