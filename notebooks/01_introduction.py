@@ -51,7 +51,7 @@ coding = code_pilots(reading=reading)
 # %%
 coding.summary()
 
-# %% mystnb={"figure": {"caption": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic.", "name": "fig-pilot-timeline"}}
+# %% mystnb={"figure": {"caption": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic.", "name": "fig-pilot-timeline"}, "image": {"alt": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic."}}
 fig = figures.pilot_timeline(coding)
 
 # %% [markdown]

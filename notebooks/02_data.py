@@ -84,7 +84,7 @@ glue("reading", reading, display=False)
 # does not say which. The rest of the book uses the **{glue:text}`reading`** reading;
 # pass `reading="ignore"` to switch.
 
-# %% mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}}
+# %% mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}, "image": {"alt": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities)."}}
 fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% [markdown]

@@ -110,7 +110,7 @@ pd.Series(
     }
 ).round(4).to_frame("TWFE over many twins")
 
-# %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins (histogram) against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}}
+# %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins (histogram) against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}, "image": {"alt": "TWFE estimates of the pilot effect over many synthetic twins (histogram) against the true effect (red line)"}}
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots()

@@ -93,7 +93,7 @@ counts = by_method[method]
 index = index_table(counts, dictionary)
 index[["count", "chars", "per_10k", "nqp"]].round(2).T.astype(object)
 
-# %% mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}}
+# %% mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}, "image": {"alt": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate."}}
 years = range(reports.index.min(), reports.index.max() + 1)
 series = index.reindex(years)
 fig, ax = plt.subplots()
@@ -122,7 +122,7 @@ legend = ax.legend(h1 + h2, l1 + l2, loc="upper left")
 # %% [markdown]
 # ## By category
 
-# %% mystnb={"figure": {"caption": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing). Real data.", "name": "fig-national-categories"}}
+# %% mystnb={"figure": {"caption": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing). Real data.", "name": "fig-national-categories"}, "image": {"alt": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing)."}}
 categories = dictionary.categories
 per_cat = index[[f"per_10k_{c}" for c in categories]].reindex(years)
 fig, ax = plt.subplots()

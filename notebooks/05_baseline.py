@@ -58,7 +58,7 @@ tables.show(
 # %% [markdown]
 # ## The coefficient on did across columns
 
-# %% mystnb={"figure": {"caption": "The coefficient on did in each column of Table 2 with 95% confidence intervals: ours (blue) and the paper's (grey). The dashed line is the true effect when the data are the synthetic twin.", "name": "fig-baseline-did"}}
+# %% mystnb={"figure": {"caption": "The coefficient on did in each column of Table 2 with 95% confidence intervals: ours (blue) and the paper's (grey). The dashed line is the true effect when the data are the synthetic twin.", "name": "fig-baseline-did"}, "image": {"alt": "The coefficient on did in each column of Table 2 with 95% confidence intervals: ours (blue) and the paper's (grey). The dashed line is the true effect when the data are the synthetic twin."}}
 ours = pd.DataFrame(
     {
         label: {"coef": r.params["did"], "se": r.std_errors["did"]}

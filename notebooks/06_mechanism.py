@@ -12,10 +12,17 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]
-cov_type = "cluster"
-cluster = "city_id"
-small_sample = "reghdfe"
+controls = [
+    "fdi",
+    "hum",
+    "gov",
+    "lninstra",
+    "mar",
+    "fin",
+]  # the paper's controls, in Table 2's order
+cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
+cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
+small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see replicate.models.twfe)
 rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
 absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
 bootstrap_draws = 999  # cluster (city) bootstrap draws for the indirect effect
@@ -83,7 +90,7 @@ glue("share", float(100 * mediation.share_mediated), display=False)
 glue("boot_lo", float(mediation.boot_ci[0]), display=False)
 glue("boot_hi", float(mediation.boot_ci[1]), display=False)
 
-# %% mystnb={"figure": {"caption": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw). Vertical lines: the point estimate and the 95% percentile interval.", "name": "fig-indirect-bootstrap"}}
+# %% mystnb={"figure": {"caption": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw). Vertical lines: the point estimate and the 95% percentile interval.", "name": "fig-indirect-bootstrap"}, "image": {"alt": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw). Vertical lines: the point estimate and the 95% percentile interval."}}
 fig, ax = plt.subplots()
 ax.hist(mediation.boot_draws, bins=40, color="#1b6ca8", alpha=0.8)
 for value, style in ((mediation.indirect, "-"), *((v, "--") for v in mediation.boot_ci)):

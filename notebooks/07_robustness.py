@@ -10,11 +10,18 @@
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
-reading = "parent"
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]
-cov_type = "cluster"
-cluster = "city_id"
-small_sample = "reghdfe"
+reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+controls = [
+    "fdi",
+    "hum",
+    "gov",
+    "lninstra",
+    "mar",
+    "fin",
+]  # the paper's controls, in Table 2's order
+cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
+cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
+small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see replicate.models.twfe)
 rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
 absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
 

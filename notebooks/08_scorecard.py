@@ -8,9 +8,9 @@
 # one; a Table 1 mean within one standard error of the mean), or *off*.
 
 # %% tags=["parameters"]
-data = "synthetic"
-reading = "parent"
-rescale = {"mar": 100.0, "fin": 100.0}
+data = "synthetic"  # "synthetic" or a path to your panel
+reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
 
 # %%
 

@@ -13,15 +13,22 @@
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
-reading = "parent"
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]
-rescale = {"mar": 100.0, "fin": 100.0}
+reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+controls = [
+    "fdi",
+    "hum",
+    "gov",
+    "lninstra",
+    "mar",
+    "fin",
+]  # the paper's controls, in Table 2's order
+rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
 window = [-6, 6]  # event-study window; endpoints are binned
 permutations = 1000  # randomization-inference draws
 bootstrap_draws = 9999  # wild cluster bootstrap draws
 mbar_values = [0.5, 1.0]  # relative-magnitude bounds (each costs ~13 s on this machine)
 m_values = [0.0, 0.01, 0.02, 0.04]  # smoothness bounds (fast)
-seed = 20241128
+seed = 20241128  # seed of every random draw in this chapter
 
 # %%
 import matplotlib.pyplot as plt
@@ -67,7 +74,7 @@ glue("pretrend_p", float(study.pretrend_p), display=False)
 glue("sup_t", float(study.sup_t), display=False)
 study.table.drop(columns="label").round(4)
 
-# %% mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the paper's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}}
+# %% mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the paper's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}, "image": {"alt": "Event study of the pilot on nqp (TWFE with city and year effects and the paper's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin."}}
 fig = figures.event_study_plot(
     study.table, truth.by_event_time if truth is not None else None, synthetic=panel.synthetic
 )
@@ -104,7 +111,7 @@ summary.loc["total (= TWFE)"] = [
 ]
 summary.round(4)
 
-# %% mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}}
+# %% mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}, "image": {"alt": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate."}}
 fig = figures.bacon_plot(bacon.comparisons, twfe_plain, synthetic=panel.synthetic)
 
 # %% [markdown]
@@ -170,7 +177,7 @@ tables.show(
     decimals=4,
 )
 
-# %% mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}}
+# %% mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin."}}
 effects = {
     "TWFE event study": study.table.loc[study.table.index >= -5, ["coef", "se"]].rename(
         columns={"coef": "estimate"}
@@ -213,7 +220,7 @@ pd.concat(
     {"relative magnitudes (M̄)": rm[["lower", "upper"]], "smoothness (M)": sd[["lower", "upper"]]}
 ).round(4)
 
-# %% mystnb={"figure": {"caption": "Rambachan–Roth robust 95% confidence intervals for the pilot-year effect under relative-magnitude bounds (left) and smoothness bounds (right); the leftmost interval in each panel is the conventional one.", "name": "fig-honestdid"}}
+# %% mystnb={"figure": {"caption": "Rambachan–Roth robust 95% confidence intervals for the pilot-year effect under relative-magnitude bounds (left) and smoothness bounds (right); the leftmost interval in each panel is the conventional one.", "name": "fig-honestdid"}, "image": {"alt": "Rambachan–Roth robust 95% confidence intervals for the pilot-year effect under relative-magnitude bounds (left) and smoothness bounds (right); the leftmost interval in each panel is the conventional one."}}
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
 original = rm.attrs["original"]
 for ax, table, name in ((axes[0], rm, "M̄"), (axes[1], sd, "M")):
@@ -244,7 +251,7 @@ ri = permutation_test(frame, "nqp", controls=controls, draws=permutations, seed=
 glue("ri_p", float(ri.pvalue), display=False)
 ri.summary.to_frame("value")
 
-# %% mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment.", "name": "fig-permutation"}}
+# %% mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment.", "name": "fig-permutation"}, "image": {"alt": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment."}}
 fig, ax = plt.subplots()
 ax.hist(ri.draws, bins=40, color="#7f8c8d")
 ax.axvline(ri.estimate, color="#b03a2e", lw=2, label=f"real assignment {ri.estimate:.3f}")

@@ -11,14 +11,12 @@
 
 # %% tags=["parameters"]
 data = "synthetic"  # unused: this chapter always simulates
-seed = 7
+seed = 7  # seed of the one-draw example
 cohort_effects = {2014: 0.30, 2015: 0.15, 2016: 0.00}  # direct effect on nqp per batch
 dynamic_slope = 0.04  # extra effect per year since the pilot
 anticipation = 0  # years the effect starts before the pilot
 pretrend = 0.0  # extra yearly growth of pilot cities before their pilot
-conditional_trends = (
-    False  # True: parallel trends hold only given the controls (the book's default twin)
-)
+conditional_trends = False  # True: controls drive the trends, as in the default twin
 monte_carlo_draws = 20  # twins per estimator in the Monte Carlo
 
 # %%
@@ -122,7 +120,7 @@ summary.round(4)
 #
 # ## The event study with a known truth
 
-# %% mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}}
+# %% mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}, "image": {"alt": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed)"}}
 study = EventStudy(frame, "nqp", window=(-6, 6)).fit(seed=seed)
 fig = figures.event_study_plot(study.table, truth.by_event_time, synthetic=True)
 

@@ -100,3 +100,12 @@ def test_baseline_with_other_controls_changes_the_table():
     assert n_row[0] == "5,130" and n_row[3] == "5,130"  # (1) did alone, (2) did + hum
     assert n_row[6] == "" and n_row[9] == ""  # (3) and (4) not estimated with one control
     assert all(cell == "" for cell in _row(html, "fdi")[0::3])  # fdi is no longer a control
+
+
+def test_every_parameter_is_explained():
+    """The 'Try another specification' page lists these; each needs its meaning."""
+    table = book.notebook_parameters()
+    assert len(table) >= 40
+    missing = table.loc[table["meaning"] == "", ["notebook", "parameter"]]
+    assert missing.empty, f"parameters without a comment: {missing.to_dict('records')}"
+    assert set(table["notebook"]) == {s.stem for s in sorted(paths.NOTEBOOKS_DIR.glob("*.py"))}

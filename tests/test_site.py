@@ -26,6 +26,13 @@ FLAGS = [
 ]
 PAGES = [entry for entry in book.toc_files()]
 SCREENSHOTS = paths.BUILD_DIR / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def _expected(entry: str, needle: str) -> int:
+    """How many figures (or rendered tables) the page's notebook source asks for."""
+    source = paths.ROOT / f"{entry}.py"
+    return source.read_text(encoding="utf-8").count(needle) if source.exists() else 0
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +86,33 @@ def test_page_loads_offline_with_math_and_images(page, site_url, entry):
         "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
     )
     assert not broken, f"{entry}: images did not load: {broken}"
+    figures = page.locator("figure img")
+    assert figures.count() == _expected(entry, '"figure":'), f"{entry}: figures missing"
+    alts = figures.evaluate_all("els => els.map(e => e.getAttribute('alt') || '')")
+    assert all(len(a) > 20 for a in alts), f"{entry}: figure without alt text"
+    assert page.locator("table.replication").count() >= _expected(entry, "tables.show("), (
+        f"{entry}: tables missing"
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{entry.replace('/', '__')}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_page_fits_a_phone_without_horizontal_scrolling(browser, site_url, entry):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = context.new_page()
+    try:
+        page.goto(f"{site_url}/{entry}.html", wait_until="networkidle")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (
+            f"{entry}: the page scrolls sideways by {overflow}px at {PHONE['width']}px"
+        )
+        (SCREENSHOTS / "phone").mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(SCREENSHOTS / "phone" / f"{entry.replace('/', '__')}.png"), full_page=False
+        )
+    finally:
+        context.close()
 
 
 def test_introduction_shows_equation_and_numbered_figure(page, site_url):

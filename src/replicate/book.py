@@ -262,3 +262,42 @@ def clean() -> None:
     shutil.rmtree(paths.BUILD_DIR, ignore_errors=True)
     for notebook in paths.NOTEBOOKS_DIR.glob("*.ipynb"):
         notebook.unlink()
+
+
+def notebook_parameters(directory: Path = paths.NOTEBOOKS_DIR) -> pd.DataFrame:
+    """Every notebook's parameters: name, default value and the comment that explains it.
+
+    Read from the cell tagged ``parameters`` of each percent-format notebook, so the list
+    cannot drift from the notebooks.
+    """
+    import ast
+    import io
+    import tokenize
+
+    import jupytext
+    import pandas as pd
+
+    rows = []
+    for source in sorted(directory.glob("*.py")):
+        cells = [
+            c for c in jupytext.read(source).cells if "parameters" in c.metadata.get("tags", [])
+        ]
+        if not cells:
+            continue
+        code = cells[0].source
+        comments = {
+            tok.start[0]: tok.string.lstrip("# ").strip()
+            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+            if tok.type == tokenize.COMMENT
+        }
+        for node in ast.parse(code).body:
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                rows.append(
+                    {
+                        "notebook": source.stem,
+                        "parameter": node.targets[0].id,
+                        "default": ast.get_source_segment(code, node.value),
+                        "meaning": comments.get(node.lineno, ""),
+                    }
+                )
+    return pd.DataFrame(rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import yaml
 
@@ -31,14 +32,28 @@ def _parameter_value(text: str) -> object:
         return text
 
 
+def _data_path(value: object) -> object:
+    """A data path typed relative to the shell's directory, made absolute for the kernels."""
+    if isinstance(value, str) and value != "synthetic":
+        return str(Path(value).expanduser().resolve())
+    return value
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _cmd_book(args: argparse.Namespace) -> int:
     from replicate import book
 
-    parameters = {"data": args.data} if args.data else {}
+    parameters = {"data": _data_path(args.data)} if args.data else {}
     runs = book.build(parameters, only=args.only or (), jobs=args.jobs, strict=not args.lenient)
     for run in runs:
         print(f"{run.name:<28} {run.seconds:6.1f} s  ok")
-    print(f"site written to {book.paths.HTML_DIR / 'index.html'}")
+    print(f"site written to {_shown(book.paths.HTML_DIR / 'index.html')}")
     return 0
 
 
@@ -48,8 +63,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     parameters = {name: _parameter_value(value) for name, value in args.parameter or []}
     if args.data:
         parameters["data"] = args.data
+    if "data" in parameters:
+        parameters["data"] = _data_path(parameters["data"])
     target = book.run_one(args.notebook, parameters)
-    print(f"executed {target}")
+    print(f"executed {_shown(target)}")
     return 0
 
 
@@ -327,3 +344,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def transcript(*args: str) -> str:
+    """Run ``replicate ARGS`` in a fresh process and return what a terminal would show.
+
+    Used by the book to show commands and their real output (errors included).
+    """
+    import subprocess
+
+    from replicate import paths
+
+    done = subprocess.run(
+        [sys.executable, "-m", "replicate.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=paths.ROOT,
+    )
+    # ipykernel announces on stderr that its local TCP sockets are unencrypted whenever a
+    # kernel starts; it says nothing about the command, so the transcript leaves it out.
+    lines = [
+        line
+        for line in (done.stdout + done.stderr).splitlines()
+        if "Kernel is running over TCP" not in line
+    ]
+    shown = " ".join(f'"{a}"' if " " in a else a for a in args)
+    return f"$ replicate {shown}\n" + "\n".join(lines).rstrip() + f"\n[exit code {done.returncode}]"

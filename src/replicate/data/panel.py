@@ -166,6 +166,13 @@ def map_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     return frame.rename(columns=renames), notes
 
 
+def _row_labels(frame: pd.DataFrame, index) -> tuple:
+    """Rows as a user finds them: 'row N' (1-based, as in a spreadsheet) for a plain file."""
+    if isinstance(frame.index, pd.RangeIndex):
+        return tuple(f"row {i + 1}" for i in index)
+    return tuple(index)
+
+
 def _city_lookup() -> tuple[dict[str, str], dict[str, list[str]]]:
     cities = raw.cities()
     exact: dict[str, str] = {}
@@ -195,7 +202,7 @@ def map_cities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Probl
         ids = codes.map(lookup)
         bad = ids.isna()
         if bad.any():
-            rows = tuple(frame.index[bad])
+            rows = _row_labels(frame, frame.index[bad])
             values = sorted(set(frame.loc[bad, "city_code"].astype(str)))[:SHOW_ROWS]
             problems.append(
                 Problem(
@@ -251,7 +258,7 @@ def map_cities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Probl
                 Problem(
                     "city",
                     f"city names not among the 285 sample cities ({hints})",
-                    tuple(i for i, _ in unknown),
+                    _row_labels(frame, [i for i, _ in unknown]),
                     len(unknown),
                     "spell cities as in data/raw/reference/cities.csv (Chinese or English name, or city_id)",
                 )
@@ -262,7 +269,7 @@ def map_cities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Probl
                 Problem(
                     "city",
                     f"ambiguous city names {names} (e.g. Suzhou is in Jiangsu and Anhui)",
-                    tuple(i for i, _ in ambiguous),
+                    _row_labels(frame, [i for i, _ in ambiguous]),
                     len(ambiguous),
                     "add a province column, or use city_id (suzhou_js, suzhou_ah) or the Chinese name",
                 )
