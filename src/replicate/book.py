@@ -17,10 +17,14 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from replicate import paths
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STATUS_PAGE = paths.BOOK_DIR / "generated" / "status.md"
 TIMINGS_JSON = paths.BUILD_DIR / "timings.json"
