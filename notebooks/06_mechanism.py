@@ -12,14 +12,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries
-controls = [
-    "fdi",
-    "hum",
-    "gov",
-    "lninstra",
-    "mar",
-    "fin",
-]  # the paper's controls, in Table 2's order
+controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # the paper's controls
 cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
 cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
 small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see replicate.models.twfe)

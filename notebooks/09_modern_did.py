@@ -14,14 +14,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
-controls = [
-    "fdi",
-    "hum",
-    "gov",
-    "lninstra",
-    "mar",
-    "fin",
-]  # the paper's controls, in Table 2's order
+controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # the paper's controls
 rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
 window = [-6, 6]  # event-study window; endpoints are binned
 permutations = 1000  # randomization-inference draws

@@ -56,7 +56,7 @@ def _outputs(notebook) -> str:
 def test_run_with_another_parameter_changes_the_output(capsys):
     assert cli.main(["run", "01", "-p", "reading", "ignore"]) == 0
     target = paths.EXECUTED_DIR / "01_introduction.ipynb"
-    assert str(target) in capsys.readouterr().out
+    assert "_build/executed/01_introduction.ipynb" in capsys.readouterr().out
     text = _outputs(target)
     assert "ignore" in text and "108" in text and "0.1688" in text  # the 'ignore' reading's counts
 
@@ -109,3 +109,16 @@ def test_every_parameter_is_explained():
     missing = table.loc[table["meaning"] == "", ["notebook", "parameter"]]
     assert missing.empty, f"parameters without a comment: {missing.to_dict('records')}"
     assert set(table["notebook"]) == {s.stem for s in sorted(paths.NOTEBOOKS_DIR.glob("*.py"))}
+
+
+def test_every_subcommand_has_help_and_is_in_the_readme(capsys):
+    parser = cli.build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    for name, sub in commands.items():
+        assert sub.description or sub.format_usage(), name
+        with pytest.raises(SystemExit) as done:
+            cli.main([name, "--help"])
+        assert done.value.code == 0
+        assert f"replicate {name}" in readme, f"README does not document `replicate {name}`"
+    capsys.readouterr()

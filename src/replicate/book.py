@@ -301,7 +301,14 @@ def notebook_parameters(directory: Path = paths.NOTEBOOKS_DIR) -> pd.DataFrame:
                         "notebook": source.stem,
                         "parameter": node.targets[0].id,
                         "default": ast.get_source_segment(code, node.value),
-                        "meaning": comments.get(node.lineno, ""),
+                        "meaning": next(
+                            (
+                                comments[n]
+                                for n in range(node.lineno, node.end_lineno + 1)
+                                if n in comments
+                            ),
+                            "",
+                        ),
                     }
                 )
     return pd.DataFrame(rows)

@@ -221,7 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("book", help="execute every chapter notebook and render the book")
+    p = sub.add_parser(
+        "book",
+        help="execute every chapter notebook and render the book",
+        description="Execute every notebook of _toc.yml with papermill (errors not allowed), then render "
+        "_build/html with Jupyter Book without executing again. Sphinx warnings fail the build.",
+    )
     p.add_argument(
         "--data",
         metavar="PATH",
@@ -280,7 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_check_data)
 
-    p = sub.add_parser("synth", help="write the synthetic twin (SYNTHETIC data, labelled as such)")
+    p = sub.add_parser(
+        "synth",
+        help="write the synthetic twin (SYNTHETIC data, labelled as such)",
+        description="Write the seeded synthetic twin of the paper's panel. The file is labelled synthetic in "
+        "its metadata; it is not evidence about China.",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the book's seed)")
     p.add_argument(
         "--out", required=True, metavar="PATH", help="output file: .csv, .parquet, .dta or .xlsx"
@@ -293,13 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("table", help="print one of the paper's tables beside the published numbers")
+    p = sub.add_parser(
+        "table",
+        help="print one of the paper's tables beside the published numbers",
+        description="Estimate one of the paper's tables on a panel and print it in the paper's layout, "
+        "each cell beside the published value and the difference.",
+    )
     p.add_argument("number", type=int, choices=[1, 2, 3, 4], help="table number")
     _table_options(p)
     p.set_defaults(func=_cmd_table)
 
     p = sub.add_parser(
-        "scorecard", help="every published number of Tables 1–4 against ours, with a status"
+        "scorecard",
+        help="every published number of Tables 1–4 against ours, with a status",
+        description="Compare every published number of Tables 1–4 with ours: within rounding, within one "
+        "standard error, or off; --details lists them all.",
     )
     _table_options(p)
     p.add_argument("--details", action="store_true", help="list every number, not only the summary")
