@@ -125,7 +125,7 @@ pd.Series(
 # %% [markdown]
 # ## Inference conventions
 #
-# The paper calls its standard errors "robust". For a city panel with city effects,
+# The paper calls its standard errors "robust" ({term}`clustered standard errors`). For a city panel with city effects,
 # Stata's `xtreg, fe vce(robust)` clusters by city, and so does `reghdfe` with
 # `vce(cluster city)`. The two differ only in whether the city effects, nested in the
 # clusters, keep one degree of freedom (reghdfe) or none (xtreg). The table also shows

@@ -3,7 +3,7 @@
 # # The mechanism: technological innovation (Table 3)
 #
 # H2 says the pilot raises new quality productive forces *through* technological
-# innovation. The paper tests it in two steps {cite}`baron_kenny_1986`: column (1)
+# innovation. The paper tests this {term}`mediation` in two steps {cite}`baron_kenny_1986`: column (1)
 # regresses patents per capita (`innovp`) on `did`; column (2) adds `innovp` to the
 # baseline. `did` raises `innovp`, `innovp` raises `nqp`, and `did` stays positive, so the
 # paper concludes partial mediation. This chapter re-estimates both columns, then tests

@@ -58,7 +58,7 @@ glue("n_col1", results[1].nobs, display=False)
 # %% [markdown]
 # Column (1) uses {glue:text}`n_col1` observations: absorbing province-by-year effects
 # makes the {glue:text}`n_singletons` city-years of the six provinces with a single
-# sample city (Beijing, Tianjin, Shanghai, Chongqing, Tibet, Qinghai) singletons, which
+# sample city (Beijing, Tianjin, Shanghai, Chongqing, Tibet, Qinghai) {term}`singleton`s, which
 # are dropped as `reghdfe` drops them {cite}`correia_2015_singletons`. That is exactly
 # the paper's 5,022, evidence that it used `reghdfe` and the city list of this book.
 # Province fixed effects add nothing once city effects are in (every city lies in one

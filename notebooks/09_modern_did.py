@@ -54,9 +54,9 @@ print(panel.summary())
 # %% [markdown]
 # ## The event study
 #
-# Instead of one coefficient, estimate one per year relative to the pilot (the year
-# before is the reference), binning the ends of the window. Coefficients before the
-# pilot test parallel trends; those after trace the effect over time. The shaded band is
+# Instead of one coefficient, an {term}`event study` estimates one per year relative to
+# the pilot (the year before is the reference), binning the ends of the window. Coefficients before the
+# pilot test {term}`parallel trends`; those after trace the effect over time. The shaded band is
 # *uniform*: it covers all coefficients at once with 95% probability, which is what a
 # reader looking at the whole picture needs.
 
@@ -161,6 +161,9 @@ rows = {
     "imputation, BJS, with the paper's controls": (bjs_x.overall, np.nan),
 }
 comparison = pd.DataFrame(rows, index=["estimate", "s.e."]).T
+cs_aggregations = pd.concat(
+    {"never treated": cs_never.overall, "not yet treated": cs_notyet.overall}, axis=1
+)
 if truth is not None:
     comparison["true effect"] = truth.att
 tables.show(
@@ -169,6 +172,15 @@ tables.show(
     synthetic=panel.synthetic,
     decimals=4,
 )
+
+# %% [markdown]
+# Callaway–Sant'Anna's four aggregations of the batch-by-year effects: *simple* (every
+# post-pilot batch-year, weighted by batch size), *group* (average effect of each batch,
+# then averaged), *dynamic* (by years since the pilot, then averaged) and *calendar* (by
+# year, then averaged), with both control groups:
+
+# %%
+cs_aggregations.round(4)
 
 # %% mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin."}}
 effects = {
@@ -234,7 +246,7 @@ figures.synthetic_note(fig, panel.synthetic)
 #
 # ## Inference that does not rest on asymptotics
 #
-# **Randomization inference.** Reassign the pilot histories — which city got which
+# **{term}`Randomization inference`.** Reassign the pilot histories — which city got which
 # batch — at random across the 285 cities, keeping the batch sizes, and re-estimate
 # the baseline each time. The share of placebo estimates as large as the real one is
 # an exact p-value for the sharp null of no effect anywhere.
@@ -267,7 +279,7 @@ pd.Series(
 ).round(4).to_frame()
 
 # %% [markdown]
-# **Wild cluster bootstrap.** The restricted wild bootstrap {cite}`cameron_gelbach_miller_2008`
+# **{term}`Wild cluster bootstrap`.** The restricted wild bootstrap {cite}`cameron_gelbach_miller_2008`
 # redraws the residuals city by city with random signs (Rademacher) or six-point (Webb)
 # weights under the null of no effect, a refinement that matters with few or unequal
 # clusters — for instance when clustering by province.
@@ -291,7 +303,8 @@ pd.DataFrame(
 # %% [markdown]
 # ## PSM-DID
 #
-# Chinese applied work on pilot policies often matches pilot cities to similar
+# Chinese applied work on pilot policies often matches pilot cities ({term}`propensity
+# score matching`) to similar
 # non-pilot cities before the DID. Scores come from a logit of pilot status on the
 # controls' pre-2014 means; matching is on the logit of the score.
 
