@@ -184,6 +184,26 @@ def _status_coef(ours: float, published: float, published_se: float) -> str:
     return "off"
 
 
+COMPARISON_COLUMNS = [
+    "table",
+    "column",
+    "variable",
+    "statistic",
+    "paper",
+    "ours",
+    "paper_stars",
+    "our_stars",
+    "status",
+]
+
+
+def _comparison_frame(rows: list[tuple]) -> pd.DataFrame:
+    """The long comparison layout shared by every table, with ``diff`` = ours − paper."""
+    out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    out.insert(6, "diff", out["ours"] - out["paper"])
+    return out
+
+
 def compare(table: int, results: Mapping[int, TWFEResults]) -> pd.DataFrame:
     """Every published number of a regression table beside ours, with a status.
 
@@ -241,22 +261,7 @@ def compare(table: int, results: Mapping[int, TWFEResults]) -> pd.DataFrame:
             else "off"
         )
         rows.append((table, record.column, record.variable, "se", record.se, se, 0, 0, se_status))
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "table",
-            "column",
-            "variable",
-            "statistic",
-            "paper",
-            "ours",
-            "paper_stars",
-            "our_stars",
-            "status",
-        ],
-    )
-    out.insert(6, "diff", out["ours"] - out["paper"])
-    return out
+    return _comparison_frame(rows)
 
 
 def compare_table1(frame: pd.DataFrame) -> pd.DataFrame:
@@ -275,22 +280,7 @@ def compare_table1(frame: pd.DataFrame) -> pd.DataFrame:
             else:
                 status = "off"
             rows.append((1, 1, variable, stat, float(target[stat]), float(value), 0, 0, status))
-    out = pd.DataFrame(
-        rows,
-        columns=[
-            "table",
-            "column",
-            "variable",
-            "statistic",
-            "paper",
-            "ours",
-            "paper_stars",
-            "our_stars",
-            "status",
-        ],
-    )
-    out.insert(6, "diff", out["ours"] - out["paper"])
-    return out
+    return _comparison_frame(rows)
 
 
 def _cell(value: float, n_stars: int, se: bool = False) -> str:
