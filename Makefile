@@ -39,8 +39,11 @@ lock:
 	/tmp/replicate-uv/bin/uv pip compile pyproject.toml --extra book --extra test \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
+# Each prints its ratio against a baseline run in the same process (≈ 6 min in all).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/book_build.py
+	$(BIN)/python benchmarks/index_speed.py
+	$(BIN)/python benchmarks/inference_speed.py
 
 clean:
 	rm -rf _build notebooks/*.ipynb book/generated
