@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from replicate.data import raw
@@ -29,6 +30,13 @@ SubCityReading = Literal["parent", "ignore"]
 Evidence = Literal["multi_source", "independent_confirmation", "single_secondary_source"]
 SUB_CITY_TYPES = frozenset({"county_level_city", "district"})
 ALL_EVIDENCE: tuple[Evidence, ...] = get_args(Evidence)
+
+
+def treated_now(first_year, year) -> np.ndarray:
+    """``did``: 1 from a unit's first treatment year on, 0 before and for never-treated
+    units (first year 0 or missing). Broadcasts, so a units × years grid works too."""
+    g = np.nan_to_num(np.asarray(first_year, dtype=float), nan=0.0)
+    return ((g > 0) & (np.asarray(year) >= g)).astype(float)
 
 
 def _check_choice(name: str, value: object, allowed: tuple) -> None:
@@ -80,7 +88,7 @@ class PilotCoding:
             }
         )
         frame["treat"] = (frame["g"] > 0).astype(int)
-        frame["period"] = ((frame["g"] > 0) & (frame["year"] >= frame["g"])).astype(int)
+        frame["period"] = treated_now(frame["g"], frame["year"]).astype(int)
         frame["did"] = frame["treat"] * frame["period"]
         return frame
 

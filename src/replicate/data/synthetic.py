@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from replicate.data import raw
-from replicate.data.pilots import SubCityReading, code_pilots
+from replicate.data.pilots import SubCityReading, code_pilots, treated_now
 from replicate.data.schema import REGRESSION_SCALE
 
 DEFAULT_SEED = 20241128
@@ -287,7 +287,7 @@ def make_twin(
     g = coding.first_year.reindex(cities["city_id"]).to_numpy()
     treat = (g > 0).astype(float)
     time = (years - years[0]) / (years[-1] - years[0])  # 0 … 1
-    did = ((g[:, None] > 0) & (years[None, :] >= g[:, None])).astype(float)
+    did = treated_now(g[:, None], years[None, :])
     east = (cities["region"] == "east").to_numpy(float)
     capital = cities["is_municipality"].to_numpy(float)
 

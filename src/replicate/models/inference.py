@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from replicate.data.pilots import treated_now
 from replicate.models import fixed_effects as fe
 
 Weights = Literal["rademacher", "webb"]
@@ -102,15 +103,12 @@ def permutation_test(
     years = np.sort(frame[time].unique())
     g_unit = frame.groupby(unit, sort=True)[cohort].first().fillna(0).to_numpy()
     data = frame.sort_values([unit, time])
-    did = (
-        (data[cohort].fillna(0).to_numpy() > 0)
-        & (data[time].to_numpy() >= data[cohort].fillna(0).to_numpy())
-    ).astype(float)
+    did = treated_now(data[cohort], data[time])
     design = _design(data.assign(_d=did), outcome, "_d", controls, unit, time)
     y_res = _residualize(design, design.y)
     n_units = len(g_unit)
     # Treatment path of each unit as a units × years matrix; its year means are permutation-invariant.
-    paths = ((g_unit[:, None] > 0) & (years[None, :] >= g_unit[:, None])).astype(float)
+    paths = treated_now(g_unit[:, None], years[None, :])
     year_means = paths.mean(axis=0)
     rng = np.random.default_rng(seed)
     orders = np.array([rng.permutation(n_units) for _ in range(draws)])
@@ -151,7 +149,7 @@ def placebo_in_time(
     last_year = last_year if last_year is not None else first_real - 1
     sample = frame[frame[time] <= last_year].copy()
     fake = np.where(sample[cohort].fillna(0) > 0, sample[cohort] - shift, 0)
-    sample["_fake_did"] = ((fake > 0) & (sample[time] >= fake)).astype(float)
+    sample["_fake_did"] = treated_now(fake, sample[time])
     if sample["_fake_did"].sum() == 0:
         raise ValueError(f"a shift of {shift} years puts every fake pilot after {last_year}.")
     return float(

@@ -25,6 +25,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from replicate.data.pilots import treated_now
 from replicate.models import fixed_effects as fe
 from replicate.models.twfe import TWFE
 
@@ -84,10 +85,7 @@ def bacon_decomposition(
         yt, yc = mean_path[treated], mean_path[control]
         return (yt[post].mean() - yt[pre].mean()) - (yc[post].mean() - yc[pre].mean())
 
-    did_col = (
-        (frame[cohort].fillna(0).to_numpy() > 0)
-        & (frame[time].to_numpy() >= frame[cohort].fillna(0).to_numpy())
-    ).astype(float)
+    did_col = treated_now(frame[cohort], frame[time])
     codes = fe.encode(frame, [unit, time])
     vd = float((fe.demean(did_col, codes)[:, 0] ** 2).sum() / (n_units * n_t))
     rows = []
@@ -265,7 +263,7 @@ def imputation(
     """
     g = frame[cohort].fillna(0).to_numpy()
     t = frame[time].to_numpy()
-    treated = (g > 0) & (t >= g)
+    treated = treated_now(g, t) == 1
     untreated = frame.loc[~treated]
     y0 = untreated[outcome].to_numpy(float)
     codes_all = fe.encode(frame, [unit, time])
