@@ -156,6 +156,44 @@ drivers["total"] = drivers.sum(axis=1)
 drivers = drivers.join(dictionary.table.set_index("term")["gloss"])
 drivers.sort_values("total", ascending=False).head(15)
 
+# %% [markdown]
+# ## Terms that name the treatment
+#
+# Five of our terms name digital infrastructure itself or the national programmes that
+# Broadband China belongs to: {glue:text}`treatment_terms`. A pilot city's own documents
+# may use them *because* it is a pilot, so an index that counts them is mechanically
+# linked to the treatment — a positive "effect" could be the pilot announcing itself.
+# The dictionary flags them (column `overlaps_treatment`), and
+# `dictionary.without_treatment_terms()` rebuilds the index without them.
+
+# %%
+reduced = dictionary.without_treatment_terms()
+index_reduced = index_table(count_documents(reports["text"], reduced, method), reduced)
+share = 1 - index_reduced["count"].sum() / index["count"].sum()
+after = index.index >= 2014
+share_after = 1 - index_reduced.loc[after, "count"].sum() / index.loc[after, "count"].sum()
+glue("treatment_terms", ", ".join(dictionary.treatment_terms), display=False)
+glue("treatment_share", f"{share:.1%}", display=False)
+glue("treatment_share_after", f"{share_after:.1%}", display=False)
+pd.DataFrame(
+    {
+        "all 46 terms": index["count"],
+        f"without the {len(dictionary.treatment_terms)}": index_reduced["count"],
+        "nqp, all terms": index["nqp"].round(2),
+        "nqp, without": index_reduced["nqp"].round(2),
+    }
+).astype(object).T
+
+# %% [markdown]
+# In the national reports these terms make up {glue:text}`treatment_share` of all
+# keyword counts, and {glue:text}`treatment_share_after` from 2014, the first pilot year,
+# on. The city texts behind the paper's panel are not public, so the estimates without
+# these terms cannot be computed here; with a city corpus they are one command away:
+# write the reduced dictionary with
+# `load_dictionary().without_treatment_terms().table.to_csv("terms.csv", index=False)`,
+# then `replicate index corpus/ --dictionary terms.csv --out nqp_reduced.csv`, and
+# run the baseline chapter on the panel with that outcome.
+
 # %%
 first = counts.index[counts["新质生产力"] > 0].min()
 glue("first_nqp_year", int(first), display=False)
