@@ -13,11 +13,12 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from replicate._options import check_choice
 from replicate.data import raw, schema
 from replicate.data.pilots import PilotCoding, SubCityReading, code_pilots
 
@@ -322,10 +323,7 @@ def validate(
         ("missing", missing, MissingPolicy),
         ("balanced", balanced, BalancePolicy),
     ):
-        if value not in get_args(literal):
-            raise ValueError(
-                f"{name}={value!r} is not allowed; choose one of {list(get_args(literal))}."
-            )
+        check_choice(name, value, literal)
     frame, notes = map_columns(frame.copy())
     frame, city_notes, problems = map_cities(frame)
     notes += city_notes

@@ -24,6 +24,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
+from replicate._options import check_choice
 from replicate.data import raw
 
 SubCityReading = Literal["parent", "ignore"]
@@ -39,9 +40,7 @@ def treated_now(first_year, year) -> np.ndarray:
     return ((g > 0) & (np.asarray(year) >= g)).astype(float)
 
 
-def _check_choice(name: str, value: object, allowed: tuple) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; choose one of {list(allowed)}.")
+_check_choice = check_choice  # the one allowed-values check (replicate._options)
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,10 +20,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
-from typing import Literal, get_args
+from typing import Literal
 
 import pandas as pd
 
+from replicate._options import check_choice
 from replicate.index.dictionary import Dictionary
 from replicate.index.text import prepare
 
@@ -57,10 +58,7 @@ def count_text(
     text: str, dictionary: Dictionary, method: Method = "scan", prepared: bool = False
 ) -> Counter:
     """Counts of each (normalised) term in one document."""
-    if method not in get_args(Method):
-        raise ValueError(
-            f"method={method!r} is not allowed; choose one of {list(get_args(Method))}."
-        )
+    check_choice("method", method, Method)
     text = text if prepared else prepare(text)
     terms = tuple(dictionary.table["normalised"])
     if method == "scan":

@@ -42,12 +42,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from replicate._options import check_choice
 from replicate.models import fixed_effects as fe
 
 CovType = Literal["cluster", "robust", "unadjusted"]
@@ -55,10 +56,7 @@ SmallSample = Literal["reghdfe", "xtreg", "none"]
 CONSTANT = "constant"
 
 
-def _choice(name: str, value: object, literal: object) -> None:
-    allowed = get_args(literal)
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed; choose one of {list(allowed)}.")
+_choice = check_choice  # the one allowed-values check (replicate._options)
 
 
 @dataclass(frozen=True)
