@@ -7,3 +7,8 @@ Data flows one way: ``replicate.data`` (load, validate, code the pilots, synthet
 """
 
 __version__ = "0.1.0"
+
+from replicate.models.fit import fit  # noqa: E402  (the one entry point for regressions)
+from replicate.report.etable import etable  # noqa: E402  (fits side by side)
+
+__all__ = ["__version__", "etable", "fit"]

@@ -1,5 +1,7 @@
-"""Estimators. Each model class takes a DataFrame, ``fit()`` returns a results object."""
+"""Estimators. ``replicate.fit(formula, data, ...)`` fits linear models with fixed effects;
+the DID estimators take ``(data, outcome, *, unit, time, cohort, controls, cluster)``."""
 
-from replicate.models.twfe import TWFE, TWFEResults
+from replicate.models.fit import fit
+from replicate.models.twfe import TWFE, FitResults, TWFEResults
 
-__all__ = ["TWFE", "TWFEResults"]
+__all__ = ["TWFE", "FitResults", "TWFEResults", "fit"]

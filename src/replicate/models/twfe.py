@@ -1,19 +1,27 @@
-"""Two-way (and higher-way) fixed-effects regression with Stata-compatible inference.
+"""The fixed-effects regression engine behind :func:`replicate.fit`, with Stata-compatible inference.
 
-``TWFE(data, "nqp", ["did", "fdi"]).fit()`` estimates equation (1) of the paper: the
-outcome on ``did`` and controls with city and year effects absorbed, standard errors
-clustered by city. The slopes come from the Frisch–Waugh–Lovell theorem: every variable is
-demeaned on the fixed effects (``replicate.models.fixed_effects.demean``) and regressed by
-least squares. The constant is reported the way ``reghdfe`` and ``xtreg, fe`` report it,
+Users call ``replicate.fit("nqp ~ did + fdi | city_id + year", panel, vcov={"CRV1":
+"city_id"})`` (:mod:`replicate.models.fit`); the estimators of this package call the
+machinery here directly (:class:`TWFE`). The slopes come from the Frisch–Waugh–Lovell
+theorem: every variable is demeaned on the fixed effects
+(:func:`replicate.models.fixed_effects.demean`) and regressed by least squares. The
+constant is reported the way ``reghdfe`` and ``xtreg, fe`` report it,
 ``_cons = ȳ − x̄'b`` over the estimation sample, with its standard error from the
 augmented regression of ``y − ȳ_FE + ȳ`` on ``x − x̄_FE + x̄`` and 1 (Stata, [XT] xtreg,
 Methods and formulas).
 
-Why not a library's estimator: linearmodels and statsmodels give the same slopes (the tests
-check this to 1e-8) but neither drops singletons as ``reghdfe`` does, counts degrees of
-freedom of fixed effects nested in the clusters as Stata does, nor reports the constant
-that the paper prints. Those few dozen lines are written here; everything else (t, F and
-normal distributions) comes from SciPy.
+What is pyfixest's and what is ours
+-----------------------------------
+pyfixest's: the demeaning (its compiled alternating projections, run at tolerance 1e-13).
+The test suite checks slopes and standard errors against pyfixest ``feols`` to 1e-8 and
+1e-6 for each convention below. Ours, because pyfixest 0.60 lacks them: ``reghdfe``'s
+singleton rule; degrees of freedom of the absorbed effects counted with redundant and
+disconnected effects detected (:func:`replicate.models.fixed_effects.absorbed_rank`;
+pyfixest counts ``Σ levels − (#effects − 1)``); the ``xtreg`` convention (fixest's
+``fixef.K = "nested"``, which pyfixest does not implement); the Stata constant and its
+standard error; fixest-style dropping of collinear regressors with a warning; and the
+guards (missing values, constant outcome, too few clusters) with messages that name the
+column, rows and fix. Every array is linear in the number of rows, levels and clusters.
 
 Small-sample conventions (``small_sample=``), for ``V = q · (X̃'X̃)⁻¹ M (X̃'X̃)⁻¹`` with
 ``N`` observations, ``k`` regressors, ``G`` clusters, ``df_FE`` the absorbed degrees of
@@ -23,30 +31,35 @@ freedom not nested in the clusters:
     cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE−1)``: fixed effects nested in the clusters
     are redundant except for one degree of freedom, the intercept (evidence: FixedEffectModels.jl
     PR #48, "when FEs are fully nested in clusters, we still need to adjust DF by 1", which
-    aligned its tests with reghdfe output).
+    aligned its tests with reghdfe output). Equals pyfixest's
+    ``ssc(k_adj=True, k_fixef="nonnested", G_adj=True)`` when pyfixest's count of the
+    fixed effects is exact (tested).
 ``"xtreg"``
     cluster: ``q = G/(G−1) · (N−1)/(N−k−df_FE)``: Stata's ``xtreg, fe vce(cluster)`` with the
     other effects as dummies, as reproduced by R fixest's default ``fixef.K = "nested"``
     (evidence: fixest vignette "On standard-errors", which matches Stata's clustered s.e.
-    0.165385 on its example).
+    0.165385 on its example). No pyfixest equivalent: tested against statsmodels OLS on the
+    within-unit data with the other effects as dummies.
 ``"none"``
-    ``q = 1``: the plain sandwich.
+    ``q = 1``: the plain sandwich (pyfixest ``ssc(k_adj=False, G_adj=False)``).
 
 With ``cov_type="robust"`` (heteroskedasticity only) both Stata conventions use
-``q = N/(N−k−df_all)`` counting every fixed effect (``areg``/``reghdfe, vce(robust)``);
-note that Stata's ``xtreg, fe vce(robust)`` silently clusters by panel instead.
-p-values use Student's t with ``G−1`` degrees of freedom when clustered, ``N−K`` otherwise.
+``q = N/(N−k−df_all)`` counting every fixed effect (``areg``/``reghdfe, vce(robust)``;
+pyfixest ``vcov="hetero"`` with ``k_fixef="full"``); note that Stata's ``xtreg, fe
+vce(robust)`` silently clusters by panel instead. p-values use Student's t with ``G−1``
+degrees of freedom when clustered, ``N−K`` otherwise.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from replicate._options import check_choice
 from replicate.models import fixed_effects as fe
@@ -54,9 +67,78 @@ from replicate.models import fixed_effects as fe
 CovType = Literal["cluster", "robust", "unadjusted"]
 SmallSample = Literal["reghdfe", "xtreg", "none"]
 CONSTANT = "constant"
-
+COLLIN_TOL = 1e-10
+"""A regressor is dropped when less than this share of its (demeaned) variation is left
+after the fixed effects and the regressors before it — fixest's ``collin.tol``."""
+FEW_CLUSTERS = 30
+"""Below this many clusters, cluster-robust standard errors over-reject (Cameron, Gelbach
+& Miller 2008; MacKinnon & Webb 2018): a warning points to the wild cluster bootstrap."""
+SHOW_ROWS = 5
+"""How many offending row labels an error message quotes."""
+MISSING_FIX = (
+    "choose a policy when loading the panel, e.g. replicate.data.load_panel(..., "
+    "missing='drop'), or drop or impute those rows yourself; fit() never drops rows silently."
+)
 
 _choice = check_choice  # the one allowed-values check (replicate._options)
+
+
+def _rows(index: pd.Index, bad: np.ndarray) -> str:
+    labels = index[bad]
+    shown = ", ".join(str(r) for r in labels[:SHOW_ROWS])
+    more = f" … and {len(labels) - SHOW_ROWS} more" if len(labels) > SHOW_ROWS else ""
+    return f"rows {shown}{more}"
+
+
+def check_finite(data: pd.DataFrame, columns: Sequence[str], numeric: Sequence[str]) -> None:
+    """Raise one ``ValueError`` naming every column with missing (or, if numeric, infinite)
+    values, the first offending row labels, and the fix."""
+    problems = []
+    for name in dict.fromkeys(columns):
+        col = data[name]
+        if name in numeric:
+            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+                raise ValueError(
+                    f"column {name!r} is not numeric (dtype {col.dtype}); convert it, or use "
+                    f"C({name}) in the formula to enter it as a categorical."
+                )
+            bad = ~np.isfinite(col.to_numpy(dtype=float, na_value=np.nan))
+        else:
+            bad = col.isna().to_numpy()
+        if bad.any():
+            kind = "missing or infinite" if name in numeric else "missing"
+            problems.append(
+                f"column {name!r} has {int(bad.sum())} {kind} value(s) ({_rows(data.index, bad)})"
+            )
+    if problems:
+        raise ValueError("; ".join(problems) + ". Fix: " + MISSING_FIX)
+
+
+def collinear_columns(X: np.ndarray, total_ss: np.ndarray, tol: float = COLLIN_TOL) -> list[int]:
+    """Indices of columns of the demeaned design ``X`` to drop, fixest style.
+
+    Columns are taken in order (a sequential Cholesky of ``X'X``); column ``j`` is dropped
+    when its remaining sum of squares after the kept earlier columns is below ``tol`` times
+    its own, or when its demeaned sum of squares is below ``tol`` times its sum of squares
+    about the mean (``total_ss``): collinear with the fixed effects. k × k work only.
+    """
+    gram = X.T @ X
+    kept: list[int] = []
+    dropped: list[int] = []
+    for j in range(gram.shape[0]):
+        own = gram[j, j]
+        if total_ss[j] <= 0 or own <= tol * total_ss[j]:
+            dropped.append(j)
+            continue
+        left = own
+        if kept:
+            g = gram[kept, j]
+            left = own - g @ np.linalg.solve(gram[np.ix_(kept, kept)], g)
+        if left <= tol * own:
+            dropped.append(j)
+        else:
+            kept.append(j)
+    return dropped
 
 
 @dataclass(frozen=True)
@@ -77,18 +159,44 @@ def sandwich(
     cluster: np.ndarray | None,
     scale: float,
 ) -> np.ndarray:
-    """``scale · (Z'Z)⁻¹ M (Z'Z)⁻¹`` with the meat ``M`` of ``cov_type``."""
+    """``scale · (Z'Z)⁻¹ M (Z'Z)⁻¹`` with the meat ``M`` of ``cov_type``.
+
+    ``cluster`` holds integer codes 0..G-1; the per-cluster score sums come from one sparse
+    G × N product (memory linear in N and G, never G × G).
+    """
     bread = np.linalg.inv(design.T @ design)
     if cov_type == "unadjusted":
         return scale * bread
-    if cov_type == "robust":
-        scores = design * resid[:, None]
-    else:
-        g = pd.factorize(cluster)[0]
-        scores = np.zeros((g.max() + 1, design.shape[1]))
-        np.add.at(scores, g, design * resid[:, None])
+    scores = design * resid[:, None]
+    if cov_type == "cluster":
+        n = resid.size
+        indicator = sparse.csr_matrix(
+            (np.ones(n), (cluster, np.arange(n))), shape=(int(cluster.max()) + 1, n)
+        )
+        scores = indicator @ scores
     meat = scores.T @ scores
     return scale * bread @ meat @ bread
+
+
+class Summary:
+    """What ``summary()`` returns: a header describing the fit and the coefficient table.
+
+    Prints as text, renders as HTML in a notebook; ``table`` is a DataFrame.
+    """
+
+    def __init__(self, header: Sequence[str], table: pd.DataFrame) -> None:
+        self.header = tuple(header)
+        self.table = table
+
+    def __str__(self) -> str:
+        body = self.table.to_string(float_format=lambda v: f"{v:.4f}")
+        return "\n".join([*self.header, body])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<p>{line}</p>" for line in self.header)
+        return head + self.table.to_html(float_format=lambda v: f"{v:.4f}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,6 +215,19 @@ class TWFEResults:
         R² of the full model, fixed effects included (Stata's ``r2`` of ``reghdfe``/``areg``).
     rsquared_within : float
         R² after the fixed effects are partialled out.
+    absorb : tuple of str
+        The fixed effects absorbed, interactions written ``a#b`` (the formula's ``a^b``).
+    formula : str or None
+        The formula when the fit came from :func:`replicate.fit`.
+    collinear : tuple of str
+        Regressors dropped as collinear (with each other or the fixed effects).
+    cluster : str or None
+        The cluster column, when clustered.
+    dof_exact : bool
+        Whether the absorbed degrees of freedom are exact (see
+        :func:`replicate.models.fixed_effects.absorbed_rank`) or a conservative bound.
+    data_label : str or None
+        The data's label when fitted on a Panel (e.g. "SYNTHETIC twin (seed 0)").
     """
 
     outcome: str
@@ -127,6 +248,17 @@ class TWFEResults:
     inference: str
     resid: np.ndarray = field(repr=False)
     sample: np.ndarray = field(repr=False)
+    formula: str | None = None
+    collinear: tuple[str, ...] = ()
+    cluster: str | None = None
+    weights: str | None = None
+    dof_exact: bool = True
+    data_label: str | None = None
+
+    @property
+    def fixed_effects(self) -> tuple[str, ...]:
+        """The absorbed effects (same as ``absorb``)."""
+        return self.absorb
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Confidence intervals from the same t distribution as the p-values."""
@@ -135,9 +267,40 @@ class TWFEResults:
             {"lower": self.params - q * self.std_errors, "upper": self.params + q * self.std_errors}
         )
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Coefficient table: estimate, s.e., t, p and the 95% interval."""
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per coefficient: term, estimate, std_error, statistic, p_value, conf_low,
+        conf_high (the column names of R ``broom`` and pyfixest ``tidy``)."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "term": self.params.index,
+                "estimate": self.params.to_numpy(),
+                "std_error": self.std_errors.to_numpy(),
+                "statistic": self.tstats.to_numpy(),
+                "p_value": self.pvalues.to_numpy(),
+                "conf_low": ci["lower"].to_numpy(),
+                "conf_high": ci["upper"].to_numpy(),
+            }
+        )
+
+    def _header(self) -> list[str]:
+        spec = self.formula or (
+            f"{self.outcome} ~ {' + '.join(self.params.index[:-1])}"
+            + (f" | {' + '.join(self.absorb)}" if self.absorb else "")
+        )
+        lines = [
+            spec,
+            f"Fixed effects: {', '.join(self.absorb) or 'none'}. N = {self.nobs:,} "
+            f"({self.n_singletons:,} singletons dropped). R² = {self.rsquared:.4f}, "
+            f"within R² = {self.rsquared_within:.4f}.",
+            f"Standard errors: {self.inference}.",
+        ]
+        if self.collinear:
+            lines.append(f"Dropped as collinear: {', '.join(self.collinear)}.")
+        return lines
+
+    def summary(self) -> Summary:
+        """The fit described in words, and the coefficient table (estimate, s.e., t, p, 95% CI)."""
         ci = self.conf_int()
         table = pd.DataFrame(
             {
@@ -149,26 +312,24 @@ class TWFEResults:
                 "0.975]": ci["upper"],
             }
         )
-        return table
+        return Summary(self._header(), table)
 
     def _repr_html_(self) -> str:
-        head = (
-            f"<p><b>{self.outcome}</b> on {', '.join(self.params.index[:-1])}; absorbed: "
-            f"{', '.join(self.absorb) or 'none'}. N = {self.nobs:,}"
-            f" ({self.n_singletons} singletons dropped), R² = {self.rsquared:.3f}, "
-            f"within R² = {self.rsquared_within:.3f}. {self.inference}.</p>"
-        )
-        return head + self.summary.to_html(float_format=lambda v: f"{v:.4f}")
+        return self.summary()._repr_html_()
 
     def __str__(self) -> str:
-        return (
-            f"{self.outcome}: N={self.nobs}, R2={self.rsquared:.4f}, {self.inference}\n"
-            + self.summary.to_string(float_format=lambda v: f"{v:.4f}")
-        )
+        return str(self.summary())
+
+
+FitResults = TWFEResults
+"""The results object of :func:`replicate.fit` (the historical name is ``TWFEResults``)."""
 
 
 class TWFE:
-    """Linear regression with absorbed fixed effects (city and year by default).
+    """Linear regression with absorbed fixed effects: the machinery behind :func:`replicate.fit`.
+
+    Prefer ``replicate.fit("nqp ~ did + fdi | city_id + year", data, ...)``; this class
+    is what it and the package's estimators run.
 
     Parameters
     ----------
@@ -185,11 +346,6 @@ class TWFE:
     weights : str, optional
         Column of non-negative analytic weights (weighted least squares, e.g. matching
         weights); rows of weight zero are left out.
-
-    Examples
-    --------
-    >>> res = TWFE(panel, "nqp", ["did", "fdi"]).fit()  # doctest: +SKIP
-    >>> res.params["did"], res.std_errors["did"]  # doctest: +SKIP
     """
 
     def __init__(
@@ -204,50 +360,114 @@ class TWFE:
         regressors = list(regressors)
         if not regressors:
             raise ValueError("regressors is empty; pass at least one, e.g. ['did'].")
-        needed = [outcome, *regressors, *{p for a in absorb for p in a.split("#")}]
-        needed += [weights] if weights else []
+        absorb = tuple(absorb)
+        fe_columns = [p for a in absorb for p in a.split(fe.INTERACTION)]
+        needed = [outcome, *regressors, *fe_columns] + ([weights] if weights else [])
         missing = [c for c in dict.fromkeys(needed) if c not in data.columns]
         if missing:
             raise ValueError(
-                f"columns {missing} are not in the data; available: {sorted(data.columns)}."
+                f"columns {missing} are not in the data; available: {sorted(map(str, data.columns))}."
             )
-        numeric = data[[outcome, *regressors]]
-        bad = numeric.columns[numeric.isna().any().to_numpy()].tolist()
-        if bad:
-            counts = {c: int(numeric[c].isna().sum()) for c in bad}
-            raise ValueError(
-                f"missing values in {counts}; choose a policy when loading the panel "
-                "(replicate.data.load_panel(..., missing='drop')) rather than dropping rows here."
-            )
+        numeric = [outcome, *regressors] + ([weights] if weights else [])
+        check_finite(data, [*numeric, *fe_columns], numeric)
         self.outcome = outcome
-        self.regressors = regressors
-        self.absorb = tuple(absorb)
+        self.absorb = absorb
         self.data = data
         w_all = data[weights].to_numpy(float) if weights else np.ones(len(data))
-        if not (np.isfinite(w_all).all() and (w_all >= 0).all()):
-            raise ValueError(f"weights column {weights!r} must hold finite, non-negative values.")
+        if (w_all < 0).any():
+            raise ValueError(
+                f"weights column {weights!r} must hold finite, non-negative values; "
+                f"{_rows(data.index, w_all < 0)} are negative."
+            )
         positive = w_all > 0  # rows of weight zero (e.g. unmatched units) carry no information
-        codes = fe.encode(data, self.absorb)
+        codes = fe.encode(data, absorb) if absorb else [np.zeros(len(data), dtype=np.int64)]
         keep = positive.copy()
-        if drop_singletons and codes:
+        if drop_singletons and absorb:
             keep[positive] = fe.singleton_mask([c[positive] for c in codes])
         self.positive = positive
         self.sample = keep
-        self.codes = [pd.factorize(c[keep])[0] for c in codes]
+        # Without absorbed effects the intercept is the one "fixed effect" (a single level).
+        self.codes = [pd.factorize(c[keep])[0].astype(np.int64) for c in codes]
         self.y = data[outcome].to_numpy(float)[keep]
-        self.X = data[regressors].to_numpy(float)[keep]
+        X = data[regressors].to_numpy(float)[keep]
         self.w = w_all[keep]
-        demeaned = fe.demean(np.column_stack([self.y, self.X]), self.codes, weights=self.w)
+        if self.y.size == 0:
+            raise ValueError(
+                "no observations left to estimate on (all weights zero or singletons)."
+            )
+        ybar = np.average(self.y, weights=self.w)
+        tss = float((self.w * (self.y - ybar) ** 2).sum())
+        if tss <= 0:
+            raise ValueError(
+                f"the outcome {outcome!r} is constant ({self.y[0]!r}) on the estimation sample: "
+                "there is nothing to explain; check the column or the sample."
+            )
+        demeaned = fe.demean(np.column_stack([self.y, X]), self.codes, weights=self.w)
         # Weighted least squares = OLS on rows scaled by √w after the weighted within step.
         self.root = np.sqrt(self.w)
         self.y_tilde = demeaned[:, 0] * self.root
-        self.X_tilde = demeaned[:, 1:] * self.root[:, None]
-        rank = np.linalg.matrix_rank(self.X_tilde)
-        if rank < self.X_tilde.shape[1]:
+        if float(self.y_tilde @ self.y_tilde) <= COLLIN_TOL**2 * tss:
             raise ValueError(
-                f"regressors {regressors} are collinear with each other or with the fixed "
-                f"effects {list(self.absorb)} (rank {rank} < {len(regressors)}); drop one."
+                f"the outcome {outcome!r} is fully explained by the fixed effects "
+                f"{list(absorb)}: no variation is left to relate to the regressors."
             )
+        X_tilde = demeaned[:, 1:] * self.root[:, None]
+        xbar = np.average(X, axis=0, weights=self.w)
+        total_ss = (self.w[:, None] * (X - xbar) ** 2).sum(axis=0)
+        dropped = collinear_columns(X_tilde, total_ss)
+        if dropped:
+            names = [regressors[j] for j in dropped]
+            if len(dropped) == len(regressors):
+                raise ValueError(
+                    f"every regressor {names} is constant or collinear with the fixed effects "
+                    f"{list(absorb)}; nothing can be estimated."
+                )
+            warnings.warn(
+                f"regressor(s) {names} dropped: collinear with the other regressors or the "
+                f"fixed effects {list(absorb)} (less than {COLLIN_TOL:g} of their variation "
+                "is left, fixest's collin.tol rule).",
+                UserWarning,
+                stacklevel=3,
+            )
+        kept = [j for j in range(len(regressors)) if j not in dropped]
+        self.regressors = [regressors[j] for j in kept]
+        self.collinear = tuple(regressors[j] for j in dropped)
+        self.X = X[:, kept]
+        self.X_tilde = X_tilde[:, kept]
+        self.tss = tss
+        self.weights = weights
+
+    def _clusters(self, cluster: str) -> np.ndarray:
+        if cluster not in self.data.columns:
+            raise ValueError(
+                f"cluster column {cluster!r} is not in the data; available: "
+                f"{sorted(map(str, self.data.columns))}."
+            )
+        column = self.data[cluster]
+        bad = column.isna().to_numpy() & self.sample
+        if bad.any():
+            raise ValueError(
+                f"cluster column {cluster!r} has {int(bad.sum())} missing value(s) in the "
+                f"estimation sample ({_rows(self.data.index, bad)}). Fix: " + MISSING_FIX
+            )
+        groups = pd.factorize(column.to_numpy()[self.sample])[0].astype(np.int64)
+        n_groups = int(groups.max()) + 1
+        if n_groups < 2:
+            raise ValueError(
+                f"cluster column {cluster!r} has {n_groups} cluster in the estimation sample; "
+                "cluster-robust standard errors need at least two (and ideally many more). "
+                "Cluster on a finer variable, or use vcov='hetero'."
+            )
+        if n_groups < FEW_CLUSTERS:
+            warnings.warn(
+                f"only {n_groups} clusters in {cluster!r}: cluster-robust standard errors are "
+                f"unreliable with fewer than {FEW_CLUSTERS} clusters; use the wild cluster "
+                "bootstrap (replicate.models.inference.wild_cluster_bootstrap) for the p-value "
+                "and interval.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return groups
 
     def fit(
         self,
@@ -271,12 +491,8 @@ class TWFE:
         beta, *_ = np.linalg.lstsq(Xt, yt, rcond=None)
         resid = yt - Xt @ beta
         n, k = Xt.shape
-        groups = None
-        if cov_type == "cluster":
-            if cluster not in self.data.columns:
-                raise ValueError(f"cluster column {cluster!r} is not in the data.")
-            groups = self.data[cluster].to_numpy()[self.sample]
-        dof = fe.absorbed_dof(self.codes, pd.factorize(groups)[0] if groups is not None else None)
+        groups = self._clusters(cluster) if cov_type == "cluster" else None
+        dof = fe.absorbed_dof(self.codes, groups)
         ybar, xbar = np.average(self.y, weights=self.w), np.average(self.X, axis=0, weights=self.w)
         constant = ybar - xbar @ beta
         # Augmented design of xtreg/reghdfe: slopes unchanged, intercept = ybar - xbar'b.
@@ -292,7 +508,6 @@ class TWFE:
         se = pd.Series(np.sqrt(np.diag(inference.cov)), index=names)
         tstat = params / se
         pvalues = pd.Series(2 * stats.t.sf(np.abs(tstat), inference.df), index=names)
-        tss = float((self.w * (self.y - ybar) ** 2).sum())
         ssr = float(resid @ resid)
         return TWFEResults(
             outcome=self.outcome,
@@ -303,9 +518,9 @@ class TWFE:
             cov=cov,
             nobs=n,
             n_singletons=int((self.positive & ~self.sample).sum()),
-            n_clusters=int(pd.Series(groups).nunique()) if groups is not None else None,
+            n_clusters=int(groups.max()) + 1 if groups is not None else None,
             df_resid=inference.df,
-            rsquared=1 - ssr / tss,
+            rsquared=1 - ssr / self.tss,
             rsquared_within=1 - ssr / float(yt @ yt),
             absorb=self.absorb,
             cov_type=cov_type,
@@ -313,12 +528,16 @@ class TWFE:
             inference=inference.description,
             resid=resid,
             sample=self.sample,
+            collinear=self.collinear,
+            cluster=cluster if cov_type == "cluster" else None,
+            weights=self.weights,
+            dof_exact=dof.exact,
         )
 
     @staticmethod
     def _inference(design, resid, cov_type, groups, small_sample, n, k, dof) -> Inference:
         if cov_type == "cluster":
-            n_groups = int(pd.Series(groups).nunique())
+            n_groups = int(groups.max()) + 1
             extra = {"reghdfe": 1, "xtreg": 0, "none": None}[small_sample]
             if extra is None:
                 scale = 1.0
@@ -328,6 +547,11 @@ class TWFE:
             label = f"clustered ({n_groups} clusters), {small_sample} small-sample correction"
             return Inference(cov, n_groups - 1, "t", scale, label)
         df_resid = n - k - dof.total
+        if df_resid <= 0:
+            raise ValueError(
+                f"no residual degrees of freedom: {n} observations, {k} regressors and "
+                f"{dof.total} absorbed fixed-effect levels."
+            )
         if cov_type == "robust":
             scale = 1.0 if small_sample == "none" else n / df_resid
             cov = sandwich(design, resid, "robust", None, scale)
