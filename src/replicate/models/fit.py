@@ -75,6 +75,11 @@ def _split_top(text: str, sep: str) -> list[str]:
 
 def parse(formula: str) -> Formula:
     """Parse ``"y ~ x1 + x2 | fe1 + a^b"``; raise ``ValueError`` with the fix otherwise."""
+    if isinstance(formula, str) and len(_split_top(formula, "|")) > 2:
+        raise ValueError(
+            f"formula {formula!r} has more than two parts after '~'; only 'regressors | fixed "
+            "effects' is supported (no instrumental variables)."
+        )
     if not isinstance(formula, str) or formula.count("~") != 1:
         raise ValueError(
             f"formula {formula!r} needs exactly one '~', e.g. 'nqp ~ did + fdi | city_id + year'."
@@ -86,11 +91,6 @@ def parse(formula: str) -> Formula:
             "one outcome per fit."
         )
     sides = _split_top(rhs, "|")
-    if len(sides) > 2:
-        raise ValueError(
-            f"formula {formula!r} has {len(sides)} parts after '~'; only 'regressors | fixed "
-            "effects' is supported (no instrumental variables)."
-        )
     terms = tuple(t for t in _split_top(sides[0], "+") if t and t != "1")
     if any(t in ("0", "-1") or t.startswith("-") for t in terms) or "- 1" in sides[0]:
         raise ValueError(
