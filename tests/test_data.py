@@ -142,7 +142,7 @@ BAD_PANELS = {
     ),
     "unbalanced": (
         lambda f: f[~((f["city_id"] == "lhasa") & (f["year"] == 2010))],
-        ["unbalanced panel: 1 cities lack some", "balanced='allow'"],
+        ["unbalanced panel: 1 cities lack some", "--allow-unbalanced"],
     ),
     "did switches back": (
         lambda f: f.assign(
@@ -157,12 +157,12 @@ BAD_PANELS = {
         [
             "disagrees with the Broadband China lists under the 'parent' reading",
             "chongqing/2015",
-            "reading='ignore'",
+            "--reading ignore",
         ],
     ),
     "missing values": (
         lambda f: f.assign(nqp=f["nqp"].where(~f.index.isin([7, 8, 9]))),
-        ["[nqp] missing values (3 rows", "missing='drop'"],
+        ["[nqp] missing values (3 rows", "--missing drop"],
     ),
 }
 

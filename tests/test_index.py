@@ -161,7 +161,8 @@ def test_empty_documents_are_warned_and_strict_fails(tmp_path, capsys):
     assert "5128 of the 5,130 sample city-years have no document" in err
     out = pd.read_csv(tmp_path / "out.csv").set_index("city_id")
     assert np.isnan(out.loc["tianjin", "nqp"])
-    assert cli.main(["index", str(tmp_path), "--out", str(tmp_path / "out.csv"), "--strict"]) == 1
+    strict = ["index", str(tmp_path), "--out", str(tmp_path / "strict.csv"), "--strict"]
+    assert cli.main(strict) == 1 and not (tmp_path / "strict.csv").exists()
 
 
 def test_jsonl_corpus_and_user_dictionary(tmp_path, capsys):

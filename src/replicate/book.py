@@ -7,6 +7,7 @@ names is converted from its percent-format ``.py`` source, executed once with pa
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -268,47 +269,163 @@ def clean() -> None:
         notebook.unlink()
 
 
-def notebook_parameters(directory: Path = paths.NOTEBOOKS_DIR) -> pd.DataFrame:
-    """Every notebook's parameters: name, default value and the comment that explains it.
+@dataclass(frozen=True)
+class Parameter:
+    """One notebook parameter: its default as written, its value, and its comment."""
 
-    Read from the cell tagged ``parameters`` of each percent-format notebook, so the list
-    cannot drift from the notebooks.
+    name: str
+    default: str
+    value: object
+    meaning: str
+
+
+_UNKNOWN = object()
+
+
+def declared_parameters(source: Path) -> dict[str, Parameter]:
+    """The parameters of one notebook, read from its cell tagged ``parameters``.
+
+    A default that is a literal is read with :func:`ast.literal_eval`; one that is an
+    expression (``list(CONTROLS)``) is evaluated by running the parameters cell alone.
     """
     import ast
     import io
     import tokenize
 
     import jupytext
+
+    cells = [c for c in jupytext.read(source).cells if "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        return {}
+    code = cells[0].source
+    comments = {
+        tok.start[0]: tok.string.lstrip("# ").strip()
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+        if tok.type == tokenize.COMMENT
+    }
+    namespace: dict | None = None
+    found: dict[str, Parameter] = {}
+    for node in ast.parse(code).body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+            continue
+        name = node.targets[0].id
+        text = ast.get_source_segment(code, node.value) or ""
+        try:
+            value = ast.literal_eval(node.value)
+        except ValueError:
+            if namespace is None:
+                namespace = {}
+                try:
+                    exec(compile(code, str(source), "exec"), namespace)  # noqa: S102 - our own cell
+                except Exception:  # a cell that cannot run alone: types stay unknown
+                    pass
+            value = namespace.get(name, _UNKNOWN)
+        meaning = next(
+            (comments[n] for n in range(node.lineno, node.end_lineno + 1) if n in comments), ""
+        )
+        found[name] = Parameter(name, text, value, meaning)
+    return found
+
+
+def _bad_value(notebook: str, parameter: Parameter, text: str, kind: str) -> BuildError:
+    return BuildError(
+        f"-p {parameter.name} {text!r}: {notebook} declares {parameter.name} = "
+        f"{parameter.default}, so the value must be {kind}"
+    )
+
+
+def parse_parameter(notebook: str, parameter: Parameter, text: str) -> object:
+    """A ``-p`` value read as the type of the parameter's default.
+
+    Lists accept ``[fdi, hum]`` or ``fdi, hum``; booleans ``true/false/yes/no/1/0``;
+    numbers as typed; a string parameter keeps the text as typed (``05`` stays "05");
+    mappings and parameters without a literal default are read as YAML.
+    """
+    default = parameter.value
+    stripped = text.strip()
+    if isinstance(default, bool):
+        words = {"true": True, "yes": True, "1": True, "on": True}
+        words |= {"false": False, "no": False, "0": False, "off": False}
+        if stripped.lower() not in words:
+            raise _bad_value(notebook, parameter, text, "true or false")
+        return words[stripped.lower()]
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        try:
+            number = float(stripped.replace("_", ""))
+        except ValueError:
+            raise _bad_value(notebook, parameter, text, kind) from None
+        if isinstance(default, int):
+            if not number.is_integer():
+                raise _bad_value(notebook, parameter, text, kind)
+            return int(number)
+        return number
+    if isinstance(default, list | tuple):
+        if stripped.startswith("["):
+            try:
+                items = yaml.safe_load(stripped)
+            except yaml.YAMLError:
+                items = None
+            if not isinstance(items, list):
+                raise _bad_value(notebook, parameter, text, "a list such as [fdi, hum]")
+        else:
+            items = [item.strip() for item in stripped.split(",") if item.strip()]
+        if default and all(isinstance(d, str) for d in default):
+            items = [str(item) for item in items]
+        return items
+    if isinstance(default, str):
+        return text
+    if isinstance(default, dict):
+        try:
+            value = yaml.safe_load(stripped) if stripped else {}
+        except yaml.YAMLError:
+            value = None
+        if not isinstance(value, dict):
+            raise _bad_value(notebook, parameter, text, "a mapping such as {mar: 100}")
+        return value
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def parse_parameters(source: Path, pairs: Sequence[tuple[str, str]]) -> dict[str, object]:
+    """``-p NAME VALUE`` pairs checked against the notebook's declared parameters.
+
+    Raises :class:`BuildError` for a name the notebook does not declare (listing the
+    ones it does) or a value that is not of the declared type.
+    """
+    declared = declared_parameters(source)
+    parsed: dict[str, object] = {}
+    for name, text in pairs:
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise BuildError(
+                f"{source.stem} has no parameter {name!r}.{hint} Its parameters are: "
+                + ", ".join(declared)
+                + ". See `replicate run --help` or the Specifications page."
+            )
+        parsed[name] = parse_parameter(source.stem, declared[name], text)
+    return parsed
+
+
+def notebook_parameters(directory: Path = paths.NOTEBOOKS_DIR) -> pd.DataFrame:
+    """Every notebook's parameters: name, default value and the comment that explains it.
+
+    Read from the cell tagged ``parameters`` of each percent-format notebook, so the list
+    cannot drift from the notebooks.
+    """
     import pandas as pd
 
-    rows = []
-    for source in sorted(directory.glob("*.py")):
-        cells = [
-            c for c in jupytext.read(source).cells if "parameters" in c.metadata.get("tags", [])
-        ]
-        if not cells:
-            continue
-        code = cells[0].source
-        comments = {
-            tok.start[0]: tok.string.lstrip("# ").strip()
-            for tok in tokenize.generate_tokens(io.StringIO(code).readline)
-            if tok.type == tokenize.COMMENT
+    rows = [
+        {
+            "notebook": source.stem,
+            "parameter": parameter.name,
+            "default": parameter.default,
+            "meaning": parameter.meaning,
         }
-        for node in ast.parse(code).body:
-            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-                rows.append(
-                    {
-                        "notebook": source.stem,
-                        "parameter": node.targets[0].id,
-                        "default": ast.get_source_segment(code, node.value),
-                        "meaning": next(
-                            (
-                                comments[n]
-                                for n in range(node.lineno, node.end_lineno + 1)
-                                if n in comments
-                            ),
-                            "",
-                        ),
-                    }
-                )
-    return pd.DataFrame(rows)
+        for source in sorted(directory.glob("*.py"))
+        for parameter in declared_parameters(source).values()
+    ]
+    return pd.DataFrame(rows, columns=["notebook", "parameter", "default", "meaning"])

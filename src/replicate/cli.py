@@ -2,41 +2,54 @@
 
 Each subcommand is a thin wrapper over a library function, so everything the command line
 does can also be done from Python or a notebook.
+
+Three promises hold for every command:
+
+* **Nothing lost.** No command writes over an existing file unless ``--force``, never over
+  one of its own inputs, and every write is atomic (:mod:`replicate.data.io`).
+* **Nothing mislabelled.** Panels are read by one loader with one validation and one set
+  of flags (``--missing``, ``--allow-unbalanced``, ``--sheet``) for ``check-data``,
+  ``table``, ``scorecard``, ``run`` and ``book``; every output carries the data's label,
+  and a file of unknown origin is "unverified", never "real".
+* **No traceback for a user's mistake.** A bad path, type, encoding, format or parameter
+  is one message naming the file, column, rows and fix, with exit status 1; ``--debug``
+  shows the traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import yaml
 
 EPILOG = """\
 examples:
   replicate book                              execute every chapter, render _build/html
   replicate book --data mypanel.dta           the whole book on your own panel
-  replicate run 05 -p controls "[fdi, hum]"   one notebook, other parameters
+  replicate run 05 -p controls "fdi, hum"     one notebook, other parameters
   replicate check-data mypanel.csv            validate a panel file
   replicate table 2 --format md               Table 2 beside the published numbers
   replicate index corpus/ --out nqp.csv       the keyword index from city documents
 """
 
+DATA_HINTS: dict[str, str] = {
+    "missing": "--missing drop or --missing keep",
+    "balanced": "--allow-unbalanced",
+    "reading": "--reading {other}",
+    "reading_none": "--reading none to keep yours",
+}
+"""Advice for the commands with every data flag (check-data, table, scorecard)."""
+RUN_HINTS: dict[str, str] = {**DATA_HINTS, "reading": "-p reading {other}", "reading_none": ""}
+BOOK_HINTS: dict[str, str] = {**DATA_HINTS, "reading": "", "reading_none": ""}
 
-def _parameter_value(text: str) -> object:
-    """Parse a ``-p`` value as YAML so ``0.05``, ``true`` and ``[fdi, hum]`` keep their types."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with exit status 1 (a user's mistake) and a pointer to ``--help``."""
 
-def _data_path(value: object) -> object:
-    """A data path typed relative to the shell's directory, made absolute for the kernels."""
-    if isinstance(value, str) and value != "synthetic":
-        return str(Path(value).expanduser().resolve())
-    return value
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: {message}\n    fix: see `{self.prog} --help`\n")
 
 
 def _shown(path: Path) -> str:
@@ -46,10 +59,110 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _warn(notes: Sequence[str]) -> None:
+    for note in notes:
+        if note.startswith("warning:"):
+            print(note, file=sys.stderr)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _load(
+    args: argparse.Namespace, source: object, hints: Mapping[str, str], reading: object = None
+):
+    """The one loader of every command: load_panel with the command's data flags."""
+    from replicate.data import load_panel
+
+    chosen = reading if reading is not None else getattr(args, "reading", "parent")
+    panel = load_panel(
+        source,
+        missing=args.missing,
+        balanced="allow" if args.allow_unbalanced else "require",
+        reading=None if chosen in ("none", None) else chosen,
+        sheet=args.sheet,
+        hints=hints,
+    )
+    _warn(panel.notes)
+    return panel
+
+
+def _validated_copy(args: argparse.Namespace, source: str, hints: Mapping[str, str], reading):
+    """Validate a panel before any notebook starts; return a labelled Parquet copy of it.
+
+    The notebooks then read exactly what was validated, with the policy the flags chose
+    recorded in the file (``load_panel`` honours it), and the original label kept.
+    """
+    from replicate import paths
+    from replicate.data import io
+
+    path = io.check_input(source, "panel file")
+    panel = _load(args, str(path), hints, reading)
+    digest = io.sha256(path)
+    options = f"{args.missing}-{int(args.allow_unbalanced)}-{args.sheet}-{reading}"
+    out_dir = paths.BUILD_DIR / "data"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    tag = hashlib.sha256(f"{digest}{options}".encode()).hexdigest()[:12]
+    meta = {
+        "synthetic": panel.synthetic,
+        "label": panel.label,
+        "origin": panel.origin,
+        "source": path.name,
+        "source_sha256": digest,
+        "policy": {
+            "missing": args.missing,
+            "balanced": "allow" if args.allow_unbalanced else "require",
+        },
+    }
+    target = out_dir / f"{path.stem}-{tag}.parquet"
+    frame = panel.frame.drop(columns=["g", "treat", "period"])
+    io.write_table(frame, target, meta, force=True, inputs=[path])
+    print(f"data: {panel.summary()}", file=sys.stderr)
+    return str(target.resolve())
+
+
+def _data_flags(parser: argparse.ArgumentParser, reading: bool = True) -> None:
+    """The data flags shared by every command that reads a panel."""
+    parser.add_argument(
+        "--missing",
+        choices=["error", "drop", "keep"],
+        default="error",
+        help="missing values in required columns: list them as an error (default), drop "
+        "those rows, or keep them",
+    )
+    parser.add_argument(
+        "--allow-unbalanced",
+        action="store_true",
+        help="accept a panel where some city-years are absent",
+    )
+    parser.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="Excel sheet holding the data (default: the first sheet with a year column)",
+    )
+    if reading:
+        parser.add_argument(
+            "--reading",
+            choices=["parent", "ignore", "none"],
+            default="parent",
+            help="check did against the pilot lists under this reading of sub-city entries; "
+            "'none' keeps your did unchecked",
+        )
+
+
+# ----------------------------------------------------------------------------- commands
+
+
 def _cmd_book(args: argparse.Namespace) -> int:
     from replicate import book
 
-    parameters = {"data": _data_path(args.data)} if args.data else {}
+    parameters = {}
+    if args.data and args.data != "synthetic":
+        parameters["data"] = _validated_copy(args, args.data, BOOK_HINTS, "parent")
+    elif args.data:
+        parameters["data"] = "synthetic"
     runs = book.build(parameters, only=args.only or (), jobs=args.jobs, strict=not args.lenient)
     for run in runs:
         print(f"{run.name:<28} {run.seconds:6.1f} s  ok")
@@ -60,134 +173,142 @@ def _cmd_book(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from replicate import book
 
-    parameters = {name: _parameter_value(value) for name, value in args.parameter or []}
+    source = book.resolve_notebook(args.notebook)
+    parameters = book.parse_parameters(source, [tuple(p) for p in args.parameter or []])
     if args.data:
         parameters["data"] = args.data
-    if "data" in parameters:
-        parameters["data"] = _data_path(parameters["data"])
+    data = parameters.get("data")
+    if isinstance(data, str) and data != "synthetic":
+        declared = book.declared_parameters(source)
+        reading = parameters.get("reading", getattr(declared.get("reading"), "value", "parent"))
+        parameters["data"] = _validated_copy(args, data, RUN_HINTS, reading)
     target = book.run_one(args.notebook, parameters)
     print(f"executed {_shown(target)}")
     return 0
 
 
 def _cmd_check_data(args: argparse.Namespace) -> int:
-    from replicate.data.panel import PanelError, load_panel
-
-    try:
-        panel = load_panel(
-            args.path,
-            missing=args.missing,
-            balanced="allow" if args.allow_unbalanced else "require",
-            reading=None if args.reading == "none" else args.reading,
-        )
-    except PanelError as error:
-        print(error, file=sys.stderr)
-        return 1
+    panel = _load(args, args.path, DATA_HINTS)
     print(f"OK {panel.summary()}")
     for note in panel.notes:
-        print(f"  note: {note}")
+        if not note.startswith("warning:"):
+            print(f"  note: {note}")
+    if panel.origin == "unverified":
+        print(
+            "  note: origin unverified — no replicate label is bound to this file "
+            "(see data/README.md, 'Labels')"
+        )
     return 0
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from replicate.data import synthetic
+    from replicate.data import io, synthetic
 
+    out = io.check_output(args.out, force=args.force)
     seed = synthetic.DEFAULT_SEED if args.seed is None else args.seed
     twin = synthetic.make_twin(seed=seed, reading=args.reading)
-    path = twin.write(args.out)
+    path = twin.write(out, force=args.force)
     print(
         f"wrote {path} — {twin.label}: {len(twin.frame):,} rows; true ATT on nqp {twin.truth.att:.4f}"
     )
     return 0
 
 
-def _load_for_table(args: argparse.Namespace):
-    from replicate.data.panel import load_panel
-
+def _table_panel(args: argparse.Namespace):
     source = "synthetic" if args.data in (None, "synthetic") else args.data
-    return load_panel(source, reading=args.reading, require=())
+    return _load(args, source, DATA_HINTS)
+
+
+def _print_table(frame, args: argparse.Namespace, caption: str, panel, **options) -> None:
+    """Render a table; CSV carries the data label in a ``data`` column on every row."""
+    from replicate.report import tables
+
+    if args.format == "csv":
+        frame = frame.copy()
+        key = (
+            ("data",) + ("",) * (frame.columns.nlevels - 1) if frame.columns.nlevels > 1 else "data"
+        )
+        frame[key] = panel.marker
+    print(tables.render(frame, args.format, caption, synthetic=panel.synthetic, **options), end="")
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    from replicate.report import tables
+    from replicate import replication
 
-    panel = _load_for_table(args)
+    panel = _table_panel(args)
+    frame = replication.paper_table(args.number, panel)
     if args.number == 1:
-        frame = tables.table1(panel.frame)
-        caption = f"Table 1. Descriptive statistics — {panel.label} beside Liu & Zou"
+        caption = f"Table 1. Descriptive statistics — {panel.marker} beside Liu & Zou"
     else:
-        from replicate import replication
-
-        frame = replication.paper_table(args.number, panel)
-        caption = f"Table {args.number} — {panel.label} beside Liu & Zou"
-    print(tables.render(frame, args.format, caption, synthetic=panel.synthetic), end="")
+        caption = f"Table {args.number} — {panel.marker} beside Liu & Zou"
+    _print_table(frame, args, caption, panel)
     return 0
 
 
 def _cmd_scorecard(args: argparse.Namespace) -> int:
     from replicate import replication
-    from replicate.report import tables
 
-    panel = _load_for_table(args)
+    panel = _table_panel(args)
     card = replication.scorecard(panel)
     if args.details:
-        shown = card.drop(columns=["paper_stars", "our_stars"]).set_index(
+        shown = card.drop(columns=["paper_stars", "our_stars"], errors="ignore").set_index(
             ["table", "column", "variable", "statistic"]
         )
-        print(
-            tables.render(
-                shown,
-                args.format,
-                f"Scorecard — {panel.label}",
-                synthetic=panel.synthetic,
-                decimals=4,
-            ),
-            end="",
-        )
+        _print_table(shown, args, f"Scorecard — {panel.marker}", panel, decimals=4)
     summary = replication.scorecard_summary(card)
-    print(
-        tables.render(
-            summary, args.format, f"Scorecard summary — {panel.label}", synthetic=panel.synthetic
-        ),
-        end="",
-    )
-    n = len(card)
-    ok = int((card["status"] != "off").sum())
-    print(
-        f"{ok} of {n} published numbers reproduced within rounding or one standard error ({panel.label})."
-    )
+    _print_table(summary, args, f"Scorecard summary — {panel.marker}", panel)
+    if args.format != "csv":
+        ok = int((card["status"] != "off").sum())
+        print(
+            f"{ok} of {len(card)} published numbers reproduced within rounding or tolerance "
+            f"({panel.marker})."
+        )
     return 0
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from replicate.data.panel import PanelError
+    from replicate.data import io
     from replicate.index import load_dictionary
     from replicate.index.corpus import city_year_index, read_corpus
 
-    try:
-        corpus = read_corpus(args.corpus)
-    except PanelError as error:
-        print(error, file=sys.stderr)
-        return 1
+    corpus_path = Path(args.corpus).expanduser()
+    inputs = [corpus_path]
+    if corpus_path.is_dir():
+        inputs += [p for p in corpus_path.iterdir() if p.is_file()]
+    if args.dictionary:
+        inputs.append(io.check_input(args.dictionary, "dictionary file"))
+    out = io.check_output(args.out, force=args.force, inputs=inputs)
+    dictionary = load_dictionary(args.dictionary)
+    corpus = read_corpus(corpus_path)
     for warning in corpus.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if corpus.warnings and args.strict:
         print("replicate index: --strict turns the warnings above into an error.", file=sys.stderr)
         return 1
-    table = city_year_index(corpus, load_dictionary(args.dictionary), args.method)
-    out = args.out
-    if str(out).endswith(".parquet"):
-        table.to_parquet(out, index=False)
-    else:
-        table.to_csv(out, index=False, float_format="%.10g", lineterminator="\n")
+    table = city_year_index(corpus, dictionary, args.method)
+    meta = {
+        "synthetic": False,
+        "label": f"keyword index of {corpus.source}",
+        "generator": "replicate index",
+        "method": args.method,
+        "source": corpus.source,
+    }
+    if corpus_path.is_file():
+        meta["source_sha256"] = io.sha256(corpus_path)
+    io.write_table(table, out, meta, force=args.force, inputs=inputs)
+    unit = {"city_id": "city-years", "province": "province-years"}.get(corpus.keys[0], "years")
     print(
-        f"wrote {out}: {len(table):,} city-years from {len(corpus.documents):,} documents ({args.method} counting)"
+        f"wrote {out}: {len(table):,} {unit} from {len(corpus.documents):,} documents "
+        f"({args.method} counting)"
     )
     return 0
 
 
+# ----------------------------------------------------------------------------- parser
+
+
 def _table_options(parser: argparse.ArgumentParser) -> None:
-    """--data, --format and --reading, shared by the commands that print tables."""
+    """--data, --format and the data flags, shared by the commands that print tables."""
     parser.add_argument(
         "--data",
         metavar="PATH|synthetic",
@@ -198,18 +319,17 @@ def _table_options(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=["md", "csv", "latex", "html"],
         default="md",
-        help="output format (default: md)",
+        help="output format (default: md); every format carries the data label",
     )
-    parser.add_argument(
-        "--reading",
-        choices=["parent", "ignore"],
-        default="parent",
-        help="pilot coding of sub-city entries",
-    )
+    _data_flags(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="show the full traceback of an error (bug reports)"
+    )
+    parser = ArgumentParser(
         prog="replicate",
         description=(
             "Replication of Liu & Zou, 'Digital infrastructure construction and urban new "
@@ -218,20 +338,27 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser(
+    def add(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    p = add(
         "book",
         help="execute every chapter notebook and render the book",
         description="Execute every notebook of _toc.yml with papermill (errors not allowed), then render "
-        "_build/html with Jupyter Book without executing again. Sphinx warnings fail the build.",
+        "_build/html with Jupyter Book without executing again. Sphinx warnings fail the build. "
+        "With --data the panel is validated first (same checks and flags as check-data); the "
+        "notebooks read the validated copy in _build/data/.",
     )
     p.add_argument(
         "--data",
         metavar="PATH",
         help="panel file passed to every notebook (default: the synthetic twin)",
     )
+    _data_flags(p, reading=False)
     p.add_argument(
         "--only",
         metavar="NOTEBOOK",
@@ -242,10 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lenient", action="store_true", help="do not treat Sphinx warnings as errors")
     p.set_defaults(func=_cmd_book)
 
-    p = sub.add_parser(
+    p = add(
         "run",
         help="execute one notebook with other parameters into _build/executed/",
-        description="Execute one notebook with papermill. Values of -p are read as YAML: 0.05, true, [fdi, hum].",
+        description="Execute one notebook with papermill. -p names must be parameters the notebook "
+        "declares; values are read as the declared type: 0.05, true, 'fdi, hum' or [fdi, hum] "
+        "for a list. A data file is validated first (same checks and flags as check-data).",
     )
     p.add_argument("notebook", help="file name, stem or number, e.g. 05_baseline or 05")
     p.add_argument(
@@ -257,44 +386,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a parameter (repeatable)",
     )
     p.add_argument("--data", metavar="PATH", help="shorthand for -p data PATH")
+    _data_flags(p, reading=False)
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser(
+    p = add(
         "check-data",
         help="validate a panel file; exit 0 when good, 1 with every problem listed",
         description="Read a panel (CSV in UTF-8 or GBK, Parquet, Stata .dta, Excel), map alternative "
-        "column names (城市/年份/城市代码 …) and check it against the schema in data/README.md.",
+        "column names (城市/年份/城市代码 …) and check it against the schema in data/README.md. "
+        "Title rows, a units line, full-width digits, thousands separators and dashes for "
+        "missing are read as a yearbook export means them, each mentioned in a note.",
     )
     p.add_argument("path", help="the panel file")
-    p.add_argument(
-        "--missing",
-        choices=["error", "drop", "keep"],
-        default="error",
-        help="policy for missing values (default: error)",
-    )
-    p.add_argument(
-        "--allow-unbalanced",
-        action="store_true",
-        help="accept a panel where some city-years are absent",
-    )
-    p.add_argument(
-        "--reading",
-        choices=["parent", "ignore", "none"],
-        default="parent",
-        help="check did against the pilot lists under this reading; 'none' keeps your did unchecked",
-    )
+    _data_flags(p)
     p.set_defaults(func=_cmd_check_data)
 
-    p = sub.add_parser(
+    p = add(
         "synth",
         help="write the synthetic twin (SYNTHETIC data, labelled as such)",
-        description="Write the seeded synthetic twin of the paper's panel. The file is labelled synthetic in "
-        "its metadata; it is not evidence about China.",
+        description="Write the seeded synthetic twin of the paper's panel. The file is labelled synthetic "
+        "inside it (a hash-bound sidecar for CSV); it is not evidence about China.",
     )
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the book's seed)")
     p.add_argument(
         "--out", required=True, metavar="PATH", help="output file: .csv, .parquet, .dta or .xlsx"
     )
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.add_argument(
         "--reading",
         choices=["parent", "ignore"],
@@ -303,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser(
+    p = add(
         "table",
         help="print one of the paper's tables beside the published numbers",
         description="Estimate one of the paper's tables on a panel and print it in the paper's layout, "
@@ -313,25 +430,34 @@ def build_parser() -> argparse.ArgumentParser:
     _table_options(p)
     p.set_defaults(func=_cmd_table)
 
-    p = sub.add_parser(
+    p = add(
         "scorecard",
         help="every published number of Tables 1–4 against ours, with a status",
-        description="Compare every published number of Tables 1–4 with ours: within rounding, within one "
-        "standard error, or off; --details lists them all.",
+        description="Compare every published number of Tables 1–4 with ours: within rounding, within "
+        "tolerance, or off; --details lists them all.",
     )
     _table_options(p)
     p.add_argument("--details", action="store_true", help="list every number, not only the summary")
     p.set_defaults(func=_cmd_scorecard)
 
-    p = sub.add_parser(
+    p = add(
         "index",
-        help="build the nqp keyword index from a corpus of city documents",
+        help="build the nqp keyword index from a corpus of documents",
         description="CORPUS is a folder of CITY_YEAR.txt files (UTF-8 or GBK) or a CSV/JSONL file with "
-        "city_id, year and text. Writes one row per city-year: counts per category, frequency per "
-        "10,000 characters, nqp = ln(1 + count) and an entropy-weight composite.",
+        "year and text, and city_id (or 城市/城市代码) for city documents; without a city column "
+        "the documents are national or provincial reports keyed by (province and) year, e.g. "
+        "data/raw/gwr/national_gwr_2005_2025.jsonl. Writes one row per city-year (or year): "
+        "counts per category, frequency per 10,000 characters, nqp = ln(1 + count) and an "
+        "entropy-weight composite.",
     )
     p.add_argument("corpus", help="folder of CITY_YEAR.txt files, or a .csv/.jsonl file")
-    p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .parquet")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PATH",
+        help="output file; the format follows the extension: .csv, .parquet, .xlsx or .dta",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument(
         "--method",
         choices=["scan", "jieba", "naive"],
@@ -345,19 +471,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings (empty documents, gaps, …) as errors"
     )
     p.set_defaults(func=_cmd_index)
+
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user's mistake is one message and exit status 1."""
     from replicate.book import BuildError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (BuildError, ValueError, FileNotFoundError) as error:
+    except KeyboardInterrupt:
+        print(f"replicate {args.command}: interrupted; no file was half-written.", file=sys.stderr)
+        return 130
+    except (BuildError, ValueError, OSError) as error:
+        if getattr(args, "debug", False):
+            raise
         print(f"replicate {args.command}: {error}", file=sys.stderr)
         return 1
+    except Exception as error:  # a bug, not the user's mistake: say so, keep it short
+        if getattr(args, "debug", False):
+            raise
+        print(
+            f"replicate {args.command}: internal error {type(error).__name__}: {error}\n"
+            "    this is a bug, not a problem with your data: rerun with --debug and report "
+            "the traceback",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,490 @@
+"""Validation of a city-year panel: small checks, :class:`Problem`, :class:`PanelError`.
+
+One error lists every problem found, each with the column, the rows, how many there are
+and the fix. The advice names the options of whoever asked: ``missing='drop'`` from
+Python, ``--missing drop`` from the command line (:data:`API_HINTS`, ``hints=``). The
+corpus reader of :mod:`replicate.index.corpus` shares :class:`Problem` and
+:class:`PanelError`.
+
+Hand-written (pandas has no panel validator); the numeric cleaning follows what a City
+Statistical Yearbook export holds: full-width digits (Unicode NFKC), thousands
+separators, and dashes for "not available".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from replicate._options import check_choice
+from replicate.data import raw, schema
+from replicate.data.pilots import PilotCoding, SubCityReading, code_pilots
+
+MissingPolicy = Literal["error", "drop", "keep"]
+BalancePolicy = Literal["require", "allow"]
+SHOW_ROWS = 5
+"""How many offending rows an error message quotes before saying how many more there are."""
+
+API_HINTS: dict[str, str] = {
+    "missing": "missing='drop' or missing='keep'",
+    "balanced": "balanced='allow'",
+    "reading": "reading='{other}'",
+    "reading_none": "reading=None to keep yours",
+}
+"""How advice names the options when :func:`validate` is called from Python.
+
+The command line passes its own flags; a hint that is absent is left out of the advice, so
+a message never names an option the caller does not have."""
+
+MISSING_MARKS = frozenset({"", "—", "–", "-", "－", "--", "——", "…", "...", "na", "n/a", "nan"})
+"""Cells read as missing: yearbooks print a dash (em, en, ASCII or full-width) for 'not available'."""
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a panel: where, how many rows, and how to fix it."""
+
+    column: str
+    message: str
+    rows: tuple = ()
+    count: int = 0
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"[{self.column}] {self.message}"
+        if self.rows:
+            shown = ", ".join(str(r) for r in self.rows[:SHOW_ROWS])
+            more = f" … and {self.count - SHOW_ROWS} more" if self.count > SHOW_ROWS else ""
+            text += f" ({self.count} rows: {shown}{more})"
+        if self.fix:
+            text += f"\n    fix: {self.fix}"
+        return text
+
+
+class PanelError(ValueError):
+    """A panel failed validation; ``problems`` lists every issue, each with its fix."""
+
+    def __init__(self, problems: Sequence[Problem], source: str = "panel") -> None:
+        self.problems = list(problems)
+        self.source = source
+        lines = [f"{source}: {len(self.problems)} problem(s) found"]
+        lines += [f"  {i}. {p}" for i, p in enumerate(self.problems, 1)]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """A validated city-year panel with its provenance.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        ``city_id, year, province, g, treat, period, did`` and the variables.
+    label : str
+        How tables and figures name the data ("SYNTHETIC twin (seed …)" or the file).
+    synthetic : bool
+        True for the generated twin: results are not evidence about China.
+    notes : tuple of str
+        What was mapped, dropped or allowed while loading (warnings start with "warning:").
+    coding : PilotCoding or None
+        The pilot coding the ``did`` column was checked against (or derived from).
+    truth : object or None
+        For the twin, the true effects it was generated with.
+    origin : {"synthetic", "unverified", "real"}
+        ``"synthetic"`` when the file's own metadata says so; ``"unverified"`` for a file
+        of unknown origin (no metadata bound to it): it is never called real by default.
+    """
+
+    frame: pd.DataFrame
+    label: str
+    synthetic: bool
+    notes: tuple[str, ...] = ()
+    coding: PilotCoding | None = None
+    truth: object = field(default=None, repr=False)
+    origin: str = ""
+
+    def __post_init__(self) -> None:
+        if self.synthetic:
+            object.__setattr__(self, "origin", "synthetic")
+        elif self.origin not in ("unverified", "real"):
+            object.__setattr__(self, "origin", "unverified")
+
+    @property
+    def marker(self) -> str:
+        """The data label every output carries: synthetic, or of unverified origin."""
+        if self.synthetic or self.origin == "real":
+            return self.label
+        return f"{self.label} (origin unverified)"
+
+    def summary(self) -> str:
+        f = self.frame
+        return (
+            f"{self.marker}: {f['city_id'].nunique()} cities × {f['year'].nunique()} years = "
+            f"{len(f):,} rows; did mean {f['did'].mean():.4f}"
+        )
+
+
+def advice(hints: Mapping[str, str], *parts: str, **fields: str) -> str:
+    """Join the hints named in ``parts`` (those the caller has) into one piece of advice."""
+    found = [hints[p].format(**fields) for p in parts if hints.get(p)]
+    return " or ".join(found)
+
+
+def rows_of(frame: pd.DataFrame, mask: pd.Series) -> tuple:
+    """Offending rows as ``city/year`` when those columns exist, else the row labels."""
+    sub = frame.loc[mask]
+    if {"city_id", "year"} <= set(frame.columns):
+        return tuple(f"{c}/{y}" for c, y in zip(sub["city_id"], sub["year"], strict=True))
+    if isinstance(frame.index, pd.RangeIndex):
+        return tuple(f"row {i + 1}" for i in sub.index)
+    return tuple(sub.index)
+
+
+def clean_text_numbers(values: pd.Series) -> tuple[pd.Series, int, int]:
+    """Numbers typed as text, read the way a yearbook means them.
+
+    Full-width digits are folded by NFKC (``２０１４`` → ``2014``), thousands separators
+    removed (``1,234.5``), and a dash or "NA" alone means missing. Returns the numeric
+    series (NaN where unreadable), how many text cells were converted, and how many were
+    read as missing. Cells that still are not numbers stay NaN for the caller to report.
+    """
+    if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        return pd.to_numeric(values, errors="coerce"), 0, 0
+    converted = dashes = 0
+    out = []
+    for value in values:
+        if not isinstance(value, str):
+            out.append(value)
+            continue
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.lower() in MISSING_MARKS:
+            out.append(np.nan)
+            dashes += 1
+            continue
+        if _THOUSANDS.match(text):
+            text = text.replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            out.append(value)
+            continue
+        out.append(number)
+        converted += text != value
+    return (
+        pd.to_numeric(pd.Series(out, index=values.index, dtype=object), errors="coerce"),
+        (converted),
+        dashes,
+    )
+
+
+def _numeric(
+    frame: pd.DataFrame, column: str, problems: list[Problem], notes: list[str]
+) -> pd.Series:
+    """Coerce one column to numbers, reporting text and infinite cells (then set missing)."""
+    original = frame[column]
+    values, converted, dashes = clean_text_numbers(original)
+    if converted:
+        notes.append(
+            f"{column}: {converted} text cells read as numbers (full-width digits, separators)"
+        )
+    if dashes:
+        notes.append(f"{column}: {dashes} cells marked '—', '-' or 'NA' read as missing")
+    marks = original.map(
+        lambda v: (
+            isinstance(v, str) and unicodedata.normalize("NFKC", v).strip().lower() in MISSING_MARKS
+        )
+    )
+    text = values.isna() & original.notna() & ~marks.astype(bool)
+    if text.any():
+        shown = sorted(set(original[text].astype(str)))[:3]
+        problems.append(
+            Problem(
+                column,
+                f"non-numeric values such as {shown}",
+                rows_of(frame, text),
+                int(text.sum()),
+                "clean the column so it holds numbers only (use empty cells for missing)",
+            )
+        )
+    inf = pd.Series(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)), index=frame.index)
+    if inf.any():
+        problems.append(
+            Problem(
+                column,
+                "infinite values (often log of zero or division by zero)",
+                rows_of(frame, inf),
+                int(inf.sum()),
+                "recompute the variable or set these cells missing",
+            )
+        )
+    return values.mask(inf), text | inf
+
+
+def validate(
+    frame: pd.DataFrame,
+    require: Iterable[str] = schema.PAPER_VARIABLES,
+    years: Sequence[int] = raw.SAMPLE_YEARS,
+    missing: MissingPolicy = "error",
+    balanced: BalancePolicy = "require",
+    reading: SubCityReading | None = "parent",
+    source: str = "panel",
+    hints: Mapping[str, str] = API_HINTS,
+    earlier: Sequence[Problem] = (),
+    notes: Sequence[str] = (),
+) -> tuple[pd.DataFrame, list[str], PilotCoding | None]:
+    """Check a panel against the schema; return a clean copy, notes and the pilot coding.
+
+    Every problem is collected and raised together as one :class:`PanelError`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The panel as read; not modified.
+    require : iterable of str
+        Variables that must be present besides ``city_id`` and ``year``.
+    years : sequence of int
+        Years allowed (2005–2022 by default).
+    missing : {"error", "drop", "keep"}
+        Missing values in required columns: list them as an error, drop those rows (and
+        say how many), or keep them.
+    balanced : {"require", "allow"}
+        Whether every city must appear in every year.
+    reading : {"parent", "ignore"} or None
+        Check ``did`` against the pilot lists under this reading (and derive it when
+        absent); None accepts the panel's own ``did`` unchecked.
+    source : str
+        How the error names the data (the file name).
+    hints : mapping
+        How advice names the options (:data:`API_HINTS` or a command's flags).
+    earlier, notes : sequence
+        Problems and notes from an earlier step (column and city mapping), reported with
+        this step's. Columns must already carry the schema's names
+        (:func:`replicate.data.cities.map_columns`).
+    """
+    check_choice("missing", missing, MissingPolicy)
+    check_choice("balanced", balanced, BalancePolicy)
+    frame = frame.copy()
+    notes = list(notes)
+    problems = list(earlier)
+    require = [c for c in dict.fromkeys(require) if c not in schema.KEY]
+    absent = [c for c in (*schema.KEY, *require) if c not in frame.columns]
+    if "did" not in frame.columns and reading is None:
+        absent.append("did")
+    if absent:
+        problems.append(
+            Problem(
+                ", ".join(absent),
+                f"required columns missing; the file has {list(map(str, frame.columns))}",
+                fix="rename your columns to the schema (aliases such as 城市, 年份 are mapped; "
+                "see data/README.md)",
+            )
+        )
+        raise PanelError(problems, source)
+    if frame.empty:
+        raise PanelError(
+            [
+                Problem(
+                    "rows",
+                    "the file has a header but no data rows",
+                    fix="export the data rows too (one row per city and year)",
+                )
+            ],
+            source,
+        )
+
+    known_ids = set(raw.cities()["city_id"])
+    unknown = ~frame["city_id"].isin(known_ids) & frame["city_id"].notna()
+    if unknown.any():
+        names = sorted(set(frame.loc[unknown, "city_id"].astype(str)))
+        hints_ = "; ".join(
+            f"{n} → {difflib.get_close_matches(n, known_ids, n=2, cutoff=0.6) or 'no close id'}"
+            for n in names[:SHOW_ROWS]
+        )
+        problems.append(
+            Problem(
+                "city_id",
+                f"cities not among the 285 sample cities ({hints_})",
+                rows_of(frame, unknown),
+                int(unknown.sum()),
+                "use ids from data/raw/reference/cities.csv, or drop cities outside the sample",
+            )
+        )
+
+    year, _, _ = clean_text_numbers(
+        frame["year"].map(lambda v: v.rstrip("年") if isinstance(v, str) else v)
+    )
+    not_int = year.isna() | (year % 1 != 0)
+    if not_int.any():
+        problems.append(
+            Problem(
+                "year",
+                "years that are not whole numbers",
+                rows_of(frame.drop(columns="year"), not_int),
+                int(not_int.sum()),
+                "store years as integers such as 2014",
+            )
+        )
+    outside = ~not_int & ~year.isin(list(years))
+    if outside.any():
+        problems.append(
+            Problem(
+                "year",
+                f"years outside {years[0]}–{years[-1]}",
+                rows_of(frame.assign(year=year.astype("Int64")), outside),
+                int(outside.sum()),
+                f"keep only the sample years {years[0]}–{years[-1]}",
+            )
+        )
+    frame["year"] = year.where(~not_int).astype("Int64")
+
+    dup = frame.duplicated(["city_id", "year"], keep=False) & frame["city_id"].notna()
+    if dup.any():
+        problems.append(
+            Problem(
+                "city_id, year",
+                "duplicated city-years",
+                rows_of(frame, dup),
+                int(dup.sum()),
+                "keep one row per city and year (aggregate or remove duplicates)",
+            )
+        )
+
+    numeric_cols = [
+        c for c in (*require, "did", "lnpgdp", "fispre", "nqp_alt") if c in frame.columns
+    ]
+    reported: dict[str, pd.Series] = {}  # cells already reported as non-numeric or infinite
+    for column in dict.fromkeys(numeric_cols):
+        frame[column], reported[column] = _numeric(frame, column, problems, notes)
+
+    check_missing = [c for c in require if c in frame.columns]
+    na_mask = {c: frame[c].isna() & ~reported.get(c, False) for c in check_missing}
+    na_counts = {c: int(m.sum()) for c, m in na_mask.items() if m.any()}
+    if na_counts:
+        if missing == "error":
+            fix = advice(hints, "missing")
+            for column, count in na_counts.items():
+                problems.append(
+                    Problem(
+                        column,
+                        "missing values",
+                        rows_of(frame, na_mask[column]),
+                        count,
+                        "fill them" + (f", or choose a policy: {fix}" if fix else ""),
+                    )
+                )
+        elif missing == "drop":
+            rows = frame[check_missing].isna().any(axis=1)
+            notes.append(f"dropped {int(rows.sum())} rows with missing values ({na_counts})")
+            frame = frame.loc[~rows]
+        else:
+            notes.append(f"kept missing values: {na_counts}")
+    if problems:
+        raise PanelError(problems, source)
+    if frame.empty:
+        raise PanelError(
+            [Problem("rows", "no rows left after dropping missing values", fix="fill them")],
+            source,
+        )
+
+    frame["year"] = frame["year"].astype(int)
+    frame = frame.sort_values(["city_id", "year"]).reset_index(drop=True)
+    counts = frame.groupby("city_id")["year"].nunique()
+    incomplete = counts[counts < len(years)]
+    if len(incomplete) or frame["city_id"].nunique() < len(known_ids):
+        absent_cities = sorted(known_ids - set(frame["city_id"]))
+        text = (
+            f"unbalanced panel: {len(incomplete)} cities lack some of the {len(years)} years"
+            f" (e.g. {list(incomplete.index[:SHOW_ROWS])}); {len(absent_cities)} sample cities absent"
+        )
+        if balanced == "require":
+            fix = advice(hints, "balanced")
+            raise PanelError(
+                [
+                    Problem(
+                        "city_id, year",
+                        text,
+                        fix="supply every city-year"
+                        + (f", or pass {fix} to estimate on the unbalanced panel" if fix else ""),
+                    )
+                ],
+                source,
+            )
+        notes.append(text + " — allowed")
+
+    coding = None
+    if "did" in frame.columns:
+        did = frame["did"]
+        not_binary = ~did.isin([0, 1])
+        if not_binary.any():
+            raise PanelError(
+                [
+                    Problem(
+                        "did",
+                        "values other than 0 and 1",
+                        rows_of(frame, not_binary),
+                        int(not_binary.sum()),
+                        "did is treat × period: 1 from the pilot year on, else 0",
+                    )
+                ],
+                source,
+            )
+        back = frame.groupby("city_id")["did"].diff().eq(-1)
+        if back.any():
+            problems.append(
+                Problem(
+                    "did",
+                    "switches from 1 back to 0 within a city (the pilot is never revoked)",
+                    rows_of(frame, back),
+                    int(back.sum()),
+                    "code did = 1 in every year from the first pilot year on",
+                )
+            )
+    if reading is not None:
+        coding = code_pilots(reading)
+        expected = frame[["city_id", "year"]].merge(
+            coding.panel(years), on=["city_id", "year"], how="left"
+        )
+        if "did" in frame.columns:
+            differs = frame["did"].to_numpy() != expected["did"].to_numpy()
+            if differs.any():
+                mask = pd.Series(differs, index=frame.index)
+                other = "ignore" if reading == "parent" else "parent"
+                options = advice(hints, "reading", "reading_none", other=other)
+                problems.append(
+                    Problem(
+                        "did",
+                        f"disagrees with the Broadband China lists under the '{reading}' reading",
+                        rows_of(frame, mask),
+                        int(mask.sum()),
+                        "drop the did column to derive it" + (f", or {options}" if options else ""),
+                    )
+                )
+        else:
+            notes.append(f"did derived from the pilot lists ('{reading}' reading)")
+        for column in ("g", "treat", "period", "did"):
+            frame[column] = expected[column].to_numpy()
+    else:
+        first = frame[frame["did"] == 1].groupby("city_id")["year"].min()
+        frame["g"] = frame["city_id"].map(first).fillna(0).astype(int)
+        frame["treat"] = (frame["g"] > 0).astype(int)
+        frame["period"] = frame["did"].astype(int)
+        notes.append("did taken from the file unchecked (reading=None)")
+    if problems:
+        raise PanelError(problems, source)
+
+    cities = raw.cities().set_index("city_id")
+    frame["province"] = frame["city_id"].map(cities["province_en"])
+    frame["did"] = frame["did"].astype(int)
+    lead = ["city_id", "year", "province", "g", "treat", "period", "did"]
+    frame = frame[
+        lead + [c for c in frame.columns if c not in lead and c not in ("city", "city_code")]
+    ]
+    return frame, notes, coding
