@@ -15,7 +15,7 @@ reading = "parent"  # sub-city pilot entries treat their parent city ("parent") 
 # %%
 import pandas as pd
 
-from replicate import paper
+from replicate import paper, replication
 from replicate.data import cities, code_pilots, load_panel, pilot_entries
 from replicate.report import figures, tables
 
@@ -116,14 +116,10 @@ pd.DataFrame(
 # ### Table 1: descriptive statistics
 
 # %%
-tables.show(
-    tables.table1(panel.frame),
-    f"Table 1 — {panel.label} beside Liu & Zou",
-    synthetic=panel.synthetic,
-)
+tables.show(replication.paper_table(1, panel))
 
 # %% [markdown]
-# (The rows compare our value, the paper's and the difference for each statistic.)
+# (Each variable's row is ours; the published row is beneath it.)
 # Three features of the published Table 1 deserve a note:
 #
 # - `gov` has a standard deviation (0.211) larger than its mean (0.206) on a range of

@@ -20,7 +20,7 @@ import pandas as pd
 from replicate.data import synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models import TWFE
-from replicate.replication import regression_frame
+from replicate.replication import compare_table1, regression_frame
 from replicate.report import figures, tables
 
 figures.use_style()
@@ -68,7 +68,7 @@ pd.Series(twin.metadata, name="value").drop("note").to_frame()
 # Table 1 (the differences are ours minus the paper's):
 
 # %%
-t1 = tables.table1(twin.frame)
+t1 = tables.table1(compare_table1(twin.frame))
 t1.xs("diff", axis=1, level="source").round(4)
 
 # %% [markdown]

@@ -13,6 +13,9 @@ import pandas as pd
 PRINTED_DECIMALS = 3
 """The paper prints coefficients, standard errors and descriptive statistics to 3 decimals."""
 
+HALF_UNIT = 0.5 * 10.0**-PRINTED_DECIMALS
+"""Half a unit in the last printed decimal (0.0005): a printed number is its value ± this."""
+
 TABLE1 = pd.DataFrame(
     [
         ("nqp", 5130, 2.305, 1.709, 0.0, 6.246),
@@ -88,6 +91,20 @@ COLUMN_LABELS = {
 }
 """Column headings as printed; Table 4's third column is the alternative indicator that the
 paper's text mentions without printing it."""
+
+OUTCOMES = {2: ["nqp"] * 7, 3: ["innovp", "nqp"], 4: ["nqp", "nqp", "nqp_alt"]}
+"""Dependent variable of each column."""
+
+ABSORB = {
+    2: [("city_id", "year")] * 7,
+    3: [("city_id", "year")] * 2,
+    4: [("city_id", "year", "province", "province#year"), ("city_id", "year"), ("city_id", "year")],
+}
+"""Fixed effects each published column absorbs (PAPER.md: "city and year fixed effects";
+Table 4 column (1) adds province and province-by-year effects)."""
+
+CLUSTER = "city_id"
+"""The paper's "robust" standard errors: clustered by city (see the baseline chapter)."""
 
 
 def _long(table: int, rows: dict[str, str]) -> pd.DataFrame:

@@ -1,48 +1,95 @@
-"""The paper's specifications, estimated and laid beside the published numbers.
+"""The paper's specifications, estimated and judged against the published numbers.
 
 ``estimate(2, panel)`` fits the seven columns of Table 2 and returns their results;
 ``compare(2, results)`` is the canonical long-form comparison (one row per published
-number, ours beside it, with a status); ``paper_table(2, panel)`` lays it out like the
-paper for display; ``scorecard(panel)`` stacks every table's comparison.
+number, ours beside it, with a status); ``paper_table(2, panel)`` lays it out in the
+paper's shape (via :mod:`replicate.report.etable`); ``scorecard(panel)`` stacks every
+table's comparison and ``scorecard_summary(card)`` counts statuses by table and kind of
+number. Layout lives in :mod:`replicate.report`; what the printed numbers imply without
+data lives in :mod:`replicate.checks`.
 
-Status of a number (``status`` column):
+Status of a number (``status`` column)
+--------------------------------------
+Each kind of number is judged by a rule that fits it (tolerances are the named constants
+below):
 
-``within rounding``
-    ours rounds to the printed value (|ours − paper| ≤ 0.0005, the paper prints three
-    decimals);
-``within one s.e.``
-    a coefficient within one published standard error of the paper's; a standard error
-    within its own size of the paper's (i.e. less than twice as large); a Table 1 mean
-    within one standard error of the mean (s.d./√N);
-``off``
-    anything else — including every fit statistic (N, R²) that does not match.
+coefficient
+    ``within rounding`` if |ours − paper| ≤ 0.0005 (the paper prints three decimals);
+    ``within tolerance`` if |ours − paper| ≤ the published standard error of that
+    coefficient; else ``off``.
+standard error
+    ``within rounding`` as above; ``within tolerance`` if ours / paper lies in
+    [0.8, 1.25] (:data:`SE_RATIO`: within 25% either way); else ``off``. ``rel_diff``
+    holds ours / paper − 1.
+Table 1 statistic (N, mean, sd, min, max)
+    N must be exact. Others: ``within rounding`` as above; ``within tolerance`` if
+    |ours − paper| ≤ 0.05 × the published s.d. of that variable (:data:`TABLE1_SD_SHARE`);
+    else ``off``. (A Table 1 mean is *not* judged by the s.e. of a mean: on 5,130 rows
+    that rule would demand agreement the published rounding cannot show.)
+N
+    exact (``within rounding``) or ``off``.
+R²
+    ``within rounding`` as above; ``within tolerance`` if |ours − paper| ≤ 0.003
+    (:data:`R2_TOLERANCE`); else ``off``.
+
+A published number whose specification was not estimated (no fit has that column's outcome
+and regressors, e.g. after changing ``controls``) is ``not estimated``: it is neither
+reproduced nor contradicted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from replicate import paper
+from replicate.checks import implied_constants, published_indirect_bounds
 from replicate.data.schema import CONTROLS, REGRESSION_SCALE, ROBUSTNESS_CONTROLS
 from replicate.models import TWFE, TWFEResults
+from replicate.report.etable import beside_paper
+from replicate.report.tables import data_label, stars, table1_layout
 
-ROUNDING = 0.0005 + 1e-9
-"""Half a unit in the third decimal: the paper prints three decimals."""
+__all__ = [
+    "STATUSES",
+    "Spec",
+    "compare",
+    "compare_table1",
+    "describe_scorecard",
+    "estimate",
+    "implied_constants",
+    "layout",
+    "paper_table",
+    "published_indirect_bounds",
+    "regression_frame",
+    "scorecard",
+    "scorecard_summary",
+    "specs",
+    "stars",
+]
+
+ROUNDING = paper.HALF_UNIT + 1e-9
+"""Half a unit in the third decimal (the paper prints three decimals), plus float slack."""
+SE_RATIO = (0.8, 1.25)
+"""A standard error within 25% of the published one (either way: 1/1.25 = 0.8)."""
+TABLE1_SD_SHARE = 0.05
+"""A Table 1 statistic within 5% of the variable's published standard deviation."""
+R2_TOLERANCE = 0.003
+"""An R² within 0.003 of the published one."""
+STATUSES = ("within rounding", "within tolerance", "off", "not estimated")
+KINDS = ("coef", "se", "N", "R2", "table1")
 
 
 @dataclass(frozen=True)
 class Spec:
-    """One regression column: outcome, regressors, absorbed effects, and labels."""
+    """One regression column: outcome, regressors and absorbed effects."""
 
     column: int
     outcome: str
     regressors: tuple[str, ...]
     absorb: tuple[str, ...] = ("city_id", "year")
-    fe_rows: Mapping[str, str] = field(default_factory=dict)
 
 
 def specs(
@@ -52,40 +99,20 @@ def specs(
 ) -> list[Spec]:
     """The paper's specifications for Table 2, 3 or 4 (``controls`` may be replaced)."""
     controls = tuple(controls)
-    two_way = {"city FE": "yes", "year FE": "yes"}
     if table == 2:
-        return [
-            Spec(j + 1, "nqp", ("did", *controls[:j]), fe_rows=two_way)
-            for j in range(len(controls) + 1)
-        ]
+        return [Spec(j + 1, "nqp", ("did", *controls[:j])) for j in range(len(controls) + 1)]
     if table == 3:
         return [
-            Spec(1, "innovp", ("did", *controls), fe_rows=two_way),
-            Spec(2, "nqp", ("did", "innovp", *controls), fe_rows=two_way),
+            Spec(1, "innovp", ("did", *controls)),
+            Spec(2, "nqp", ("did", "innovp", *controls)),
         ]
     if table == 4:
         return [
-            Spec(
-                1,
-                "nqp",
-                ("did", *controls),
-                ("city_id", "year", "province", "province#year"),
-                {**two_way, "province FE": "yes", "province-by-year FE": "yes"},
-            ),
-            Spec(
-                2,
-                "nqp",
-                ("did", *controls, *extra_controls),
-                fe_rows={**two_way, "province FE": "no", "province-by-year FE": "no"},
-            ),
+            Spec(1, "nqp", ("did", *controls), tuple(paper.ABSORB[4][0])),
+            Spec(2, "nqp", ("did", *controls, *extra_controls)),
             # The text reports an alternative nqp indicator without a column: estimated when
             # the panel has one, with no published numbers beside it.
-            Spec(
-                3,
-                "nqp_alt",
-                ("did", *controls),
-                fe_rows={**two_way, "province FE": "no", "province-by-year FE": "no"},
-            ),
+            Spec(3, "nqp_alt", ("did", *controls)),
         ]
     raise ValueError(f"table={table!r}: regression tables are 2, 3 and 4.")
 
@@ -94,53 +121,12 @@ def regression_frame(panel, rescale: Mapping[str, float] = REGRESSION_SCALE) -> 
     """The panel's frame with variables put on the regressions' scale (a copy).
 
     By default ``mar`` and ``fin`` are multiplied by 100, as the paper's constants imply
-    (:data:`replicate.data.schema.REGRESSION_SCALE`); pass ``rescale={}`` to keep your units.
+    (:data:`replicate.data.schema.REGRESSION_SCALE`, :func:`replicate.checks.implied_constants`);
+    pass ``rescale={}`` to keep your units.
     """
     frame = getattr(panel, "frame", panel)
     present = {k: v for k, v in rescale.items() if k in frame.columns}
     return frame.assign(**{k: frame[k] * v for k, v in present.items()}) if present else frame
-
-
-def implied_constants() -> pd.DataFrame:
-    """Each published nqp constant against ȳ − x̄'b from Table 1 means, without and with
-    ``mar`` and ``fin`` in percent (evidence for :data:`REGRESSION_SCALE`)."""
-    means = paper.TABLE1["mean"]
-    rows = []
-    for table in (2, 3, 4):
-        published = paper.published(table)
-        for column in sorted(published["column"].unique()):
-            cell = published[published["column"] == column].set_index("variable")
-            if table == 3 and column == 1:
-                continue  # innovp: no published mean to check against
-            slopes = cell.drop(index=["N", "R2", "constant"])["coef"]
-            if not set(slopes.index) <= set(means.index):
-                continue  # uses variables Table 1 does not describe
-            as_printed = means["nqp"] - (means[slopes.index] * slopes).sum()
-            scaled = means[slopes.index] * pd.Series(REGRESSION_SCALE).reindex(slopes.index).fillna(
-                1.0
-            )
-            rows.append(
-                {
-                    "table": table,
-                    "column": column,
-                    "printed constant": cell.loc["constant", "coef"],
-                    "implied, Table 1 units": as_printed,
-                    "implied, mar and fin in percent": means["nqp"] - (scaled * slopes).sum(),
-                    # printed constant, each coefficient (× its mean) and each mean (× its
-                    # coefficient and scale) are rounded to three decimals
-                    "rounding bound": ROUNDING
-                    * (
-                        1
-                        + scaled.abs().sum()
-                        + (
-                            slopes.abs()
-                            * pd.Series(REGRESSION_SCALE).reindex(slopes.index).fillna(1.0)
-                        ).sum()
-                        + abs(slopes.get("did", 0.0))
-                    ),
-                }
-            )
-    return pd.DataFrame(rows).set_index(["table", "column"])
 
 
 def estimate(
@@ -148,7 +134,7 @@ def estimate(
     panel,
     controls: Sequence[str] = CONTROLS,
     cov_type: str = "cluster",
-    cluster: str = "city_id",
+    cluster: str = paper.CLUSTER,
     small_sample: str = "reghdfe",
     rescale: Mapping[str, float] = REGRESSION_SCALE,
     absorb: Sequence[str] | None = None,
@@ -171,17 +157,54 @@ def estimate(
     return out
 
 
-def stars(pvalue: float) -> int:
-    """*** 1%, ** 5%, * 10% (the paper's convention)."""
-    return int(pvalue < 0.01) + int(pvalue < 0.05) + int(pvalue < 0.10)
+# ----------------------------------------------------------------------------- statuses
 
 
-def _status_coef(ours: float, published: float, published_se: float) -> str:
-    if abs(ours - published) <= ROUNDING:
+def _status(diff: float, tolerance_ok: bool) -> str:
+    if not np.isfinite(diff):
+        return "not estimated"
+    if abs(diff) <= ROUNDING:
         return "within rounding"
-    if np.isfinite(published_se) and abs(ours - published) <= max(published_se, ROUNDING):
-        return "within one s.e."
-    return "off"
+    return "within tolerance" if tolerance_ok else "off"
+
+
+def status_coef(ours: float, published: float, published_se: float) -> str:
+    """Coefficient: within rounding, within one published s.e., or off."""
+    diff = ours - published
+    return _status(diff, np.isfinite(published_se) and abs(diff) <= published_se + 1e-12)
+
+
+def status_se(ours: float, published: float) -> str:
+    """Standard error: within rounding, ratio ours/paper in :data:`SE_RATIO`, or off."""
+    ratio = ours / published if published > 0 else np.inf
+    return _status(ours - published, SE_RATIO[0] <= ratio <= SE_RATIO[1])
+
+
+def status_table1(statistic: str, ours: float, published: float, published_sd: float) -> str:
+    """Table 1: N exact; other statistics within rounding or 5% of the published s.d."""
+    diff = ours - published
+    if statistic == "N":
+        return (
+            "not estimated"
+            if not np.isfinite(diff)
+            else ("within rounding" if diff == 0 else "off")
+        )
+    return _status(diff, abs(diff) <= TABLE1_SD_SHARE * published_sd + 1e-12)
+
+
+def status_fit(statistic: str, ours: float, published: float) -> str:
+    """N exact; R² within rounding or :data:`R2_TOLERANCE`."""
+    diff = ours - published
+    if statistic == "N":
+        return (
+            "not estimated"
+            if not np.isfinite(diff)
+            else ("within rounding" if diff == 0 else "off")
+        )
+    return _status(diff, abs(diff) <= R2_TOLERANCE + 1e-12)
+
+
+# ----------------------------------------------------------------------------- comparison
 
 
 COMPARISON_COLUMNS = [
@@ -191,223 +214,250 @@ COMPARISON_COLUMNS = [
     "statistic",
     "paper",
     "ours",
+    "diff",
+    "rel_diff",
     "paper_stars",
     "our_stars",
     "status",
+    "fit_column",
 ]
 
 
-def _comparison_frame(rows: list[tuple]) -> pd.DataFrame:
-    """The long comparison layout shared by every table, with ``diff`` = ours − paper."""
-    out = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(
+        rows, columns=[c for c in COMPARISON_COLUMNS if c not in ("diff", "rel_diff")]
+    )
     out.insert(6, "diff", out["ours"] - out["paper"])
+    se = out["statistic"] == "se"
+    ratio = out["ours"] / out["paper"].where(out["paper"] > 0)
+    out.insert(7, "rel_diff", (ratio - 1).where(se))
+    out["fit_column"] = out["fit_column"].astype("Int64")
+    return out
+
+
+def match_columns(table: int, results: Mapping[int, object]) -> dict[int, int | None]:
+    """Published column → the key of our fit with the same outcome and regressors.
+
+    Our column of the same number is preferred; None when no fit has that specification
+    (so a changed control set is never compared with another specification)."""
+    published = paper.published(table)
+    out = {}
+    for column, cell in published.groupby("column"):
+        wanted = set(cell["variable"]) - {"N", "R2", "constant"}
+        outcome = paper.OUTCOMES[table][column - 1]
+
+        def same(res, wanted=wanted, outcome=outcome) -> bool:
+            return (
+                getattr(res, "outcome", outcome) == outcome
+                and set(res.params.index) - {"constant"} == wanted
+            )
+
+        candidates = [column] + [k for k in results if k != column]
+        out[column] = next((k for k in candidates if k in results and same(results[k])), None)
     return out
 
 
 def compare(table: int, results: Mapping[int, TWFEResults]) -> pd.DataFrame:
     """Every published number of a regression table beside ours, with a status.
 
-    Columns: ``table, column, variable, statistic`` (coef, se, N, R2), ``paper``, ``ours``,
-    ``diff`` (ours − paper), ``paper_stars``, ``our_stars``, ``status``.
+    Columns: ``table, column`` (the published column), ``variable, statistic`` (coef, se,
+    N, R2), ``paper``, ``ours``, ``diff`` (ours − paper), ``rel_diff`` (ours / paper − 1,
+    for standard errors), ``paper_stars``, ``our_stars``, ``status`` (see the module
+    docstring) and ``fit_column`` (which of ``results`` was compared; missing when none
+    has the published specification).
     """
     published = paper.published(table)
+    matched = match_columns(table, results)
     rows = []
     for record in published.itertuples():
-        res = results.get(record.column)
+        key = matched[record.column]
+        res = results.get(key) if key is not None else None
+        base = {"table": table, "column": record.column, "variable": record.variable}
+        base["fit_column"] = key
         if record.variable in ("N", "R2"):
-            ours = np.nan if res is None else (res.nobs if record.variable == "N" else res.rsquared)
-            exact = record.variable == "N" and ours == record.coef
-            close = record.variable == "R2" and abs(ours - record.coef) <= ROUNDING
+            ours = (
+                np.nan
+                if res is None
+                else float(res.nobs if record.variable == "N" else res.rsquared)
+            )
             rows.append(
-                (
-                    table,
-                    record.column,
-                    record.variable,
-                    record.variable,
-                    record.coef,
-                    ours,
-                    0,
-                    0,
-                    "within rounding" if (exact or close) else "off",
-                )
+                {
+                    **base,
+                    "statistic": record.variable,
+                    "paper": record.coef,
+                    "ours": ours,
+                    "paper_stars": 0,
+                    "our_stars": 0,
+                    "status": status_fit(record.variable, ours, record.coef),
+                }
             )
             continue
         present = res is not None and record.variable in res.params.index
-        coef = res.params[record.variable] if present else np.nan
-        se = res.std_errors[record.variable] if present else np.nan
-        our_stars = stars(res.pvalues[record.variable]) if present else 0
+        coef = float(res.params[record.variable]) if present else np.nan
+        se = float(res.std_errors[record.variable]) if present else np.nan
         rows.append(
-            (
-                table,
-                record.column,
-                record.variable,
-                "coef",
-                record.coef,
-                coef,
-                record.stars,
-                our_stars,
-                _status_coef(coef, record.coef, record.se) if present else "off",
-            )
+            {
+                **base,
+                "statistic": "coef",
+                "paper": record.coef,
+                "ours": coef,
+                "paper_stars": record.stars,
+                "our_stars": stars(res.pvalues[record.variable]) if present else 0,
+                "status": status_coef(coef, record.coef, record.se),
+            }
         )
-        se_status = (
-            (
-                "within rounding"
-                if abs(se - record.se) <= ROUNDING
-                else "within one s.e."
-                if abs(se - record.se) <= record.se
-                else "off"
-            )
-            if present
-            else "off"
+        rows.append(
+            {
+                **base,
+                "statistic": "se",
+                "paper": record.se,
+                "ours": se,
+                "paper_stars": 0,
+                "our_stars": 0,
+                "status": status_se(se, record.se),
+            }
         )
-        rows.append((table, record.column, record.variable, "se", record.se, se, 0, 0, se_status))
-    return _comparison_frame(rows)
+    return _frame(rows)
 
 
 def compare_table1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 in the same long form as :func:`compare`."""
-    published = paper.TABLE1
+    """Table 1 in the same long form as :func:`compare` (computes the statistics: N, mean,
+    sample s.d. with N − 1, min, max of each variable)."""
+    frame = getattr(frame, "frame", frame)
+    missing = [v for v in paper.TABLE1.index if v not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"Table 1 needs columns {missing}, which the panel lacks; "
+            f"it has {sorted(map(str, frame.columns))}."
+        )
     rows = []
-    for variable, target in published.iterrows():
+    for variable, target in paper.TABLE1.iterrows():
         x = frame[variable]
-        ours = {"N": x.count(), "mean": x.mean(), "sd": x.std(), "min": x.min(), "max": x.max()}
+        ours = {
+            "N": x.count(),
+            "mean": x.mean(),
+            "sd": x.std(ddof=1),
+            "min": x.min(),
+            "max": x.max(),
+        }
         for stat, value in ours.items():
-            diff = value - target[stat]
-            if abs(diff) <= ROUNDING:
-                status = "within rounding"
-            elif stat == "mean" and abs(diff) <= target["sd"] / np.sqrt(target["N"]):
-                status = "within one s.e."
-            else:
-                status = "off"
-            rows.append((1, 1, variable, stat, float(target[stat]), float(value), 0, 0, status))
-    return _comparison_frame(rows)
+            rows.append(
+                {
+                    "table": 1,
+                    "column": 1,
+                    "variable": variable,
+                    "statistic": stat,
+                    "paper": float(target[stat]),
+                    "ours": float(value),
+                    "paper_stars": 0,
+                    "our_stars": 0,
+                    "status": status_table1(stat, float(value), float(target[stat]), target["sd"]),
+                    "fit_column": None,
+                }
+            )
+    return _frame(rows)
 
 
-def _cell(value: float, n_stars: int, se: bool = False) -> str:
-    if value is None or not np.isfinite(value):
-        return ""
-    text = f"{value:.3f}"
-    text = "0.000" if text == "-0.000" else text
-    return f"({text})" if se else text + "*" * n_stars
+# ----------------------------------------------------------------------------- tables
 
 
 def layout(
     table: int, comparison: pd.DataFrame, results: Mapping[int, TWFEResults]
 ) -> pd.DataFrame:
-    """The paper's layout: coefficient and (s.e.) rows; per column ours, paper and Δ."""
-    labels = paper.COLUMN_LABELS[table]
-    spec_list = {s.column: s for s in specs(table)}
-    variables = list(
-        dict.fromkeys(comparison.loc[~comparison["variable"].isin(["N", "R2"]), "variable"])
-    )
-    for res in results.values():  # e.g. a changed control set adds rows
-        variables += [v for v in res.params.index if v not in variables]
-    variables = [v for v in variables if v != "constant"] + ["constant"]
-    index, body = [], {}
-    for column, label in enumerate(labels, start=1):
-        res = results.get(column)
-        sub = comparison[comparison["column"] == column].set_index(["variable", "statistic"])
-        ours_col, paper_col, diff_col = [], [], []
-        for variable in variables:
-            for stat in ("coef", "se"):
-                key = (variable, stat)
-                has_ours = res is not None and variable in res.params.index
-                value = (
-                    (res.params[variable] if stat == "coef" else res.std_errors[variable])
-                    if has_ours
-                    else np.nan
-                )
-                n_stars = stars(res.pvalues[variable]) if has_ours else 0
-                ours_col.append(_cell(value, n_stars, stat == "se"))
-                if key in sub.index:
-                    p = sub.loc[key]
-                    paper_col.append(_cell(p["paper"], int(p["paper_stars"]), stat == "se"))
-                    diff_col.append(f"{value - p['paper']:+.3f}" if np.isfinite(value) else "")
-                else:
-                    paper_col.append("")
-                    diff_col.append("")
-        spec = spec_list.get(column)
-        for value in spec.fe_rows.values() if spec else []:
-            ours_col.append(value)
-            paper_col.append(value)
-            diff_col.append("")
-        for stat in ("N", "R2"):
-            p = sub.loc[(stat, stat)] if (stat, stat) in sub.index else None
-            ours = (res.nobs if stat == "N" else res.rsquared) if res is not None else np.nan
-            fmt = "{:,.0f}" if stat == "N" else "{:.3f}"
-            dfmt = "{:+,.0f}" if stat == "N" else "{:+.3f}"
-            ours_col.append(fmt.format(ours) if res is not None else "")
-            paper_col.append("" if p is None else fmt.format(p["paper"]))
-            diff_col.append("" if (p is None or res is None) else dfmt.format(ours - p["paper"]))
-        body[(label, "ours")] = ours_col
-        body[(label, "paper")] = paper_col
-        body[(label, "Δ")] = diff_col
-    for variable in variables:
-        index += [variable, ""]
-    first_spec = next(iter(spec_list.values()))
-    index += list(first_spec.fe_rows) if table != 4 else list(spec_list[1].fe_rows)
-    index += ["N", "R²"]
-    out = pd.DataFrame(body, index=index)
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    out.index.name = ""
-    return out
+    """The paper's shape, ours with the published value beneath (see
+    :func:`replicate.report.etable.beside_paper`; prefer :func:`paper_table`, which also
+    labels the data)."""
+    return beside_paper(table, results, comparison)
 
 
 def paper_table(table: int, panel, **options) -> pd.DataFrame:
-    """Estimate a paper table on ``panel`` and lay it out beside the published numbers."""
-    if table == 1:
-        from replicate.report.tables import table1
+    """Estimate a paper table on ``panel`` and lay it out beside the published numbers.
 
-        return table1(getattr(panel, "frame", panel))
+    The result is a DataFrame of printed cells in the paper's shape; its ``attrs`` carry
+    the caption and notes (data label read from the panel, fixed effects, N, clustering
+    and small-sample convention read from the fits), which :func:`replicate.report.tables.render`
+    and ``show`` print.
+    """
+    label = data_label(panel)
+    synthetic = bool(getattr(panel, "synthetic", False))
+    if table == 1:
+        out = table1_layout(compare_table1(getattr(panel, "frame", panel)))
+        out.attrs.update(
+            caption=f"Table 1. Descriptive statistics — {label} beside Liu & Zou",
+            notes=f"Data: {label}. {out.attrs['notes']}",
+            synthetic=synthetic,
+        )
+        return out
     results = estimate(table, panel, **options)
-    return layout(table, compare(table, results), results)
+    return beside_paper(
+        table,
+        results,
+        compare(table, results),
+        data_label=label,
+        synthetic=synthetic,
+        rescale=options.get("rescale", REGRESSION_SCALE),
+    )
+
+
+# ----------------------------------------------------------------------------- scorecard
 
 
 def scorecard(panel, **options) -> pd.DataFrame:
-    """Every published number of Tables 1–4 beside ours, with its status."""
-    frame = getattr(panel, "frame", panel)
-    parts = [compare_table1(frame)]
+    """Every published number of Tables 1–4 beside ours, with its status (long form)."""
+    parts = [compare_table1(getattr(panel, "frame", panel))]
     for table in (2, 3, 4):
         parts.append(compare(table, estimate(table, panel, **options)))
     return pd.concat(parts, ignore_index=True)
 
 
+def _kind(card: pd.DataFrame) -> pd.Series:
+    return card["statistic"].where(card["table"] != 1, "table1")
+
+
 def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
-    """Counts of each status by table, with a total row."""
-    counts = pd.crosstab(card["table"], card["status"], margins=True, margins_name="all tables")
-    order = [
-        c
-        for c in ("within rounding", "within one s.e.", "off", "all tables")
-        if c in counts.columns
-    ]
-    counts = counts[order].rename(columns={"all tables": "numbers"})
-    counts.index = [f"Table {i}" if i != "all tables" else i for i in counts.index]
-    return counts
+    """Counts of each status by table and kind of number (coef, se, N, R2, table1).
 
-
-def published_indirect_bounds(df: int = 284, grid: int = 2001) -> pd.DataFrame:
-    """What Table 3's printed numbers allow for the indirect effect a·b and its Sobel z.
-
-    The paper prints ``innovp`` in column (2) as 0.001 (0.000) with one star, so
-    b ∈ [0.0005, 0.0015), se(b) < 0.0005 and 1.645 ≤ |t_b| < 1.968 (10% but not 5%, Student
-    t on ``df`` = G − 1 degrees of freedom); a = 9.686 (0.934) from column (1). Scanning
-    every (b, se(b)) consistent with that gives the range of a·b and of the Sobel z.
+    Rows are ``(table, kind)`` with, per kind, an ``all tables`` row, and a last row
+    ``("all tables", "all")``; columns are the statuses present and ``numbers``. Standard
+    errors and coefficients are never lumped together.
     """
-    from scipy import stats as st
-
-    a, se_a = 9.686, 0.934
-    t10, t05 = st.t.ppf(0.95, df), st.t.ppf(0.975, df)
-    b = np.linspace(0.0005, 0.0015, grid)[:-1]
-    se_b = np.linspace(1e-7, 0.0005, grid)[:-1]
-    bb, ss = np.meshgrid(b, se_b)
-    t = bb / ss
-    ok = (t >= t10) & (t < t05)
-    indirect = a * bb[ok]
-    z = indirect / np.sqrt(bb[ok] ** 2 * se_a**2 + a**2 * ss[ok] ** 2)
-    return pd.DataFrame(
-        {
-            "minimum": [indirect.min(), z.min(), 2 * st.norm.sf(z.max())],
-            "maximum": [indirect.max(), z.max(), 2 * st.norm.sf(z.min())],
-        },
-        index=["indirect effect a·b", "Sobel z", "Sobel p-value"],
+    kinds = _kind(card)
+    tables = card["table"].map(lambda t: f"Table {t}")
+    counts = pd.crosstab([tables, kinds], card["status"])
+    per_kind = pd.crosstab(kinds, card["status"])
+    per_kind.index = pd.MultiIndex.from_product([["all tables"], per_kind.index])
+    total = pd.DataFrame(
+        [card["status"].value_counts()], index=pd.MultiIndex.from_tuples([("all tables", "all")])
     )
+    out = pd.concat([counts, per_kind, total]).fillna(0).astype(int)
+    order = [s for s in STATUSES if s in out.columns]
+    out = out[order]
+    out["numbers"] = out.sum(axis=1)
+    rank = {k: i for i, k in enumerate((*KINDS, "all"))}
+    out = out.sort_index(key=lambda ix: ix.map(lambda v: rank.get(v, -1) if v in rank else v))
+    out.index.names = ["table", "kind"]
+    out.columns.name = None
+    return out
+
+
+def describe_scorecard(card: pd.DataFrame) -> str:
+    """One sentence per kind of number, e.g. "coefficients: 18 of 50 within rounding or
+    one published s.e.; standard errors: 31 of 50 within 25% ..." (computed, for prose)."""
+    kinds = _kind(card)
+    words = {
+        "coef": ("coefficients", "within rounding or one published s.e."),
+        "se": (
+            "standard errors",
+            f"within rounding or {SE_RATIO[0]:g}–{SE_RATIO[1]:g}× the published one",
+        ),
+        "N": ("sample sizes", "exact"),
+        "R2": ("R²", f"within {R2_TOLERANCE:g}"),
+        "table1": ("Table 1 statistics", f"within {TABLE1_SD_SHARE:.0%} of the published s.d."),
+    }
+    parts = []
+    for kind, (name, rule) in words.items():
+        sub = card[kinds == kind]
+        if len(sub):
+            ok = int(sub["status"].isin(["within rounding", "within tolerance"]).sum())
+            parts.append(f"{name}: {ok} of {len(sub)} {rule}")
+    return "; ".join(parts)

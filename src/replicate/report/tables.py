@@ -1,65 +1,198 @@
 """Paper-style tables: one canonical DataFrame per table, rendered in a separate step.
 
-Nothing here estimates; functions take data or fitted results and lay them out beside the
-published numbers of :mod:`replicate.paper`.
+Nothing here estimates. This module holds the presentation rules shared by every table —
+significance stars, number formatting, the data label — and the renderers (Markdown, CSV,
+LaTeX, HTML) behind :func:`render` and :func:`show`. Regression tables are built by
+:func:`replicate.report.etable.etable`; Table 1 by :func:`table1` / :func:`table1_layout`
+from the long comparison of :func:`replicate.replication.compare_table1`.
+
+Row conventions
+---------------
+A table whose rows are a two-level index named ``("row", "line")`` is a regression-style
+table: ``line`` says what the row holds (``coef``, ``se``, ``paper``, ``paper se``,
+``fe``, ``stat``, ``vcov``) and the renderers print the row name once, leave standard-error
+rows unlabelled and set the published rows in grey. Any other index is printed one column
+per level.
+
+Caption and notes may travel with the frame in ``frame.attrs`` (``caption``, ``notes``,
+``synthetic``), so a table built from results carries its own description of what was
+computed to every format (see :func:`render`).
 """
 
 from __future__ import annotations
 
 import html
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from replicate import paper
+from replicate._options import check_choice
 
 Format = Literal["md", "csv", "latex", "html"]
 SYNTHETIC_NOTE = "SYNTHETIC DATA: computed on the synthetic twin, not on real city data; not evidence about China."
 TABLE1_VARIABLES = list(paper.TABLE1.index)
+TABLE1_STATISTICS = ["N", "mean", "sd", "min", "max"]
+SIGNIFICANCE_LEVELS = (0.10, 0.05, 0.01)
+"""The paper's convention: * 10%, ** 5%, *** 1%."""
+SIGNIFICANCE_LEGEND = "* p < 0.10, ** p < 0.05, *** p < 0.01"
+LINE_LABELS = {"se": "", "paper": "paper", "paper se": ""}
+"""How a ``line`` prints in the label column (other lines print the row name)."""
+PUBLISHED_LINES = ("paper", "paper se")
 
 
-def table1(frame: pd.DataFrame) -> pd.DataFrame:
-    """Descriptive statistics in the paper's layout: ours, the paper's, and the difference.
+# ----------------------------------------------------------------------------- cells
 
-    Columns are a two-level index ``(statistic, source)`` with sources ``ours``, ``paper``
-    and ``diff`` (ours − paper); rows follow Table 1's order.
+
+def stars(pvalue: float) -> int:
+    """Number of significance stars: *** p < 0.01, ** p < 0.05, * p < 0.10 (0 if p is NaN)."""
+    if pvalue is None or not np.isfinite(pvalue):
+        return 0
+    return sum(int(pvalue < level) for level in SIGNIFICANCE_LEVELS)
+
+
+def number(value: object, digits: int = 3) -> str:
+    """One number as printed: integers with thousands separators (875, 5,130), others with
+    ``digits`` decimals, never "-0.000"; blank for missing."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(value)
+    if isinstance(value, int | np.integer) or (
+        isinstance(value, float | np.floating) and float(value).is_integer() and abs(value) >= 100
+    ):
+        return f"{int(value):,}"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def cell(value: float, n_stars: int = 0, se: bool = False, digits: int = 3) -> str:
+    """A coefficient cell ("0.144***") or a standard-error cell ("(0.028)")."""
+    if value is None or not np.isfinite(value):
+        return ""
+    text = number(float(value), digits) if abs(value) < 100 else f"{value:.{digits}f}"
+    return f"({text})" if se else text + "*" * n_stars
+
+
+def spans(labels: list[str]) -> str:
+    """ "(1)–(7)" for consecutive labels, else "(1), (3)"."""
+    if len(labels) > 2:
+        return f"{labels[0]}–{labels[-1]}"
+    return ", ".join(labels)
+
+
+def describe_by_column(values: dict[str, str]) -> str:
+    """ "A [(1)–(7)]" when every column agrees, else "A [(1), (2)]; B [(3)]"."""
+    groups: dict[str, list[str]] = {}
+    for label, value in values.items():
+        groups.setdefault(value, []).append(label)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return "; ".join(f"{value} [{spans(labels)}]" for value, labels in groups.items())
+
+
+# ----------------------------------------------------------------------------- data label
+
+
+def data_label(panel) -> str:
+    """What the data are, read from the panel itself (never passed by hand).
+
+    A :class:`~replicate.data.Panel` knows its own marker (``panel.marker``: the synthetic
+    twin's "SYNTHETIC twin (seed …)", a real source, or a file "(origin unverified)"). For
+    anything else: the synthetic flag, a recorded provenance, or "unverified" — nothing in
+    a bare frame says where its numbers come from.
     """
-    missing = [v for v in TABLE1_VARIABLES if v not in frame.columns]
-    if missing:
-        raise ValueError(f"Table 1 needs columns {missing}, which the panel lacks.")
-    ours = pd.DataFrame(
-        {
-            "N": frame[TABLE1_VARIABLES].count(),
-            "mean": frame[TABLE1_VARIABLES].mean(),
-            "sd": frame[TABLE1_VARIABLES].std(ddof=1),
-            "min": frame[TABLE1_VARIABLES].min(),
-            "max": frame[TABLE1_VARIABLES].max(),
-        }
-    )
-    published = paper.TABLE1
+    marker = getattr(panel, "marker", None)
+    if isinstance(marker, str) and marker:
+        return marker
+    label = str(getattr(panel, "label", "") or "DataFrame")
+    if getattr(panel, "synthetic", False):
+        return label if label.upper().startswith("SYNTHETIC") else f"SYNTHETIC {label}"
+    provenance = getattr(panel, "provenance", None)
+    if provenance:
+        return f"{label} ({provenance})"
+    return f"{label} (unverified: no provenance recorded)"
+
+
+# ----------------------------------------------------------------------------- Table 1
+
+
+def _table1_comparison(data: pd.DataFrame) -> pd.DataFrame:
+    if not {"variable", "statistic", "paper", "ours", "diff"} <= set(data.columns):
+        raise TypeError(
+            "table1 lays out the long comparison of Table 1, not a panel: pass "
+            "replicate.replication.compare_table1(panel.frame) "
+            "(or call replicate.replication.paper_table(1, panel))."
+        )
+    return data
+
+
+def table1(data: pd.DataFrame) -> pd.DataFrame:
+    """Descriptive statistics wide: ours, the paper's and the difference per statistic.
+
+    ``data`` is the long comparison of :func:`replicate.replication.compare_table1`, which
+    computes the statistics; this only lays them out. Columns are a two-level index ``(statistic, source)`` with sources
+    ``ours``, ``paper`` and ``diff`` (ours − paper); rows follow Table 1's order.
+    """
+    long = _table1_comparison(data)
     parts = {}
-    for stat in ["N", "mean", "sd", "min", "max"]:
-        parts[(stat, "ours")] = ours[stat]
-        parts[(stat, "paper")] = published[stat]
-        parts[(stat, "diff")] = ours[stat] - published[stat]
+    for stat in TABLE1_STATISTICS:
+        sub = long[long["statistic"] == stat].set_index("variable")
+        for source, col in (("ours", "ours"), ("paper", "paper"), ("diff", "diff")):
+            parts[(stat, source)] = sub[col].reindex(TABLE1_VARIABLES)
     out = pd.DataFrame(parts)
     out.columns = pd.MultiIndex.from_tuples(out.columns, names=["statistic", "source"])
     out.index.name = "variable"
     return out
 
 
-def _fmt(value: object, decimals: int = 3) -> str:
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, (int, np.integer)) or (
-        isinstance(value, float) and float(value).is_integer() and abs(value) >= 100
-    ):
-        return f"{int(value):,}"
-    text = f"{value:.{decimals}f}"
-    return "0.000" if text == "-0.000" else text
+def table1_layout(comparison: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Table 1 in the paper's shape: one column per statistic, each variable's row of ours
+    with the published row beneath it (rows ``(variable, "stat")`` and ``(variable, "paper")``)."""
+    wide = table1(comparison)
+    rows, index = [], []
+    for variable in wide.index:
+        for source, line in (("ours", "stat"), ("paper", "paper")):
+            values = wide.loc[variable].xs(source, level="source")
+            rows.append(
+                [
+                    number(int(v) if stat == "N" and np.isfinite(v) else v, digits)
+                    for stat, v in values.items()
+                ]
+            )
+            index.append((variable, line))
+    out = pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(index, names=["row", "line"]),
+        columns=TABLE1_STATISTICS,
+    )
+    out.attrs["notes"] = (
+        "Each variable: our statistic, the published one beneath it (paper). "
+        "sd is the sample standard deviation (N − 1)."
+    )
+    return out
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+def _md_escape(text: str) -> str:
+    for char in ("\\", "*", "_", "|", "`", "[", "]"):
+        text = text.replace(char, "\\" + char)
+    # raw HTML in Markdown is live HTML: a caption like <img onerror=…> must stay text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _latex_escape(text: str) -> str:
+    # backslash first (\input{/etc/passwd} must print, not run); then the other specials
+    text = text.replace("\\", "\x00")
+    for char in ("&", "%", "_", "#", "$", "{", "}"):
+        text = text.replace(char, "\\" + char)
+    text = text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    return text.replace("\x00", r"\textbackslash{}")
 
 
 def _flat_columns(frame: pd.DataFrame) -> list[str]:
@@ -68,68 +201,90 @@ def _flat_columns(frame: pd.DataFrame) -> list[str]:
     return [str(c) for c in frame.columns]
 
 
+def _row_labels(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[str]]:
+    """Header of the label column(s), the label cells of each row, and each row's line."""
+    index = frame.index
+    if isinstance(index, pd.MultiIndex) and list(index.names) == ["row", "line"]:
+        labels = [[LINE_LABELS.get(line, str(row))] for row, line in index]
+        return [""], labels, [str(line) for _, line in index]
+    if isinstance(index, pd.MultiIndex):
+        names = [str(n) if n is not None else "" for n in index.names]
+        return names, [[number(v) for v in key] for key in index], [""] * len(index)
+    return [str(index.name or "")], [[number(v)] for v in index], [""] * len(index)
+
+
 def render(
     frame: pd.DataFrame,
     fmt: Format = "md",
-    caption: str = "",
-    synthetic: bool = False,
+    caption: str | None = None,
+    synthetic: bool | None = None,
     decimals: int = 3,
-    notes: str = "",
+    notes: str | None = None,
 ) -> str:
-    """Render a table DataFrame as Markdown, CSV, LaTeX or HTML (deterministic text)."""
-    if fmt not in get_args(Format):
-        raise ValueError(f"format={fmt!r} is not allowed; choose one of {list(get_args(Format))}.")
-    cells = frame.map(lambda v: _fmt(v, decimals))
-    columns = [frame.index.name or ""] + _flat_columns(frame)
-    rows = [[str(i)] + list(r) for i, r in zip(cells.index, cells.to_numpy().tolist(), strict=True)]
-    banner = SYNTHETIC_NOTE if synthetic else ""
+    """Render a table DataFrame as Markdown, CSV, LaTeX or HTML (deterministic text).
+
+    ``caption``, ``notes`` and ``synthetic`` default to the frame's ``attrs`` (set by the
+    functions that build tables from results), so the description of what was computed
+    travels with the table. Markdown escapes ``*``, ``_`` and ``|``, so stars and the
+    significance legend survive.
+    """
+    check_choice("format", fmt, Format)
+    attrs = frame.attrs
+    caption = attrs.get("caption", "") if caption is None else caption
+    notes = attrs.get("notes", "") if notes is None else notes
+    synthetic = bool(attrs.get("synthetic", False)) if synthetic is None else synthetic
+    banner = SYNTHETIC_NOTE if synthetic and SYNTHETIC_NOTE not in notes else ""
     footer = " ".join(x for x in (notes, banner) if x)
     if fmt == "csv":
-        return cells.to_csv(lineterminator="\n")
+        return frame.map(lambda v: number(v, decimals)).to_csv(lineterminator="\n")
+    label_head, label_cells, lines = _row_labels(frame)
+    body = frame.map(lambda v: number(v, decimals)).to_numpy().tolist()
+    columns = label_head + _flat_columns(frame)
+    rows = [labels + list(values) for labels, values in zip(label_cells, body, strict=True)]
+    n_labels = len(label_head)
     if fmt == "md":
-        lines = [f"**{caption}**", ""] if caption else []
-        lines.append("| " + " | ".join(columns) + " |")
-        lines.append("| --- |" + " ---: |" * (len(columns) - 1))
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        lines_out = [f"**{_md_escape(caption)}**", ""] if caption else []
+        lines_out.append("| " + " | ".join(_md_escape(c) for c in columns) + " |")
+        lines_out.append(
+            "| " + " | ".join(["---"] * n_labels + ["---:"] * (len(columns) - n_labels)) + " |"
+        )
+        lines_out += ["| " + " | ".join(_md_escape(c) for c in r) + " |" for r in rows]
         if footer:
-            lines += ["", footer]
-        return "\n".join(lines) + "\n"
+            lines_out += ["", _md_escape(footer)]
+        return "\n".join(lines_out) + "\n"
     if fmt == "latex":
-
-        def esc(text: str) -> str:
-            return (
-                text.replace("&", r"\&").replace("%", r"\%").replace("_", r"\_").replace("#", r"\#")
-            )
-
-        lines = [r"\begin{table}[htbp]", r"\centering"]
+        out = [r"\begin{table}[htbp]", r"\centering"]
         if caption:
-            lines.append(rf"\caption{{{esc(caption)}}}")
-        lines.append(r"\begin{tabular}{l" + "r" * (len(columns) - 1) + "}")
-        lines += [r"\hline", " & ".join(esc(c) for c in columns) + r" \\", r"\hline"]
-        lines += [" & ".join(esc(c) for c in r) + r" \\" for r in rows]
-        lines.append(r"\hline")
-        lines.append(r"\end{tabular}")
+            out.append(rf"\caption{{{_latex_escape(caption)}}}")
+        out.append(r"\begin{tabular}{" + "l" * n_labels + "r" * (len(columns) - n_labels) + "}")
+        out += [r"\hline", " & ".join(_latex_escape(c) for c in columns) + r" \\", r"\hline"]
+        out += [" & ".join(_latex_escape(c) for c in r) + r" \\" for r in rows]
+        out += [r"\hline", r"\end{tabular}"]
         if footer:
-            lines.append(rf"\par\footnotesize {esc(footer)}")
-        lines.append(r"\end{table}")
-        return "\n".join(lines) + "\n"
+            out.append(rf"\par\footnotesize {_latex_escape(footer)}")
+        out.append(r"\end{table}")
+        return "\n".join(out) + "\n"
     sources = [str(col[-1]) if isinstance(col, tuple) else "" for col in frame.columns]
-    classes = [""] + [
+    classes = [""] * n_labels + [
         f' class="src-{"delta" if s == "Δ" else s}"' if s in ("ours", "paper", "diff", "Δ") else ""
         for s in sources
     ]
     head = "".join(f"<th{k}>{html.escape(c)}</th>" for c, k in zip(columns, classes, strict=True))
-    body = "".join(
-        "<tr>"
+    body_html = "".join(
+        ('<tr class="src-paper">' if line in PUBLISHED_LINES else "<tr>")
         + "".join(f"<td{k}>{html.escape(c)}</td>" for c, k in zip(r, classes, strict=True))
         + "</tr>"
-        for r in rows
+        for r, line in zip(rows, lines, strict=True)
     )
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    foot = f'<p class="synthetic-label">{html.escape(footer)}</p>' if footer else ""
+    foot = (
+        f'<p class="{"synthetic-label" if synthetic else "table-notes"}">{html.escape(footer)}</p>'
+        if footer
+        else ""
+    )
     return (
         f'<div class="table-scroll"><table class="replication">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>{foot}\n"
+        f"<tbody>{body_html}</tbody></table></div>{foot}\n"
     )
 
 
@@ -139,10 +294,10 @@ class Rendered:
     def __init__(
         self,
         frame: pd.DataFrame,
-        caption: str = "",
-        synthetic: bool = False,
+        caption: str | None = None,
+        synthetic: bool | None = None,
         decimals: int = 3,
-        notes: str = "",
+        notes: str | None = None,
     ):
         self.frame = frame
         self.options = {
@@ -164,10 +319,11 @@ class Rendered:
 
 def show(
     frame: pd.DataFrame,
-    caption: str = "",
-    synthetic: bool = False,
+    caption: str | None = None,
+    synthetic: bool | None = None,
     decimals: int = 3,
-    notes: str = "",
+    notes: str | None = None,
 ) -> Rendered:
-    """Wrap a table for display in a notebook (3 decimals, synthetic banner when relevant)."""
+    """Wrap a table for display in a notebook (caption, notes and the synthetic banner come
+    from ``frame.attrs`` unless given)."""
     return Rendered(frame, caption, synthetic, decimals, notes)
