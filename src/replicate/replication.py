@@ -40,15 +40,16 @@ reproduced nor contradicted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from replicate import paper
+from replicate._options import check_choice
 from replicate.checks import implied_constants, published_indirect_bounds
 from replicate.data.schema import CONTROLS, REGRESSION_SCALE, ROBUSTNESS_CONTROLS
-from replicate.models import TWFE, TWFEResults
+from replicate.models import TWFEResults, fit
 from replicate.report.etable import beside_paper
 from replicate.report.tables import data_label, stars, table1_layout
 
@@ -59,6 +60,7 @@ __all__ = [
     "compare_table1",
     "describe_scorecard",
     "estimate",
+    "formulas",
     "implied_constants",
     "layout",
     "paper_table",
@@ -90,6 +92,14 @@ class Spec:
     outcome: str
     regressors: tuple[str, ...]
     absorb: tuple[str, ...] = ("city_id", "year")
+
+    def formula(self, absorb: Sequence[str] | None = None) -> str:
+        """The column as a fixest-style formula, e.g. ``"nqp ~ did + fdi | city_id + year"``
+        (``absorb`` replaces the absorbed effects; ``a#b`` is written ``a^b``)."""
+        effects = tuple(absorb) if absorb is not None else self.absorb
+        rhs = " + ".join(self.regressors)
+        fixed = " + ".join(e.replace("#", "^") for e in effects)
+        return f"{self.outcome} ~ {rhs}" + (f" | {fixed}" if fixed else "")
 
 
 def specs(
@@ -129,6 +139,28 @@ def regression_frame(panel, rescale: Mapping[str, float] = REGRESSION_SCALE) -> 
     return frame.assign(**{k: frame[k] * v for k, v in present.items()}) if present else frame
 
 
+def formulas(
+    table: int, controls: Sequence[str] = CONTROLS, absorb: Sequence[str] | None = None
+) -> dict[int, str]:
+    """Each column of a paper table as the formula :func:`estimate` fits.
+
+    ``absorb`` replaces the city and year effects of the two-way columns (Table 4
+    column 1 keeps its province-by-year effects).
+    """
+    out = {}
+    for spec in specs(table, controls):
+        two_way = spec.absorb == ("city_id", "year")
+        out[spec.column] = spec.formula(absorb if two_way else None)
+    return out
+
+
+def vcov_option(cov_type: str = "cluster", cluster: str = paper.CLUSTER) -> str | dict[str, str]:
+    """``cov_type``/``cluster`` in :func:`replicate.fit`'s vocabulary (``{"CRV1": cluster}``,
+    ``"hetero"``, ``"iid"``)."""
+    check_choice("cov_type", cov_type, ("cluster", "robust", "unadjusted"))
+    return {"cluster": {"CRV1": cluster}, "robust": "hetero", "unadjusted": "iid"}[cov_type]
+
+
 def estimate(
     table: int,
     panel,
@@ -141,19 +173,21 @@ def estimate(
 ) -> dict[int, TWFEResults]:
     """Fit every column of a paper table on ``panel`` (a Panel or DataFrame).
 
-    ``absorb`` replaces the city and year effects of the two-way columns (Table 4
-    column 1 keeps its province-by-year effects). Columns whose outcome the panel lacks
-    (the alternative index) are skipped.
+    Each column is the formula of :func:`formulas` passed to :func:`replicate.fit` on the
+    panel put on the regressions' scale (``rescale``), with ``vcov`` from ``cov_type`` and
+    ``cluster``. ``absorb`` replaces the city and year effects of the two-way columns
+    (Table 4 column 1 keeps its province-by-year effects). Columns whose outcome the panel
+    lacks (the alternative index) are skipped. Each result carries the panel's data label.
     """
     frame = regression_frame(panel, rescale)
+    vcov = vcov_option(cov_type, cluster)
+    label = data_label(panel)
     out = {}
-    for spec in specs(table, controls):
-        if spec.outcome not in frame.columns:
+    for column, formula in formulas(table, controls, absorb).items():
+        if formula.split("~")[0].strip() not in frame.columns:
             continue
-        two_way = spec.absorb == ("city_id", "year")
-        fixed = tuple(absorb) if (absorb is not None and two_way) else spec.absorb
-        model = TWFE(frame, spec.outcome, spec.regressors, fixed)
-        out[spec.column] = model.fit(cov_type=cov_type, cluster=cluster, small_sample=small_sample)
+        result = fit(formula, frame, vcov=vcov, small_sample=small_sample)
+        out[column] = replace(result, data_label=label)
     return out
 
 
