@@ -13,7 +13,7 @@ import pytest
 from replicate.data import load_panel, synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models import TWFE
-from replicate.models.event_study import EventStudy
+from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.staggered import (
     bacon_decomposition,
@@ -25,6 +25,10 @@ from replicate.models.staggered import (
 from replicate.replication import regression_frame
 
 md = pytest.importorskip("moderndid")
+
+PAPER = {"unit": "city_id", "time": "year", "cohort": "g"}
+"""The twin's columns, named explicitly when the data are a plain DataFrame."""
+MPDTA = {"unit": "countyreal", "time": "year", "cohort": "first.treat"}
 
 # R package `did`, README.md (github.com/bcallaway11/did, commit 0c4287f), mpdta example,
 # att_gt(yname="lemp", gname="first.treat", idname="countyreal", tname="year", xformla=~1,
@@ -92,8 +96,17 @@ def ehec_study():
     data = md.load_ehec().to_pandas()
     data = data[(data["year"] < 2016) & ~(data["yexp2"] == 2015)].copy()
     data["g"] = np.where(data["yexp2"] == 2014, 2014, 0)
-    study = EventStudy(data, "dins", window=(-6, 1), unit="stfips", bin_endpoints=False)
-    return data, study.fit(cluster="stfips", small_sample="xtreg")
+    study = event_study(
+        data,
+        "dins",
+        unit="stfips",
+        time="year",
+        cohort="g",
+        window=(-6, 1),
+        bin_endpoints=False,
+        small_sample="xtreg",
+    )
+    return data, study
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +115,7 @@ def twin() -> pd.DataFrame:
 
 
 def test_callaway_santanna_reproduces_r_did_on_mpdta(mpdta):
-    cs = callaway_santanna(mpdta, "lemp", cohort="first.treat", unit="countyreal")
+    cs = callaway_santanna(mpdta, "lemp", **MPDTA, est_method="reg")
     got = cs.group_time.set_index(["cohort", "year"])["estimate"]
     for key, value in R_DID_ATT_GT.items():
         assert got[key] == pytest.approx(value, abs=PRINTED_4), key
@@ -125,8 +138,15 @@ def test_event_study_matches_pyfixest(ehec_study):
     fixest's default, used by the HonestDiD README, is our "xtreg" one.)"""
     pf = pytest.importorskip("pyfixest")
     data, _ = ehec_study
-    ours = EventStudy(data, "dins", window=(-6, 1), unit="stfips", bin_endpoints=False).fit(
-        cluster="stfips", small_sample="reghdfe"
+    ours = event_study(
+        data,
+        "dins",
+        unit="stfips",
+        time="year",
+        cohort="g",
+        window=(-6, 1),
+        bin_endpoints=False,
+        small_sample="reghdfe",
     )
     data = data.assign(D=(data["g"] == 2014).astype(int))
     with warnings.catch_warnings():
@@ -199,14 +219,15 @@ def test_event_study_pretrend_test_and_bands(ehec_study):
 
 
 def test_bacon_decomposition_reproduces_twfe(twin):
-    bacon = bacon_decomposition(twin, "nqp")
-    twfe = TWFE(twin, "nqp", ["did"]).fit().params["did"]
-    assert bacon.estimate == pytest.approx(twfe, abs=1e-10)
+    bacon = bacon_decomposition(twin, "nqp", **PAPER)
+    twfe = TWFE(twin, "nqp", ["did"]).fit()
+    assert bacon.estimate == pytest.approx(twfe.params["did"], abs=1e-10)
+    assert bacon.se == pytest.approx(twfe.std_errors["did"], rel=1e-12)
     assert bacon.comparisons["weight"].sum() == pytest.approx(1.0, abs=1e-12)
     assert set(bacon.comparisons["type"]) == {
-        "treated vs never treated",
-        "early vs late (not yet treated control)",
-        "late vs early (already treated control)",
+        "Treated vs Untreated",
+        "Earlier vs Later Treated",
+        "Later vs Earlier Treated",
     }
 
 
@@ -222,7 +243,7 @@ def test_twfe_weights_recover_twfe_from_cell_effects():
         0.0,
     )
     frame["y"] = frame["city_id"].map(unit) + frame["year"].map(year) + tau
-    weights = twfe_weights(frame, "y")
+    weights = twfe_weights(frame, "y", **PAPER)
     assert weights.weights["weight"].sum() == pytest.approx(1.0)
     assert (weights.weights["weight"].to_numpy() @ tau[frame["did"] == 1]) == pytest.approx(
         weights.beta, abs=1e-10
@@ -232,10 +253,8 @@ def test_twfe_weights_recover_twfe_from_cell_effects():
 def test_sun_abraham_equals_callaway_santanna_with_never_treated_controls(mpdta):
     """Without covariates, each cohort × event-time effect of the saturated regression is the
     2×2 DID against never-treated units relative to g − 1: CS's ATT(g,t), universal base."""
-    sa = sun_abraham(mpdta, "lemp", cohort="first.treat", unit="countyreal")
-    cs = callaway_santanna(
-        mpdta, "lemp", cohort="first.treat", unit="countyreal", base_period="universal"
-    )
+    sa = sun_abraham(mpdta, "lemp", **MPDTA)
+    cs = callaway_santanna(mpdta, "lemp", **MPDTA, base_period="universal")
     gt = cs.group_time.assign(event_time=lambda d: d["year"] - d["cohort"]).query(
         "event_time != -1"
     )
@@ -251,7 +270,7 @@ def test_imputation_equals_exact_least_squares_and_two_stage_did(twin):
     from scipy import sparse
     from scipy.sparse.linalg import lsqr
 
-    ours = imputation(twin, "nqp")
+    ours = imputation(twin, "nqp", **PAPER)
     treated = twin["did"].to_numpy() == 1
     untreated = twin.loc[~treated]
     units, unit_index = pd.factorize(untreated["city_id"])
@@ -271,7 +290,7 @@ def test_imputation_equals_exact_least_squares_and_two_stage_did(twin):
     fitted = (
         alpha[unit_index.get_indexer(rows["city_id"])] + lam[year_index.get_indexer(rows["year"])]
     )
-    assert ours.overall == pytest.approx(float((rows["nqp"] - fitted).mean()), abs=1e-10)
+    assert ours.estimate == pytest.approx(float((rows["nqp"] - fitted).mean()), abs=1e-10)
 
     pf = pytest.importorskip("pyfixest")
     data = twin.assign(treat_flag=twin["did"].astype(bool))
@@ -285,13 +304,13 @@ def test_imputation_equals_exact_least_squares_and_two_stage_did(twin):
             treatment="treat_flag",
             cluster="city_id",
         )
-    assert ours.overall == pytest.approx(float(fit.coef().iloc[0]), abs=1e-6)
+    assert ours.estimate == pytest.approx(float(fit.coef().iloc[0]), abs=1e-6)
 
 
 def test_permutation_draws_equal_full_refits(twin):
     from linearmodels import PanelOLS
 
-    res = permutation_test(twin, "nqp", controls=CONTROLS, draws=5, seed=3)
+    res = permutation_test(twin, "nqp", **PAPER, controls=CONTROLS, draws=5, seed=3)
     g_unit = twin.groupby("city_id")["g"].first()
     rng = np.random.default_rng(3)
     for i in range(5):
@@ -310,16 +329,16 @@ def test_permutation_draws_equal_full_refits(twin):
 
 
 def test_permutation_pvalue_counts_the_observed_assignment(twin):
-    res = permutation_test(twin, "nqp", draws=99, seed=1)
+    res = permutation_test(twin, "nqp", **PAPER, draws=99, seed=1)
     assert res.pvalue == pytest.approx(
         (1 + np.sum(np.abs(res.draws) >= abs(res.estimate) - 1e-12)) / 100
     )
-    again = permutation_test(twin, "nqp", draws=99, seed=1)
+    again = permutation_test(twin, "nqp", **PAPER, draws=99, seed=1)
     assert np.array_equal(res.draws, again.draws)
 
 
 def test_wild_bootstrap_t_draws_equal_brute_force_refits(twin):
-    res = wild_cluster_bootstrap(twin, "nqp", controls=["hum"], draws=4, seed=5)
+    res = wild_cluster_bootstrap(twin, "nqp", **PAPER, controls=["hum"], draws=4, seed=5)
     # Brute force: impose β = 0, rebuild y* cluster by cluster, refit with a clustered s.e.
     data = twin.sort_values(["city_id", "year"]).reset_index(drop=True)
     restricted = TWFE(data, "nqp", ["hum"]).fit(cov_type="unadjusted")
@@ -341,10 +360,12 @@ def test_wild_bootstrap_t_draws_equal_brute_force_refits(twin):
 
 
 def test_wild_bootstrap_interval_and_weights(twin):
-    res = wild_cluster_bootstrap(twin, "nqp", controls=CONTROLS, draws=999, weights="webb", seed=2)
-    assert res.conf_int[0] < res.estimate < res.conf_int[1]
+    res = wild_cluster_bootstrap(
+        twin, "nqp", **PAPER, controls=CONTROLS, draws=999, weights="webb", seed=2
+    )
+    assert res.conf_int()[0] < res.estimate < res.conf_int()[1]
     with pytest.raises(ValueError, match="weights='normal' is not allowed"):
-        wild_cluster_bootstrap(twin, "nqp", draws=9, weights="normal")
+        wild_cluster_bootstrap(twin, "nqp", **PAPER, draws=9, weights="normal")
 
 
 def test_placebo_in_time_is_centred_on_zero_without_pretrends():
@@ -356,8 +377,9 @@ def test_placebo_in_time_is_centred_on_zero_without_pretrends():
                 )
             ),
             "nqp",
+            **PAPER,
             shift=4,
-        )
+        ).estimate
         for s in range(8)
     ]
     assert abs(np.mean(estimates)) < 3 * np.std(estimates, ddof=1) / np.sqrt(len(estimates))
@@ -366,14 +388,14 @@ def test_placebo_in_time_is_centred_on_zero_without_pretrends():
 def test_pretrend_knob_is_detected():
     twin = synthetic.make_twin(seed=4, knobs=synthetic.Knobs(pretrend=0.06))
     frame = twin.panel().frame
-    res = EventStudy(frame, "nqp").fit()
+    res = event_study(frame, "nqp", **PAPER)
     assert res.pretrend_p < 0.01
 
 
 def test_psm_nearest_neighbour_weights_and_frequency_equivalence(twin):
     from replicate.models.matching import psm_did
 
-    res = psm_did(twin, "nqp", CONTROLS, method="nearest")
+    res = psm_did(twin, "nqp", **PAPER, match_on=CONTROLS, method="nearest")
     treated = res.scores["treat"] == 1
     matched = res.weights[treated] > 0
     assert res.weights[~treated].sum() == pytest.approx(
@@ -393,7 +415,7 @@ def test_psm_nearest_neighbour_weights_and_frequency_equivalence(twin):
 def test_psm_kernel_weights_and_balance(twin):
     from replicate.models.matching import psm_did
 
-    res = psm_did(twin, "nqp", CONTROLS, method="kernel")
+    res = psm_did(twin, "nqp", **PAPER, match_on=CONTROLS, method="kernel")
     treated = res.scores["treat"] == 1
     assert res.weights[~treated].sum() == pytest.approx(res.n_treated_matched)
     before = res.balance.xs("before", level="sample")["std. difference"].abs()
@@ -403,7 +425,7 @@ def test_psm_kernel_weights_and_balance(twin):
     smd = (x[t].mean() - x[~t].mean()) / np.sqrt((x[t].var() + x[~t].var()) / 2)
     assert res.balance.loc[("hum", "before"), "std. difference"] == pytest.approx(smd)
     with pytest.raises(ValueError, match="method='radius' is not allowed"):
-        psm_did(twin, "nqp", CONTROLS, method="radius")
+        psm_did(twin, "nqp", **PAPER, match_on=CONTROLS, method="radius")
 
 
 def test_heterogeneous_growing_effects_bias_twfe_not_imputation():
@@ -418,7 +440,7 @@ def test_heterogeneous_growing_effects_bias_twfe_not_imputation():
     for s in range(30):
         frame = regression_frame(synthetic.make_twin(seed=1000 + s, knobs=knobs).panel())
         twfe.append(TWFE(frame, "nqp", ["did"]).fit().params["did"])
-        bjs.append(imputation(frame, "nqp").overall)
+        bjs.append(imputation(frame, "nqp", **PAPER).estimate)
     se = lambda x: np.std(x, ddof=1) / np.sqrt(len(x))  # noqa: E731
     assert abs(np.mean(bjs) - truth) < 3 * se(bjs)
     assert np.mean(twfe) - truth < -2 * se(twfe)  # pulled down by late-vs-early comparisons

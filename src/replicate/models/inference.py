@@ -1,58 +1,80 @@
 """Resampling inference for the TWFE coefficient on ``did``: permutation and wild bootstrap.
 
-Both use the Frisch–Waugh–Lovell form on a balanced unit × year panel with unit and year
-effects: with ``ỹ``, ``d̃``, ``X̃`` demeaned on both effects and ``M`` the projection off
-``X̃``, the coefficient is ``β = d̃'Mỹ / d̃'Md̃``. What changes across draws is cheap:
+Both use the Frisch–Waugh–Lovell form on a balanced unit × period panel with unit and
+period effects: with ``ỹ``, ``d̃``, ``X̃`` demeaned on both effects (exactly, by unit and
+period means) and ``M`` the projection off ``X̃``, the coefficient is
+``β = d̃'Mỹ / d̃'Md̃``. What changes across draws is cheap:
 
-* a **permutation** reassigns whole treatment paths (first treatment years) across units,
-  so the batch sizes and timing stay as observed; the year means of ``d`` do not change,
-  so ``d̃`` for every permutation is a unit-specific pattern minus fixed year means, and
-  all draws are a few matrix products (Fisher randomization; see e.g. MacKinnon & Webb
-  2020 on randomization inference with few treated clusters);
+* a **permutation** reassigns whole treatment paths (first treated periods) across units,
+  so the cohort sizes and timing stay as observed (Fisher randomization; see e.g.
+  MacKinnon & Webb 2020 on randomization inference with few treated clusters). Because a
+  unit's demeaned path depends only on its cohort, ``d̃'Mỹ`` and ``X̃'d̃`` of a permutation
+  are sums of per-unit × per-cohort numbers computed once, and ``d̃'d̃`` does not change:
+  each draw costs O(units), not a regression. The same numbers give the p-value of any
+  constant effect ``b₀``, so the confidence interval (test inversion under a constant
+  additive effect) is exact, not bisected;
 * the **wild cluster restricted bootstrap** (Cameron, Gelbach & Miller 2008; Roodman et al.
   2019) multiplies the restricted residuals by one Rademacher or Webb weight per cluster;
   the bootstrap coefficient and its cluster-robust variance are linear in those weights,
   so all draws come from per-cluster sums computed once.
+
+Both are written here (no Python package does either on absorbed fixed effects this way);
+the tests check every draw against a full refit (linearmodels ``PanelOLS`` and ``TWFE``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from replicate._options import check_choice
 from replicate.data.pilots import treated_now
-from replicate.models import fixed_effects as fe
+from replicate.models import _common
+from replicate.models._common import EstimateMixin, resolve
 
 Weights = Literal["rademacher", "webb"]
 BISECTION_STEPS = 32
-"""Bisection steps of the test inversion: the interval's ends are found to 8·s.e./2³²."""
+"""Bisection steps of the wild-bootstrap test inversion: the ends are found to 8·s.e./2³²."""
+BLOCK_CELLS = 4_000_000
+"""Permutations are processed in blocks of about this many unit × (2 + controls) numbers."""
 
 
 @dataclass(frozen=True)
 class _Design:
-    units: np.ndarray  # unit code per row
-    years: np.ndarray  # year code per row
-    y: np.ndarray  # two-way demeaned outcome
-    X: np.ndarray  # two-way demeaned controls (n × k), may be empty
-    d: np.ndarray  # two-way demeaned treatment
+    """A balanced panel sorted by unit and period, two-way demeaned by exact means."""
+
+    units: np.ndarray  # unit code per row (rows in unit-major order)
+    years: np.ndarray  # period code per row
+    y: np.ndarray  # demeaned outcome
+    X: np.ndarray  # demeaned controls (n × k), may be empty
+    d: np.ndarray  # demeaned treatment
+    n_units: int
+    n_years: int
 
 
-def _design(
-    frame: pd.DataFrame, outcome: str, treatment: str, controls: Sequence[str], unit: str, time: str
-) -> _Design:
-    counts = frame.groupby(unit)[time].nunique()
-    if (counts != frame[time].nunique()).any() or frame.duplicated([unit, time]).any():
-        raise ValueError(
-            "randomization and wild-bootstrap inference here need a balanced unit × year panel."
-        )
-    codes = fe.encode(frame, [unit, time])
-    cols = [outcome, treatment, *controls]
-    tilde = fe.demean(frame[cols].to_numpy(float), codes)
-    return _Design(codes[0], codes[1], tilde[:, 0], tilde[:, 2:], tilde[:, 1])
+def _two_way_demean(values: np.ndarray, n_units: int, n_years: int) -> np.ndarray:
+    """Balanced panel in unit-major order: x − unit mean − period mean + grand mean."""
+    cube = values.reshape(n_units, n_years, -1)
+    out = cube - cube.mean(axis=1, keepdims=True) - cube.mean(axis=0, keepdims=True)
+    return (out + cube.mean(axis=(0, 1), keepdims=True)).reshape(values.shape)
+
+
+def _design(design: _common.Design, method: str) -> tuple[_Design, pd.DataFrame]:
+    _common.require_balanced(design, method)
+    frame = design.frame.sort_values([design.unit, design.time])
+    n_units, n_years = frame[design.unit].nunique(), frame[design.time].nunique()
+    did = treated_now(frame[design.cohort], frame[design.time])
+    cols = np.column_stack(
+        [frame[design.outcome].to_numpy(float), did, frame[list(design.controls)].to_numpy(float)]
+    )
+    tilde = _two_way_demean(cols, n_units, n_years)
+    units = np.repeat(np.arange(n_units), n_years)
+    years = np.tile(np.arange(n_years), n_units)
+    return _Design(units, years, tilde[:, 0], tilde[:, 2:], tilde[:, 1], n_units, n_years), frame
 
 
 def _residualize(design: _Design, v: np.ndarray) -> np.ndarray:
@@ -64,17 +86,51 @@ def _residualize(design: _Design, v: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class PermutationResults:
-    """Randomization inference: the observed coefficient against its permutation distribution."""
+class PermutationResults(EstimateMixin):
+    """Randomization inference: the observed coefficient against its permutation distribution.
+
+    ``se`` is the standard deviation of the permutation draws (the coefficient's spread
+    under the sharp null); ``conf_int()`` inverts the permutation test under a constant
+    additive effect, exactly, at any level.
+    """
 
     estimate: float
-    draws: np.ndarray
+    draws: np.ndarray = field(repr=False)
     pvalue: float
     n_draws: int
     seed: int
+    nobs: int
+    slopes: np.ndarray = field(repr=False)
+    """``c_j = d̃_j'Md̃ / d̃_j'Md̃_j``: draw ``j``'s coefficient when the outcome is ``d``."""
+    method_name = "Randomization inference on the TWFE coefficient (permuted cohorts)"
+    term = "did (TWFE)"
 
     @property
-    def summary(self) -> pd.Series:
+    def se(self) -> float:
+        return float(np.std(self.draws, ddof=1))
+
+    def pvalue_at(self, b0: float | np.ndarray) -> np.ndarray:
+        """Permutation p-value of H0: the effect is ``b0`` in every treated observation."""
+        b0 = np.atleast_1d(np.asarray(b0, float))
+        stat = np.abs(self.estimate - b0)[:, None]
+        draws = np.abs(self.draws[None, :] - b0[:, None] * self.slopes[None, :])
+        return (1 + (draws >= stat - 1e-12).sum(axis=1)) / (1 + self.n_draws)
+
+    def conf_int(self, level: float = 0.95) -> tuple[float, float]:
+        """All constant effects ``b0`` the permutation test does not reject (its hull)."""
+        # |β − b0| ≤ |β_j − b0 c_j| changes truth only at the roots of a quadratic in b0.
+        b, c = self.draws, self.slopes
+        roots = [(self.estimate - b) / (1 - c), (self.estimate + b) / (1 + c)]
+        points = np.unique(np.concatenate([r[np.isfinite(r)] for r in roots]))
+        spread = max(self.se, 1e-12)
+        points = np.concatenate([[points[0] - spread], points, [points[-1] + spread]])
+        mids = np.concatenate([points, (points[:-1] + points[1:]) / 2])
+        accepted = np.sort(mids[self.pvalue_at(mids) > 1 - level])
+        if accepted.size == 0:
+            return (float("nan"), float("nan"))
+        return (float(accepted.min()), float(accepted.max()))
+
+    def table(self) -> pd.Series:
         return pd.Series(
             {
                 "estimate": self.estimate,
@@ -84,122 +140,226 @@ class PermutationResults:
             }
         )
 
+    def _details(self) -> dict[str, object]:
+        return {"p-value": f"{self.pvalue:.4g} ({self.n_draws} permutations, seed {self.seed})"}
+
 
 def permutation_test(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    cohort: str = "g",
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     controls: Sequence[str] = (),
     draws: int = 1000,
     seed: int = 0,
-    unit: str = "city_id",
-    time: str = "year",
     progress: bool = False,
 ) -> PermutationResults:
-    """Reassign first-treatment years across units ``draws`` times; two-sided p-value.
+    """Reassign first treated periods across units ``draws`` times; two-sided p-value.
 
-    The p-value counts the observed assignment: ``(1 + #{|β*| ≥ |β|}) / (1 + draws)``.
+    Balanced panel, unit and period effects. The p-value counts the observed assignment:
+    ``(1 + #{|β*| ≥ |β|}) / (1 + draws)``. Permutation ``j`` is
+    ``rng.permutation(units)`` of the seeded generator, so runs are reproducible.
     """
-    years = np.sort(frame[time].unique())
-    g_unit = frame.groupby(unit, sort=True)[cohort].first().fillna(0).to_numpy()
-    data = frame.sort_values([unit, time])
-    did = treated_now(data[cohort], data[time])
-    design = _design(data.assign(_d=did), outcome, "_d", controls, unit, time)
-    y_res = _residualize(design, design.y)
-    n_units = len(g_unit)
-    # Treatment path of each unit as a units × years matrix; its year means are permutation-invariant.
-    paths = treated_now(g_unit[:, None], years[None, :])
-    year_means = paths.mean(axis=0)
+    method = "permutation_test"
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        method=method,
+        clustered=False,
+    )
+    if draws < 1:
+        raise ValueError(f"draws={draws}: a permutation test needs at least one draw.")
+    dz, frame = _design(design, method)
+    periods = np.sort(frame[design.time].unique())
+    g_unit = frame.groupby(design.unit, sort=True)[design.cohort].first().fillna(0).to_numpy(float)
+    cohorts, codes = np.unique(g_unit, return_inverse=True)
+    # Demeaned path of each cohort (cohorts × periods): its unit-demeaned treatment path.
+    paths = treated_now(cohorts[:, None], periods[None, :])
+    q = paths - paths.mean(axis=1, keepdims=True)
+    y_res = _residualize(dz, dz.y)
+    shape = (dz.n_units, dz.n_years)
+    # Per unit × cohort: Σ_t q_c,t · (Mỹ)_it, Σ_t q_c,t · X̃_itk and Σ_t q_c,t · (Md̃)_it.
+    # The period means of d̃ are permutation-invariant and orthogonal to Mỹ, X̃ (two-way demeaned).
+    a = y_res.reshape(shape) @ q.T
+    xk = dz.X.shape[1]
+    bx = np.einsum("utk,ct->uck", dz.X.reshape(*shape, xk), q) if xk else None
+    d_res = _residualize(dz, dz.d)
+    cd = d_res.reshape(shape) @ q.T
+    gram_inv = np.linalg.pinv(dz.X.T @ dz.X) if xk else None
+    dd = float(dz.d @ dz.d)  # d̃'d̃: the same for every permutation
     rng = np.random.default_rng(seed)
-    orders = np.array([rng.permutation(n_units) for _ in range(draws)])
-    iterator = range(0, draws, 250)
+    orders = np.array([rng.permutation(dz.n_units) for _ in range(draws)])
+    block = max(1, BLOCK_CELLS // (dz.n_units * (2 + xk)))
+    blocks = range(0, draws, block)
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, desc="permutations", unit="×250")
-    out = np.empty(draws)
-    for start in iterator:
-        block = orders[start : start + 250]
-        permuted = paths[block]  # b × units × years
-        tilde = permuted - permuted.mean(axis=2, keepdims=True) - year_means + year_means.mean()
-        D = tilde.reshape(len(block), -1).T  # n × b, rows in unit-year order
-        D_res = _residualize(design, D)
-        out[start : start + len(block)] = (D_res.T @ y_res) / np.einsum("ij,ij->j", D_res, D_res)
-    d_res = _residualize(design, design.d)
+        blocks = tqdm(blocks, desc="permutations", unit=f"×{block}")
+    out, slopes = np.empty(draws), np.empty(draws)
+    rows = np.arange(dz.n_units)
+    for start in blocks:
+        assigned = codes[orders[start : start + block]]  # b × units: cohort of each unit
+        num = a[rows, assigned].sum(axis=1)
+        cross = cd[rows, assigned].sum(axis=1)
+        if xk:
+            dx = bx[rows, assigned].sum(axis=1)  # b × k: X̃'d̃_j
+            denom = dd - np.einsum("bk,kl,bl->b", dx, gram_inv, dx)
+        else:
+            denom = np.full(len(assigned), dd)
+        out[start : start + len(assigned)] = num / denom
+        slopes[start : start + len(assigned)] = cross / denom
     estimate = float(d_res @ y_res / (d_res @ d_res))
     p = (1 + np.sum(np.abs(out) >= abs(estimate) - 1e-12)) / (1 + draws)
-    return PermutationResults(estimate, out, float(p), draws, seed)
+    return PermutationResults(estimate, out, float(p), draws, seed, len(frame), slopes)
+
+
+@dataclass(frozen=True, eq=False)
+class PlaceboResult(EstimateMixin):
+    """TWFE coefficient of a fake treatment on the periods before any real one."""
+
+    estimate: float
+    se: float
+    nobs: int
+    shift: int
+    last_period: int
+    method_name = "Placebo in time (fake treatment before the real ones)"
+    term = "placebo did"
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "placebo": f"treatment moved {self.shift} periods early; periods ≤ {self.last_period}"
+        }
 
 
 def placebo_in_time(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
+    *,
     shift: int,
-    cohort: str = "g",
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     controls: Sequence[str] = (),
-    unit: str = "city_id",
-    time: str = "year",
-    last_year: int | None = None,
-) -> float:
-    """TWFE coefficient of a fake pilot ``shift`` years early, on years before the real pilots."""
+    cluster: str | None = None,
+    last_period: int | None = None,
+) -> PlaceboResult:
+    """TWFE coefficient of a fake treatment ``shift`` periods early, on the periods before
+    the first real treatment (or up to ``last_period``), clustered by ``cluster``."""
     from replicate.models.twfe import TWFE
 
-    g = frame[cohort].fillna(0)
-    first_real = int(g[g > 0].min())
-    last_year = last_year if last_year is not None else first_real - 1
-    sample = frame[frame[time] <= last_year].copy()
-    fake = np.where(sample[cohort].fillna(0) > 0, sample[cohort] - shift, 0)
-    sample["_fake_did"] = treated_now(fake, sample[time])
+    method = "placebo_in_time"
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method=method,
+        warn=False,
+    )
+    g = design.first_period
+    last = int(last_period if last_period is not None else g[g > 0].min() - 1)
+    sample = design.frame[design.frame[design.time] <= last]
+    cohort_s = np.nan_to_num(sample[design.cohort].to_numpy(float))
+    fake = np.where(cohort_s > 0, cohort_s - shift, 0)
+    sample = sample.assign(_fake_did=treated_now(fake, sample[design.time]))
     if sample["_fake_did"].sum() == 0:
-        raise ValueError(f"a shift of {shift} years puts every fake pilot after {last_year}.")
-    return float(
-        TWFE(sample, outcome, ["_fake_did", *controls], (unit, time)).fit().params["_fake_did"]
+        raise ValueError(
+            f"{method}: a shift of {shift} periods puts every fake start after {last}."
+        )
+    res = TWFE(sample, outcome, ["_fake_did", *design.controls], (design.unit, design.time)).fit(
+        cluster=design.cluster
+    )
+    return PlaceboResult(
+        float(res.params["_fake_did"]), float(res.std_errors["_fake_did"]), res.nobs, shift, last
     )
 
 
 def _cluster_weights(kind: Weights, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     if kind == "rademacher":
         return rng.choice(np.array([-1.0, 1.0]), size=shape)
-    if kind == "webb":
-        values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
-        return rng.choice(values, size=shape)
-    raise ValueError(f"weights={kind!r} is not allowed; choose 'rademacher' or 'webb'.")
+    values = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+    return rng.choice(values, size=shape)
 
 
 @dataclass(frozen=True, eq=False)
-class WildBootstrapResults:
-    """Wild cluster restricted (WCR) bootstrap of the t statistic on ``did``."""
+class WildBootstrapResults(EstimateMixin):
+    """Wild cluster restricted (WCR) bootstrap of the t statistic on ``did``.
+
+    ``se`` is the cluster-robust standard error of the observed fit; ``conf_int()`` the
+    bootstrap interval by test inversion at the level it was computed for.
+    """
 
     estimate: float
+    se: float
     t_stat: float
     pvalue: float
-    conf_int: tuple[float, float]
-    t_draws: np.ndarray
+    interval: tuple[float, float]
+    t_draws: np.ndarray = field(repr=False)
     weights: str
     n_draws: int
     seed: int
+    nobs: int
+    n_clusters: int
+    level: float
+    method_name = "Wild cluster restricted bootstrap of the TWFE coefficient"
+    term = "did (TWFE)"
+
+    def conf_int(self, level: float | None = None) -> tuple[float, float]:
+        if level is not None and not np.isclose(level, self.level):
+            raise ValueError(
+                f"this bootstrap interval was computed at level={self.level}; rerun "
+                f"wild_cluster_bootstrap(..., level={level}) for another level."
+            )
+        return self.interval
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        out = super().tidy(self.level if level is None else level)
+        out["p_value"] = self.pvalue
+        return out
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "bootstrap": f"{self.n_draws} draws, {self.weights} weights, seed {self.seed}; "
+            f"p = {self.pvalue:.4g}; {self.n_clusters} clusters",
+        }
 
 
 class _WCR:
-    """Precomputed pieces of the WCR bootstrap for H0: β = b0, for any b0."""
+    """Precomputed pieces of the WCR bootstrap for H0: β = b0, for any b0.
 
-    def __init__(self, design: _Design, v: np.ndarray):
+    Clusters nest units (each unit in one cluster), so the bootstrap error ``u_r ⊙ v`` keeps
+    zero unit means and only its period means need removing.
+    """
+
+    def __init__(self, design: _Design, groups: np.ndarray, v: np.ndarray):
         self.design = design
         Z = np.column_stack([design.d, design.X])
         self.Z = Z
         self.A = np.linalg.inv(Z.T @ Z)
         self.c = self.A[:, 0]  # row picking β_did
         self.v = v  # clusters × draws
-        self.groups = design.units
+        self.groups = groups
         G = self.groups.max() + 1
         self.G, self.n = G, len(design.y)
         self.H = np.zeros((G, Z.shape[1]))  # c' Z_g' Z_g, per cluster
         np.add.at(self.H, self.groups, (Z @ self.c)[:, None] * Z)
         self.cz = Z @ self.c  # c'z_i per observation
-        self.n_years = design.years.max() + 1
-        self.C = np.zeros((G, self.n_years))  # c'z_gt as clusters × years
-        self.C[self.groups, design.years] = self.cz
+        self.C = self._by_cluster_year(self.cz)  # Σ_{i∈g} c'z_it as clusters × periods
         self.scale = G / (G - 1) * (self.n - 1) / (self.n - Z.shape[1])
+
+    def _by_cluster_year(self, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.G, self.design.n_years))
+        np.add.at(out, (self.groups, self.design.years), values)
+        return out
 
     def _per_cluster(self, values: np.ndarray) -> np.ndarray:
         return np.bincount(self.groups, weights=values, minlength=self.G)
@@ -220,10 +380,8 @@ class _WCR:
         a = self._per_cluster(self.cz * fitted_r)  # G
         su = s @ self.c  # G
         # The bootstrap error u_r ⊙ v must itself be demeaned: its unit means are zero (u_r
-        # sums to zero within a unit) but its year means m_t = Σ_g u_gt v_g / G are not.
-        U = np.zeros((self.G, self.n_years))
-        U[self.groups, d.years] = u_r
-        year_means = U.T @ self.v / self.G  # years × B
+        # sums to zero within a unit) but its period means m_t = Σ_i u_it v_g(i) / units are not.
+        year_means = self._by_cluster_year(u_r).T @ self.v / d.n_units  # periods × B
         score = a[:, None] - self.H @ beta_star + su[:, None] * self.v - self.C @ year_means
         se = np.sqrt(self.scale * (score**2).sum(axis=0))
         return b0, (beta_star[0] - b0) / se
@@ -243,34 +401,57 @@ class _WCR:
 
 
 def wild_cluster_bootstrap(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    treatment: str = "did",
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     controls: Sequence[str] = (),
+    cluster: str | None = None,
     draws: int = 9999,
     weights: Weights = "rademacher",
     seed: int = 0,
     level: float = 0.95,
-    unit: str = "city_id",
-    time: str = "year",
 ) -> WildBootstrapResults:
     """WCR bootstrap p-value for H0: β_did = 0 and a confidence interval by test inversion.
 
-    Clusters are the units. The t statistic uses the cluster-robust variance with the
+    Balanced panel with unit and period effects; ``cluster`` (default ``unit``) must nest
+    the units (e.g. provinces). The t statistic uses the cluster-robust variance with the
     ``G/(G−1)·(N−1)/(N−k)`` correction on the demeaned regression (the correction is the
     same in the sample and every draw, so p-values do not depend on it).
     """
-    design = _design(frame.sort_values([unit, time]), outcome, treatment, controls, unit, time)
+    method = "wild_cluster_bootstrap"
+    check_choice("weights", weights, Weights)
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method=method,
+        warn=False,  # the wild bootstrap is the remedy for few clusters
+    )
+    dz, frame = _design(design, method)
+    per_unit = frame.groupby(design.unit, sort=True)[design.cluster].nunique()
+    if (per_unit > 1).any():
+        raise ValueError(
+            f"{method}: cluster {design.cluster!r} must nest the units; units "
+            f"{list(per_unit[per_unit > 1].index[:5])} are in more than one cluster."
+        )
+    groups = pd.factorize(frame[design.cluster])[0]
     rng = np.random.default_rng(seed)
-    v = _cluster_weights(weights, (design.units.max() + 1, draws), rng)
-    boot = _WCR(design, v)
+    v = _cluster_weights(weights, (groups.max() + 1, draws), rng)
+    boot = _WCR(dz, groups, v)
     estimate, se, t0 = boot.observed_t(0.0)
     _, t_star = boot.t_draws(0.0)
     p = float(np.mean(np.abs(t_star) >= abs(t0)))
     alpha = 1 - level
 
     def crossing(outside: float, inside: float) -> float:
-        # p(outside) <= alpha < p(inside): bisect to 1e-9 of the interval's scale.
+        # p(outside) <= alpha < p(inside): bisect.
         for _ in range(BISECTION_STEPS):
             mid = (outside + inside) / 2
             if boot.pvalue(mid) > alpha:
@@ -286,4 +467,17 @@ def wild_cluster_bootstrap(
     while boot.pvalue(upper_out) > alpha:
         upper_out += step
     ci = (crossing(lower_out, estimate), crossing(upper_out, estimate))
-    return WildBootstrapResults(estimate, t0, p, (min(ci), max(ci)), t_star, weights, draws, seed)
+    return WildBootstrapResults(
+        estimate,
+        se,
+        t0,
+        p,
+        (min(ci), max(ci)),
+        t_star,
+        weights,
+        draws,
+        seed,
+        len(frame),
+        int(boot.G),
+        level,
+    )

@@ -20,19 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from replicate._options import check_choice
+from replicate.models import _common
+from replicate.models._common import EstimateMixin, resolve
 from replicate.models.twfe import TWFE, TWFEResults
 
 Method = Literal["nearest", "kernel"]
 
 
 @dataclass(frozen=True, eq=False)
-class MatchingResults:
-    """Scores, weights, balance and the DID on the matched sample."""
+class MatchingResults(EstimateMixin):
+    """Scores, weights, balance and the DID on the matched sample (``estimate``, ``se``:
+    the coefficient on ``did`` and its clustered standard error)."""
 
     scores: pd.DataFrame
     weights: pd.Series
@@ -44,26 +48,67 @@ class MatchingResults:
     n_treated: int
     n_controls_used: int
 
+    @property
+    def estimate(self) -> float:
+        return float(self.did.params["did"])
+
+    @property
+    def se(self) -> float:
+        return float(self.did.std_errors["did"])
+
+    @property
+    def nobs(self) -> int:
+        return int(self.did.nobs)
+
+    term = "did (matched)"
+
+    @property
+    def method_name(self) -> str:
+        return f"PSM-DID ({self.method} matching on the propensity score)"
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "matched": f"{self.n_treated_matched} of {self.n_treated} treated units; "
+            f"{self.n_controls_used} controls used",
+            "s.e.": self.did.inference,
+        }
+
 
 def propensity_scores(
-    frame: pd.DataFrame,
-    covariates: Sequence[str],
-    cohort: str = "g",
-    unit: str = "city_id",
-    time: str = "year",
+    data: Any,
+    match_on: Sequence[str],
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     before: int | None = None,
 ) -> pd.DataFrame:
-    """Pre-period covariate means per unit, ``treat`` and the logit propensity score."""
+    """Pre-period means of ``match_on`` per unit, ``treat`` and the logit propensity score."""
+    design = resolve(
+        data,
+        list(match_on)[:1] or [],
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        extra=match_on,
+        method="propensity_scores",
+        clustered=False,
+    )
+    return _scores(design, match_on, before)
+
+
+def _scores(design: _common.Design, match_on: Sequence[str], before: int | None) -> pd.DataFrame:
     import statsmodels.api as sm
 
-    g = frame.groupby(unit)[cohort].first().fillna(0)
+    frame, unit, time = design.frame, design.unit, design.time
+    g = pd.Series(design.sample_cohort, index=frame.index).groupby(frame[unit]).first()
     first_pilot = int(g[g > 0].min()) if before is None else before
     pre = frame[frame[time] < first_pilot]
     if pre.empty:
-        raise ValueError(f"no years before {first_pilot} to measure pre-treatment covariates.")
-    means = pre.groupby(unit)[list(covariates)].mean()
+        raise ValueError(f"no periods before {first_pilot} to measure pre-treatment covariates.")
+    means = pre.groupby(unit)[list(match_on)].mean()
     means["treat"] = (g.reindex(means.index) > 0).astype(int)
-    design = sm.add_constant(means[list(covariates)])
+    design = sm.add_constant(means[list(match_on)])
     fit = sm.Logit(means["treat"], design).fit(disp=0)
     means["pscore"] = fit.predict(design)
     means["logit"] = np.log(means["pscore"] / (1 - means["pscore"]))
@@ -90,13 +135,11 @@ def _weights(scores: pd.DataFrame, method: Method, caliper: float, bandwidth: fl
         weights[treated.index[ok]] = 1.0
         contrib = (k[ok] / row[ok, None]).sum(axis=0)
         weights[controls.index] = contrib
-    else:
-        raise ValueError(f"method={method!r} is not allowed; choose 'nearest' or 'kernel'.")
     return weights.rename("weight")
 
 
 def balance_table(
-    scores: pd.DataFrame, covariates: Sequence[str], weights: pd.Series
+    scores: pd.DataFrame, match_on: Sequence[str], weights: pd.Series
 ) -> pd.DataFrame:
     """Means, standardized mean differences and variance ratios, before and after matching.
 
@@ -104,7 +147,7 @@ def balance_table(
     before and after, as Austin 2009 recommends).
     """
     rows = []
-    for c in covariates:
+    for c in match_on:
         x, t = scores[c], scores["treat"] == 1
         pooled = np.sqrt((x[t].var() + x[~t].var()) / 2)
         for label, w in (("before", pd.Series(1.0, index=scores.index)), ("after", weights)):
@@ -139,41 +182,61 @@ def balance_table(
 
 
 def psm_did(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    covariates: Sequence[str],
+    *,
+    match_on: Sequence[str],
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    controls: Sequence[str] = (),
+    cluster: str | None = None,
     method: Method = "nearest",
     caliper_sd: float = 0.2,
     bandwidth: float = 0.06,
-    controls: Sequence[str] = (),
-    cohort: str = "g",
-    unit: str = "city_id",
-    time: str = "year",
-    treatment: str = "did",
 ) -> MatchingResults:
-    """Match pilot to non-pilot cities on pre-period covariates, then TWFE DID with weights.
+    """Match treated to never-treated units on pre-period ``match_on`` means, then TWFE DID
+    (``outcome ~ did + controls | unit + time``) with the matching weights, clustered by
+    ``cluster`` (default ``unit``).
 
     Parameters
     ----------
+    match_on : sequence of str
+        Covariates of the propensity score (their means before the first treatment).
     method : {"nearest", "kernel"}
     caliper_sd : float
         Nearest-neighbour caliper in standard deviations of the logit score.
     bandwidth : float
         Kernel bandwidth on the logit scale (in units of its standard deviation).
     """
-    scores = propensity_scores(frame, covariates, cohort, unit, time)
+    check_choice("method", method, Method)
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        extra=match_on,
+        method="psm_did",
+        warn=False,
+    )
+    unit = design.unit
+    scores = _scores(design, match_on, None)
     sd = float(scores["logit"].std())
     caliper = caliper_sd * sd
     weights = _weights(scores, method, caliper, bandwidth * sd)
-    data = frame.assign(_match_weight=frame[unit].map(weights).fillna(0.0))
-    did = TWFE(data, outcome, [treatment, *controls], (unit, time), weights="_match_weight").fit(
-        cluster=unit
-    )
+    frame = _common.with_treatment(design)
+    frame = frame.assign(_match_weight=frame[unit].map(weights).fillna(0.0))
+    did = TWFE(
+        frame, outcome, ["did", *design.controls], (unit, design.time), weights="_match_weight"
+    ).fit(cluster=design.cluster)
     treated = scores["treat"] == 1
     return MatchingResults(
         scores,
         weights,
-        balance_table(scores, covariates, weights),
+        balance_table(scores, match_on, weights),
         did,
         method,
         caliper,

@@ -19,18 +19,23 @@ means, so every draw's normal equations are weighted sums of per-city blocks com
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from replicate.models import _common
+from replicate.models._common import EstimateMixin, resolve
 from replicate.models.twfe import TWFE, TWFEResults
 
 
 @dataclass(frozen=True, eq=False)
-class MediationResults:
-    """The two-step mechanism test and the indirect effect.
+class MediationResults(EstimateMixin):
+    """The two-step mechanism test and the indirect effect (``estimate``: ``a·b``; ``se``:
+    its Sobel standard error; ``conf_int()``: the bootstrap percentile interval when
+    there are draws, else the normal one).
 
     Attributes
     ----------
@@ -60,16 +65,45 @@ class MediationResults:
     sobel_z: float
     sobel_p: float
     boot_ci: tuple[float, float]
-    boot_draws: np.ndarray
+    boot_draws: np.ndarray = field(repr=False)
     level: float
+    method_name = "Mediation: indirect effect a·b (product of coefficients)"
+    term = "indirect effect a·b"
+
+    @property
+    def estimate(self) -> float:
+        return self.indirect
+
+    @property
+    def se(self) -> float:
+        return self.sobel_se
+
+    @property
+    def nobs(self) -> int:
+        return int(self.second.nobs)
+
+    def conf_int(self, level: float | None = None) -> tuple[float, float]:
+        level = self.level if level is None else level
+        if self.boot_draws.size:
+            alpha = (1 - level) / 2
+            lo, hi = np.quantile(self.boot_draws, [alpha, 1 - alpha])
+            return (float(lo), float(hi))
+        return _common.normal_interval(self.indirect, self.sobel_se, level)
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "Sobel": f"z = {self.sobel_z:.4g}, p = {self.sobel_p:.4g}",
+            "bootstrap": f"{self.boot_draws.size} cluster draws",
+            "s.e.": self.second.inference,
+        }
 
     @property
     def share_mediated(self) -> float:
         """Indirect effect as a share of the total effect."""
         return self.indirect / self.total_effect
 
-    @property
-    def summary(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
+        """The three equations' key coefficients and the indirect effect, with s.e."""
         rows = {
             f"a: {self.treatment} → {self.mediator}": (
                 self.a,
@@ -93,13 +127,15 @@ class MediationResults:
         return table
 
 
-def _balanced_blocks(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
-    """Within-city deviations as an array (cities × years × columns), or None if unbalanced."""
-    counts = frame.groupby("city_id")["year"].nunique()
-    n_years = frame["year"].nunique()
-    if (counts != n_years).any() or frame.duplicated(["city_id", "year"]).any():
+def _balanced_blocks(
+    frame: pd.DataFrame, columns: Sequence[str], unit: str, time: str
+) -> np.ndarray | None:
+    """Within-unit deviations as an array (units × periods × columns), or None if unbalanced."""
+    counts = frame.groupby(unit)[time].nunique()
+    n_years = frame[time].nunique()
+    if (counts != n_years).any() or frame.duplicated([unit, time]).any():
         return None
-    ordered = frame.sort_values(["city_id", "year"])
+    ordered = frame.sort_values([unit, time])
     values = ordered[list(columns)].to_numpy(float).reshape(counts.size, n_years, len(columns))
     return values - values.mean(axis=1, keepdims=True)
 
@@ -128,105 +164,117 @@ def fast_bootstrap_coefs(blocks: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.linalg.solve(xx, xy[..., None])[..., 0]
 
 
-class Mediation:
+def mediation(
+    data: Any,
+    outcome: str,
+    *,
+    mediator: str,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    controls: Sequence[str] = (),
+    cluster: str | None = None,
+    absorb: Sequence[str] | None = None,
+    small_sample: str = "reghdfe",
+    draws: int = 999,
+    seed: int = 0,
+    level: float = 0.95,
+) -> MediationResults:
     """Two-step mediation with the product-of-coefficients indirect effect.
 
-    Parameters
-    ----------
-    data : DataFrame
-        The panel (not modified).
-    outcome, treatment, mediator : str
-        E.g. ``"nqp"``, ``"did"``, ``"innovp"``.
-    controls : sequence of str
-        Controls in every equation.
-    absorb : sequence of str
-        Fixed effects (city and year by default).
+    Three TWFE equations with the same controls and fixed effects (``absorb``, default
+    unit and time), clustered by ``cluster`` (default ``unit``): mediator ~ did; outcome ~
+    did + mediator; outcome ~ did, with ``did`` derived from ``cohort``. ``draws`` cluster
+    (pairs) bootstrap draws resample whole units (0: none).
     """
+    design = resolve(
+        data,
+        [outcome, mediator],
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method="mediation",
+        warn=False,
+    )
+    frame = _common.with_treatment(design)
+    absorb = tuple(absorb or (design.unit, design.time))
+    opts = {"cov_type": "cluster", "cluster": design.cluster, "small_sample": small_sample}
+    controls = list(design.controls)
+    first = TWFE(frame, mediator, ["did", *controls], absorb).fit(**opts)
+    second = TWFE(frame, outcome, ["did", mediator, *controls], absorb).fit(**opts)
+    total = TWFE(frame, outcome, ["did", *controls], absorb).fit(**opts)
+    a, b = first.params["did"], second.params[mediator]
+    se_a, se_b = first.std_errors["did"], second.std_errors[mediator]
+    sobel_se = float(np.sqrt(b**2 * se_a**2 + a**2 * se_b**2))
+    z = a * b / sobel_se
+    spec = _Spec(frame, outcome, mediator, controls, absorb, design.unit, design.time)
+    boot = _bootstrap(spec, draws, seed) if draws else np.array([])
+    alpha = (1 - level) / 2
+    ci = tuple(np.quantile(boot, [alpha, 1 - alpha])) if boot.size else (np.nan, np.nan)
+    return MediationResults(
+        first,
+        second,
+        total,
+        "did",
+        mediator,
+        float(a),
+        float(b),
+        float(second.params["did"]),
+        float(total.params["did"]),
+        float(a * b),
+        sobel_se,
+        float(z),
+        float(2 * stats.norm.sf(abs(z))),
+        ci,
+        boot,
+        level,
+    )
 
-    def __init__(
-        self,
-        data: pd.DataFrame,
-        outcome: str = "nqp",
-        treatment: str = "did",
-        mediator: str = "innovp",
-        controls: Sequence[str] = (),
-        absorb: Sequence[str] = ("city_id", "year"),
-    ) -> None:
-        self.data, self.outcome, self.treatment, self.mediator = data, outcome, treatment, mediator
-        self.controls, self.absorb = list(controls), tuple(absorb)
 
-    def fit(
-        self,
-        cov_type: str = "cluster",
-        cluster: str = "city_id",
-        small_sample: str = "reghdfe",
-        bootstrap: int = 999,
-        seed: int = 0,
-        level: float = 0.95,
-    ) -> MediationResults:
-        """Estimate the three equations, the Sobel test and (``bootstrap`` > 0) the bootstrap."""
-        opts = {"cov_type": cov_type, "cluster": cluster, "small_sample": small_sample}
-        t, m = self.treatment, self.mediator
-        first = TWFE(self.data, m, [t, *self.controls], self.absorb).fit(**opts)
-        second = TWFE(self.data, self.outcome, [t, m, *self.controls], self.absorb).fit(**opts)
-        total = TWFE(self.data, self.outcome, [t, *self.controls], self.absorb).fit(**opts)
-        a, b = first.params[t], second.params[m]
-        se_a, se_b = first.std_errors[t], second.std_errors[m]
-        sobel_se = float(np.sqrt(b**2 * se_a**2 + a**2 * se_b**2))
-        z = a * b / sobel_se
-        draws = self._bootstrap(bootstrap, seed) if bootstrap else np.array([])
-        alpha = (1 - level) / 2
-        ci = tuple(np.quantile(draws, [alpha, 1 - alpha])) if draws.size else (np.nan, np.nan)
-        return MediationResults(
-            first,
-            second,
-            total,
-            t,
-            m,
-            float(a),
-            float(b),
-            float(second.params[t]),
-            float(total.params[t]),
-            float(a * b),
-            sobel_se,
-            float(z),
-            float(2 * stats.norm.sf(abs(z))),
-            ci,
-            draws,
-            level,
+@dataclass(frozen=True, eq=False)
+class _Spec:
+    """The mediation equations' data and columns (``did`` is the treatment column)."""
+
+    frame: pd.DataFrame
+    outcome: str
+    mediator: str
+    controls: list
+    absorb: tuple
+    unit: str
+    time: str
+
+
+def _bootstrap(spec: _Spec, draws: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    units = spec.frame[spec.unit].unique()
+    weights = rng.multinomial(units.size, np.full(units.size, 1 / units.size), size=draws)
+    weights = weights.astype(float)
+    m = spec.mediator
+    if set(spec.absorb) == {spec.unit, spec.time}:
+        blocks_1 = _balanced_blocks(spec.frame, [m, "did", *spec.controls], spec.unit, spec.time)
+        blocks_2 = _balanced_blocks(
+            spec.frame, [spec.outcome, "did", m, *spec.controls], spec.unit, spec.time
         )
+        if blocks_1 is not None and blocks_2 is not None:
+            a = fast_bootstrap_coefs(blocks_1, weights)[:, 0]
+            b = fast_bootstrap_coefs(blocks_2, weights)[:, 1]
+            return a * b
+    return np.array([_refit(spec, w, units) for w in weights])
 
-    def _bootstrap(self, draws: int, seed: int) -> np.ndarray:
-        rng = np.random.default_rng(seed)
-        cities = self.data["city_id"].unique()
-        weights = rng.multinomial(
-            cities.size, np.full(cities.size, 1 / cities.size), size=draws
-        ).astype(float)
-        t, m = self.treatment, self.mediator
-        if set(self.absorb) == {"city_id", "year"}:
-            first_cols = [m, t, *self.controls]
-            second_cols = [self.outcome, t, m, *self.controls]
-            blocks_1 = _balanced_blocks(self.data, first_cols)
-            blocks_2 = _balanced_blocks(self.data, second_cols)
-            if blocks_1 is not None and blocks_2 is not None:
-                a = fast_bootstrap_coefs(blocks_1, weights)[:, 0]
-                b = fast_bootstrap_coefs(blocks_2, weights)[:, 1]
-                return a * b
-        return np.array([self._refit(w, cities) for w in weights])
 
-    def _refit(self, weights: np.ndarray, cities: np.ndarray) -> float:
-        """One bootstrap draw by full re-estimation (drawn cities relabelled as distinct)."""
-        index = self.data.set_index("city_id")
-        parts = []
-        for i, city in enumerate(cities):
-            for copy in range(int(weights[i])):
-                parts.append(index.loc[[city]].reset_index().assign(city_id=f"{city}#{copy}"))
-        sample = pd.concat(parts, ignore_index=True)
-        t, m = self.treatment, self.mediator
-        a = TWFE(sample, m, [t, *self.controls], self.absorb, drop_singletons=False).fit().params[t]
-        b = (
-            TWFE(sample, self.outcome, [t, m, *self.controls], self.absorb, drop_singletons=False)
-            .fit()
-            .params[m]
-        )
-        return float(a * b)
+def _refit(spec: _Spec, weights: np.ndarray, units: np.ndarray) -> float:
+    """One bootstrap draw by full re-estimation (drawn units relabelled as distinct)."""
+    index = spec.frame.set_index(spec.unit)
+    parts = []
+    for i, unit in enumerate(units):
+        for copy in range(int(weights[i])):
+            parts.append(index.loc[[unit]].reset_index().assign(**{spec.unit: f"{unit}#{copy}"}))
+    sample = pd.concat(parts, ignore_index=True)
+    m, c = spec.mediator, spec.controls
+    a = TWFE(sample, m, ["did", *c], spec.absorb, drop_singletons=False).fit(cluster=spec.unit)
+    b = TWFE(sample, spec.outcome, ["did", m, *c], spec.absorb, drop_singletons=False).fit(
+        cluster=spec.unit
+    )
+    return float(a.params["did"] * b.params[m])

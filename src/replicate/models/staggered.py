@@ -1,18 +1,26 @@
 """Staggered-adoption DID: what TWFE averages, and estimators robust to heterogeneity.
 
+Every function takes ``(data, outcome, *, unit, time, cohort, controls, cluster)`` (see
+:mod:`replicate.models._common`) and returns a result with ``estimate``, ``se``,
+``conf_int()``, ``nobs``, ``tidy()`` and ``summary()``.
+
 * :func:`bacon_decomposition` — Goodman-Bacon (2021): the TWFE coefficient of a binary
-  staggered treatment (balanced panel, no controls) as a weighted average of all 2×2 DIDs:
-  treated vs never treated, early vs late (late cohort as control) and late vs early
-  (already-treated early cohort as control — the "forbidden" comparison).
+  staggered treatment (balanced panel, no controls) as a weighted average of all 2×2 DIDs,
+  labelled as R ``bacondecomp`` does: "Treated vs Untreated" (never treated, including
+  units first treated after the sample ends), "Earlier vs Later Treated", "Later vs
+  Earlier Treated" (the already-treated control — the "forbidden" comparison) and "Later
+  vs Always Treated" (units treated in or before the first period as controls). Written
+  here: no Python package has it.
 * :func:`twfe_weights` — de Chaisemartin & D'Haultfœuille (2020): the weight each treated
-  city-year's effect gets in the TWFE coefficient, some possibly negative.
-* :func:`sun_abraham` — the interaction-weighted estimator of Sun & Abraham (2021): cohort ×
-  event-time effects from a saturated TWFE regression with never-treated controls, averaged
-  with cohort shares.
-* :func:`imputation` — Borusyak, Jaravel & Spiess (2024): fit unit and year effects on
-  untreated observations only, impute untreated outcomes for treated ones, average.
-* :func:`callaway_santanna` — Callaway & Sant'Anna (2021) through the ``moderndid`` package
-  (validated against R ``did``'s published results in the tests), returned as tidy frames.
+  unit-period's effect gets in the TWFE coefficient, some possibly negative.
+* :func:`sun_abraham` — the interaction-weighted estimator of Sun & Abraham (2021), on the
+  TWFE engine.
+* :func:`imputation` — Borusyak, Jaravel & Spiess (2024): unit and period effects fitted on
+  untreated observations, with their conservative standard errors (Theorem 3, leave-out
+  version). Written here: pyfixest's ``did2s`` has the same point estimate but Gardner's
+  two-stage standard errors.
+* :func:`callaway_santanna` — Callaway & Sant'Anna (2021) through ``moderndid`` (doubly
+  robust by default, as R ``did``), validated against R ``did``'s published results.
 """
 
 from __future__ import annotations
@@ -20,30 +28,42 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from replicate.data.pilots import treated_now
-from replicate.models import fixed_effects as fe
+from replicate._options import check_choice
+from replicate.models import _common
+from replicate.models._common import EstimateMixin, resolve
 from replicate.models.twfe import TWFE
 
+TREATED_VS_UNTREATED = "Treated vs Untreated"
+EARLIER_VS_LATER = "Earlier vs Later Treated"
+LATER_VS_EARLIER = "Later vs Earlier Treated"
+LATER_VS_ALWAYS = "Later vs Always Treated"
+BACON_TYPES = (TREATED_VS_UNTREATED, EARLIER_VS_LATER, LATER_VS_EARLIER, LATER_VS_ALWAYS)
+"""Comparison types, spelled as R ``bacondecomp`` prints them."""
 
-def _balanced(frame: pd.DataFrame, unit: str, time: str) -> None:
-    counts = frame.groupby(unit)[time].nunique()
-    if (counts != frame[time].nunique()).any():
-        raise ValueError(
-            f"this method needs a balanced panel; {int((counts < frame[time].nunique()).sum())} units lack years."
-        )
+
+def _twfe_did(frame: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
+    """TWFE of ``outcome`` on ``did`` with unit and period effects, clustered."""
+    return TWFE(frame, outcome, ["did"], (unit, time)).fit(cluster=cluster)
 
 
 @dataclass(frozen=True, eq=False)
-class BaconDecomposition:
-    """All 2×2 comparisons with their weights; ``estimate`` reproduces the TWFE coefficient."""
+class BaconDecomposition(EstimateMixin):
+    """All 2×2 comparisons with their weights; ``estimate`` (Σ weight·estimate) equals the
+    TWFE coefficient, ``se`` is that TWFE coefficient's clustered standard error."""
 
     comparisons: pd.DataFrame
     estimate: float
+    se: float
+    nobs: int
+    n_always_treated: int
+    n_treated_after_sample: int
+    method_name = "Goodman-Bacon decomposition of the TWFE coefficient"
+    term = "did (TWFE)"
 
     def by_type(self) -> pd.DataFrame:
         """Total weight and weighted-average estimate of each comparison type."""
@@ -59,166 +79,272 @@ class BaconDecomposition:
             }
         )
 
+    def _details(self) -> dict[str, object]:
+        return {
+            "weights": "; ".join(f"{k} {v:.4f}" for k, v in self.by_type()["weight"].items()),
+            "always": f"{self.n_always_treated} units treated in or before the first period",
+            "later": f"{self.n_treated_after_sample} units first treated after the sample (untreated)",
+        }
+
 
 def bacon_decomposition(
-    frame: pd.DataFrame, outcome: str, cohort: str = "g", unit: str = "city_id", time: str = "year"
+    data: Any,
+    outcome: str,
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    cluster: str | None = None,
 ) -> BaconDecomposition:
-    """Goodman-Bacon (2021) decomposition of ``outcome ~ did | unit + time``.
+    """Goodman-Bacon (2021, Theorem 1) decomposition of ``outcome ~ did | unit + time``.
 
-    ``cohort`` holds each unit's first treatment year (0 = never treated). Units treated in
-    the first sample year are treated as "always treated" comparisons are not supported.
+    Needs a balanced panel and no controls. Units first treated after the last period are
+    untreated within the sample and join the never treated ("Treated vs Untreated"); units
+    treated in or before the first period are "always treated" and serve as controls for
+    every timing group ("Later vs Always Treated"), as in R ``bacondecomp``. The 2×2
+    weights are Goodman-Bacon's (sample shares × variance of treatment in the pair),
+    scaled to sum to one; the identity Σ weight·estimate = TWFE is checked in the tests.
     """
-    _balanced(frame, unit, time)
+    method = "bacon_decomposition"
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        cluster=cluster,
+        method=method,
+        warn=False,
+    )
+    _common.require_balanced(design, method)
+    frame, unit, time = design.frame, design.unit, design.time
+    per_unit = pd.Series(design.sample_cohort, index=frame.index).groupby(frame[unit])
+    if (per_unit.nunique() > 1).any():
+        bad = list(per_unit.nunique()[lambda s: s > 1].index[:5])
+        raise ValueError(f"{method}: cohort {design.cohort!r} varies within units {bad}.")
     years = np.sort(frame[time].unique())
-    first, n_t = years[0], len(years)
-    g = frame.groupby(unit)[cohort].first().fillna(0)
-    if (g == first).any():
-        raise ValueError("units treated in the first year (always treated) are not supported.")
+    first = years[0]
+    g = per_unit.first()
+    always = (g > 0) & (g <= first)
+    g = g.where(~always, first)  # every always-treated unit in one group
+    raw = pd.Series(design.first_period, index=frame.index).groupby(frame[unit]).first()
+    n_after = int((raw > years[-1]).sum())
     wide = frame.pivot(index=unit, columns=time, values=outcome).loc[g.index]
-    cohorts = sorted(c for c in g.unique() if c > 0)
-    n_units = len(g)
-    share = {c: float((g == c).mean()) for c in [*cohorts, 0]}
-    dbar = {c: float((years >= c).mean()) for c in cohorts}
-    mean_path = {c: wide[g == c].mean().to_numpy() for c in [*cohorts, 0] if share[c] > 0}
+    timing = sorted(c for c in g.unique() if c > first)
+    share = {c: float((g == c).mean()) for c in g.unique()}
+    dbar = {c: float((years >= c).mean()) for c in timing}
+    path = {c: wide[(g == c).to_numpy()].mean().to_numpy() for c in share}
 
     def did(treated, control, pre, post):
-        yt, yc = mean_path[treated], mean_path[control]
+        yt, yc = path[treated], path[control]
         return (yt[post].mean() - yt[pre].mean()) - (yc[post].mean() - yc[pre].mean())
 
-    did_col = treated_now(frame[cohort], frame[time])
-    codes = fe.encode(frame, [unit, time])
-    vd = float((fe.demean(did_col, codes)[:, 0] ** 2).sum() / (n_units * n_t))
     rows = []
-    for k in cohorts:
+    for k in timing:
         post = years >= k
-        if share[0] > 0:
-            nk, nu = share[k], share[0]
-            nku = nk / (nk + nu)
-            w = (nk + nu) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k]) / vd
-            rows.append(("treated vs never treated", k, 0, did(k, 0, ~post, post), w))
-        for late in cohorts:
+        for control, kind in ((0.0, TREATED_VS_UNTREATED), (first, LATER_VS_ALWAYS)):
+            if share.get(control, 0) > 0:
+                nk, nu = share[k], share[control]
+                nku = nk / (nk + nu)
+                w = (nk + nu) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k])
+                rows.append((kind, k, control, did(k, control, ~post, post), w))
+        for late in timing:
             if late <= k:
                 continue
             nk, nl = share[k], share[late]
             nkl = nk / (nk + nl)
             dk, dl = dbar[k], dbar[late]
             window = years < late
-            pre, post_e = window & (years < k), window & (years >= k)
-            w_early = (
-                ((nk + nl) * (1 - dl)) ** 2
-                * nkl
-                * (1 - nkl)
-                * ((dk - dl) / (1 - dl))
-                * ((1 - dk) / (1 - dl))
-                / vd
-            )
-            rows.append(
-                (
-                    "early vs late (not yet treated control)",
-                    k,
-                    late,
-                    did(k, late, pre, post_e),
-                    w_early,
-                )
-            )
+            w_early = ((nk + nl) * (1 - dl)) ** 2 * nkl * (1 - nkl) * (dk - dl) / (1 - dl)
+            w_early *= (1 - dk) / (1 - dl)
+            estimate = did(k, late, window & (years < k), window & (years >= k))
+            rows.append((EARLIER_VS_LATER, k, late, estimate, w_early))
             window = years >= k
-            pre, post_l = window & (years < late), window & (years >= late)
-            w_late = ((nk + nl) * dk) ** 2 * nkl * (1 - nkl) * (dl / dk) * ((dk - dl) / dk) / vd
-            rows.append(
-                (
-                    "late vs early (already treated control)",
-                    late,
-                    k,
-                    did(late, k, pre, post_l),
-                    w_late,
-                )
-            )
+            w_late = ((nk + nl) * dk) ** 2 * nkl * (1 - nkl) * (dl / dk) * ((dk - dl) / dk)
+            estimate = did(late, k, window & (years < late), window & (years >= late))
+            rows.append((LATER_VS_EARLIER, late, k, estimate, w_late))
     table = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
-    return BaconDecomposition(table, float((table["estimate"] * table["weight"]).sum()))
+    table["weight"] /= table["weight"].sum()
+    twfe = _twfe_did(_common.with_treatment(design), outcome, unit, time, design.cluster)
+    return BaconDecomposition(
+        table,
+        float((table["estimate"] * table["weight"]).sum()),
+        float(twfe.std_errors["did"]),
+        int(twfe.nobs),
+        int(always.sum()),
+        n_after,
+    )
 
 
 @dataclass(frozen=True, eq=False)
-class TWFEWeights:
-    """de Chaisemartin–D'Haultfœuille weights of the treated cells in the TWFE coefficient."""
+class TWFEWeights(EstimateMixin):
+    """de Chaisemartin–D'Haultfœuille weights of the treated cells in the TWFE coefficient.
+
+    ``estimate`` and ``se`` are the TWFE coefficient and its clustered standard error.
+    """
 
     weights: pd.DataFrame
     n_negative: int
     sum_negative: float
-    beta: float
+    estimate: float
+    se: float
+    nobs: int
     sigma_fe: float
     """|β| / s.d. of the weights: the smallest s.d. of cell effects that could make the ATT
     of the opposite sign to β (de Chaisemartin & D'Haultfœuille 2020, Corollary 1)."""
+    method_name = "TWFE coefficient and its de Chaisemartin–D'Haultfœuille weights"
+    term = "did (TWFE)"
+
+    @property
+    def beta(self) -> float:
+        return self.estimate
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "negative": f"{self.n_negative} of {len(self.weights)} treated cells, sum {self.sum_negative:.4f}",
+            "sigma_fe": f"{self.sigma_fe:.4g}",
+        }
 
 
 def twfe_weights(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    treatment: str = "did",
-    unit: str = "city_id",
-    time: str = "year",
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    cluster: str | None = None,
 ) -> TWFEWeights:
     """Weights ``w_it = ε_it / Σ_treated ε`` with ``ε`` the residual of the treatment on the
-    unit and time effects; the TWFE coefficient equals Σ w_it τ_it under parallel trends."""
-    codes = fe.encode(frame, [unit, time])
-    d = frame[treatment].to_numpy(float)
+    unit and period effects; the TWFE coefficient equals Σ w_it τ_it under parallel trends
+    (de Chaisemartin & D'Haultfœuille 2020, Theorem 1)."""
+    from replicate.models import fixed_effects as fe
+
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        cluster=cluster,
+        method="twfe_weights",
+        warn=False,
+    )
+    frame = _common.with_treatment(design)
+    codes = fe.encode(frame, [design.unit, design.time])
+    d = frame["did"].to_numpy(float)
     eps = fe.demean(d, codes)[:, 0]
     treated = d == 1
     w = eps[treated] / eps[treated].sum()
-    table = frame.loc[treated, [unit, time]].assign(weight=w)
-    beta = TWFE(frame, outcome, [treatment], (unit, time)).fit().params[treatment]
+    table = frame.loc[treated, [design.unit, design.time]].assign(weight=w)
+    res = _twfe_did(frame, outcome, design.unit, design.time, design.cluster)
+    beta = float(res.params["did"])
     n1 = treated.sum()
-    sd = float(np.sqrt(((w - 1 / n1) ** 2).sum() * n1)) if n1 else np.nan
+    sd = float(np.sqrt(((w - 1 / n1) ** 2).sum() * n1))
     return TWFEWeights(
         table.reset_index(drop=True),
         int((w < 0).sum()),
         float(w[w < 0].sum()),
-        float(beta),
+        beta,
+        float(res.std_errors["did"]),
+        int(res.nobs),
         float(abs(beta) / sd) if sd > 0 else np.inf,
     )
 
 
 @dataclass(frozen=True, eq=False)
-class EventEffects:
-    """Event-time effects of a heterogeneity-robust estimator, and their overall average."""
+class EventEffects(EstimateMixin):
+    """Event-time effects of a heterogeneity-robust estimator, and their overall average.
+
+    ``by_event`` has ``estimate`` and ``se`` by event time; ``estimate``/``se`` the overall
+    effect (defined by each estimator).
+    """
 
     by_event: pd.DataFrame
-    overall: float
-    overall_se: float
-    name: str
+    estimate: float
+    se: float
+    nobs: int
+    n_clusters: int
+    method_name: str
     by_cohort_event: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+
+    def _terms(self) -> pd.DataFrame:
+        events = self.by_event[["estimate", "se"]].copy()
+        events.index = [f"event {e}" for e in events.index]
+        head = pd.DataFrame({"estimate": [self.estimate], "se": [self.se]}, index=["overall"])
+        return pd.concat([head, events])
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "clusters": self.n_clusters,
+            **{f"note {i + 1}": n for i, n in enumerate(self.notes)},
+        }
+
+
+def _no_always_treated(design: _common.Design, method: str) -> np.ndarray:
+    """In-sample cohorts; raise if some unit is treated in every period (no untreated year)."""
+    g = design.sample_cohort
+    first = design.frame[design.time].min()
+    always = (g > 0) & (g <= first)
+    if always.any():
+        units = sorted(set(design.frame.loc[always, design.unit].astype(str)))
+        raise ValueError(
+            f"{method}: {len(units)} units are treated from the first period on "
+            f"({units[:5]}{' …' if len(units) > 5 else ''}), so they have no untreated period "
+            "to compare with. Fix: drop them (data[data[cohort] > first period] or never treated)."
+        )
+    return g
 
 
 def sun_abraham(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    cohort: str = "g",
-    unit: str = "city_id",
-    time: str = "year",
-    reference: int = -1,
-    cluster: str | None = None,
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     controls: Sequence[str] = (),
+    cluster: str | None = None,
+    reference: int = -1,
 ) -> EventEffects:
     """Sun & Abraham (2021) interaction-weighted event-study estimator.
 
     Cohort × event-time indicators for every cohort and event time but ``reference``, unit
-    and time effects, never-treated units as the control group; each event time's effect is
-    the cohort-share-weighted average of its cohort effects. Standard errors treat the
-    shares as fixed (delta method on the clustered covariance).
+    and period effects, never-treated units (including those first treated after the
+    sample) as the control group; each event time's effect is the cohort-share-weighted
+    average of its cohort effects, and ``estimate`` the equally weighted average of the
+    post-treatment event-time effects. Standard errors treat the shares as fixed (delta
+    method on the clustered covariance).
     """
-    g = frame[cohort].fillna(0).to_numpy()
+    method = "sun_abraham"
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method=method,
+        warn=False,
+    )
+    g = _no_always_treated(design, method)
     if not (g == 0).any():
-        raise ValueError("Sun–Abraham with never-treated controls needs never-treated units.")
-    e = np.where(g > 0, frame[time].to_numpy() - g, np.nan)
+        raise ValueError(f"{method} with never-treated controls needs never-treated units.")
+    e = np.where(g > 0, design.frame[design.time].to_numpy() - g, np.nan)
     cells = sorted(
         {(int(a), int(b)) for a, b in zip(g[g > 0], e[g > 0], strict=True) if b != reference}
     )
     columns = {f"_sa_{c}_{k}": ((g == c) & (e == k)).astype(float) for c, k in cells}
-    data = frame.assign(**columns)
-    res = TWFE(data, outcome, [*columns, *controls], (unit, time)).fit(cluster=cluster or unit)
+    frame = design.frame.assign(**columns)
+    res = TWFE(frame, outcome, [*columns, *design.controls], (design.unit, design.time)).fit(
+        cluster=design.cluster
+    )
     names = list(columns)
     b = res.params[names].to_numpy()
     v = res.cov.loc[names, names].to_numpy()
-    size = frame.groupby(cohort)[unit].nunique()
+    size = pd.Series(g, index=frame.index).groupby(frame[design.unit]).first().value_counts()
     rows, overall_w = [], np.zeros(len(names))
     events = sorted({k for _, k in cells})
     for k in events:
@@ -229,8 +355,7 @@ def sun_abraham(
         rows.append((k, float(weights @ b), float(np.sqrt(weights @ v @ weights))))
         if k >= 0:
             overall_w += weights
-    post = [k for k in events if k >= 0]
-    overall_w /= len(post)
+    overall_w /= len([k for k in events if k >= 0])
     cohort_event = pd.DataFrame(
         [(c, k, b[i], np.sqrt(v[i, i])) for i, (c, k) in enumerate(cells)],
         columns=["cohort", "event_time", "estimate", "se"],
@@ -239,125 +364,308 @@ def sun_abraham(
         pd.DataFrame(rows, columns=["event_time", "estimate", "se"]).set_index("event_time"),
         float(overall_w @ b),
         float(np.sqrt(overall_w @ v @ overall_w)),
-        "Sun–Abraham",
+        int(res.nobs),
+        int(res.n_clusters),
+        "Sun–Abraham (average of post-treatment event-time effects)",
         cohort_event,
     )
 
 
-def imputation(
-    frame: pd.DataFrame,
-    outcome: str,
-    cohort: str = "g",
-    unit: str = "city_id",
-    time: str = "year",
-    controls: Sequence[str] = (),
-) -> EventEffects:
-    """Borusyak, Jaravel & Spiess (2024) imputation estimator (point estimates).
+# ----------------------------------------------------------------------------- imputation
 
-    Unit and time effects (and control slopes) are fitted on untreated observations only
-    (never treated and not yet treated); each treated observation's effect is its outcome
-    minus the imputed untreated outcome. Effects are averaged by event time and overall
-    (every treated observation equally weighted). Standard errors are not computed here;
-    the modern-DID chapter uses pyfixest's two-stage ``did2s`` for inference, which has the
-    same point estimates (Gardner 2021) — the tests check that equality.
-    """
-    g = frame[cohort].fillna(0).to_numpy()
-    t = frame[time].to_numpy()
-    treated = treated_now(g, t) == 1
-    untreated = frame.loc[~treated]
-    y0 = untreated[outcome].to_numpy(float)
-    codes_all = fe.encode(frame, [unit, time])
-    codes = [c[~treated] for c in codes_all]
-    if controls:
-        x = untreated[list(controls)].to_numpy(float)
-        both = fe.demean(np.column_stack([y0, x]), codes)
-        delta = np.linalg.lstsq(both[:, 1:], both[:, 0], rcond=None)[0]
-        resid_target = y0 - x @ delta
-    else:
-        delta, resid_target = np.zeros(0), y0
-    # Recover the unit and time effects by alternating means on the untreated sample.
-    alpha = np.zeros(codes_all[0].max() + 1)
-    lam = np.zeros(codes_all[1].max() + 1)
-    for _ in range(10_000):
-        a_new = np.bincount(codes[0], resid_target - lam[codes[1]], alpha.size) / np.maximum(
-            np.bincount(codes[0], minlength=alpha.size), 1
-        )
-        l_new = np.bincount(codes[1], resid_target - a_new[codes[0]], lam.size) / np.maximum(
-            np.bincount(codes[1], minlength=lam.size), 1
-        )
-        change = max(np.abs(a_new - alpha).max(), np.abs(l_new - lam).max())
-        alpha, lam = a_new, l_new
-        if change < 1e-13:
-            break
-    missing_units = np.setdiff1d(codes_all[0][treated], codes[0])
-    if missing_units.size:
+
+def _unit_means(values: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit counts and means of the columns of ``values`` (n_rows × p)."""
+    counts = np.bincount(codes, minlength=n).astype(float)
+    sums = np.column_stack([np.bincount(codes, values[:, j], n) for j in range(values.shape[1])])
+    return counts, sums / np.maximum(counts, 1)[:, None]
+
+
+@dataclass(frozen=True)
+class _ImputationFit:
+    """The untreated-sample regression ``y = α_i + Wγ`` with ``W`` = period dummies (first
+    dropped) and controls, solved exactly by eliminating the unit effects (Schur complement)."""
+
+    gamma: np.ndarray  # p
+    alpha: np.ndarray  # units
+    gram_inv: np.ndarray  # (W̃'W̃)⁻¹, p × p
+    w_bar: np.ndarray  # unit means of W on untreated rows, units × p
+    counts: np.ndarray  # untreated rows per unit
+
+
+def _fit_untreated(y0, w0, units0, n_units, names) -> _ImputationFit:
+    counts, means = _unit_means(np.column_stack([y0, w0]), units0, n_units)
+    y_bar, w_bar = means[:, 0], means[:, 1:]
+    w_tilde = w0 - w_bar[units0]
+    gram = w_tilde.T @ w_tilde
+    rank = np.linalg.matrix_rank(gram) if gram.size else 0
+    if rank < gram.shape[0]:
         raise ValueError(
-            f"{missing_units.size} units are never untreated in the sample; their effects cannot be imputed."
+            "imputation: the controls are collinear with each other or with the unit and period "
+            f"effects among untreated observations (columns: {names}); drop the redundant ones."
         )
-    y = frame[outcome].to_numpy(float)
-    xb = frame[list(controls)].to_numpy(float) @ delta if controls else 0.0
-    fitted = alpha[codes_all[0]] + lam[codes_all[1]] + xb
-    tau = (y - fitted)[treated]
-    events = (t - g)[treated]
-    by_event = pd.Series(tau).groupby(events).mean().rename("estimate").to_frame()
-    by_event.index.name = "event_time"
-    by_event["se"] = np.nan
-    return EventEffects(by_event, float(tau.mean()), float("nan"), "imputation (BJS)")
+    gram_inv = np.linalg.inv(gram) if gram.size else np.zeros((0, 0))
+    gamma = gram_inv @ (w_tilde.T @ (y0 - y_bar[units0]))
+    return _ImputationFit(gamma, y_bar - w_bar @ gamma, gram_inv, w_bar, counts)
 
+
+def _leave_out_means(tau, cells, clusters) -> tuple[np.ndarray, int]:
+    """Mean of ``tau`` in each observation's cell, leaving out the observation's cluster
+    (BJS 2024, leave-out version of Theorem 3); cells with one cluster keep the plain mean."""
+    cell_sum = np.bincount(cells, tau)
+    cell_n = np.bincount(cells).astype(float)
+    pair, pair_code = np.unique(np.column_stack([cells, clusters]), axis=0, return_inverse=True)
+    pair_code = pair_code.ravel()
+    own_sum = np.bincount(pair_code, tau)[pair_code]
+    own_n = np.bincount(pair_code).astype(float)[pair_code]
+    rest_n = cell_n[cells] - own_n
+    alone = rest_n == 0
+    mean = np.where(
+        alone,
+        cell_sum[cells] / cell_n[cells],
+        (cell_sum[cells] - own_sum) / np.where(alone, 1, rest_n),
+    )
+    return mean, int(len(np.unique(cells[alone])))
+
+
+def imputation(
+    data: Any,
+    outcome: str,
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    controls: Sequence[str] = (),
+    cluster: str | None = None,
+    leave_out: bool = True,
+) -> EventEffects:
+    """Borusyak, Jaravel & Spiess (2024) imputation estimator with conservative standard errors.
+
+    Unit and period effects (and control slopes) are fitted by least squares on untreated
+    observations (never treated and not yet treated); each treated observation's effect is
+    its outcome minus the imputed untreated outcome. ``estimate`` averages all treated
+    observations equally; ``by_event`` averages them by event time.
+
+    Standard errors (BJS 2024, Theorem 3): every estimate is linear in the outcomes,
+    ``τ̂ = Σ v_it Y_it`` with ``v = w`` on treated and ``v = −Z₀(Z₀'Z₀)⁻¹Z₁'w`` on untreated
+    observations, and ``σ̂² = Σ_c (Σ_{it∈c} v_it ε̃_it)²`` over clusters ``c``, with ``ε̃`` the
+    untreated residuals and, for treated observations, ``τ̂_it`` minus the average of
+    ``τ̂`` in its cohort × period cell. With ``leave_out`` (the default, as BJS recommend)
+    that average leaves out the observation's own cluster, which removes the downward bias
+    of small cells; cells with a single cluster keep their plain mean (counted in
+    ``notes``). The variance is conservative when effects vary within cells.
+
+    Compared with pyfixest's ``did2s`` (Gardner 2021): same point estimate; ``did2s``'s
+    GMM standard error removes only the overall average effect from the treated residuals
+    (heterogeneity across cells counts as noise) and uses no leave-out, so it is larger
+    when effects differ across cohorts or periods (``tests/test_modern_did.py``).
+    """
+    method = "imputation"
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method=method,
+    )
+    g = _no_always_treated(design, method)
+    frame = design.frame
+    t = frame[design.time].to_numpy()
+    treated = design.treated == 1
+    units, _ = pd.factorize(frame[design.unit])
+    periods, period_index = pd.factorize(frame[design.time], sort=True)
+    n_units, n_periods = units.max() + 1, len(period_index)
+    bare_periods = np.setdiff1d(np.unique(periods[treated]), periods[~treated])
+    if bare_periods.size:
+        raise ValueError(
+            f"{method}: no untreated observation in periods {list(period_index[bare_periods])}, so "
+            "their period effects cannot be estimated and treated outcomes there cannot be imputed. "
+            "Fix: add never-treated units or drop those periods."
+        )
+    w_all = np.zeros((len(frame), n_periods - 1 + len(design.controls)))
+    later = periods > 0
+    w_all[np.flatnonzero(later), periods[later] - 1] = 1.0
+    if design.controls:
+        w_all[:, n_periods - 1 :] = frame[list(design.controls)].to_numpy(float)
+    y = frame[outcome].to_numpy(float)
+    fit = _fit_untreated(
+        y[~treated], w_all[~treated], units[~treated], n_units, list(design.controls)
+    )
+    tau = (y - fit.alpha[units] - w_all @ fit.gamma)[treated]
+    resid0 = (y - fit.alpha[units] - w_all @ fit.gamma)[~treated]
+
+    events = (t - g)[treated].astype(int)
+    event_values = np.unique(events)
+    n1 = treated.sum()
+    weights = np.column_stack(
+        [np.full(n1, 1.0 / n1)] + [(events == e) / (events == e).sum() for e in event_values]
+    )
+    # Implied weights on untreated outcomes: v0 = −Z0 θ with (Z0'Z0) θ = Z1'w, unit block eliminated.
+    b_unit = np.column_stack(
+        [np.bincount(units[treated], weights[:, j], n_units) for j in range(weights.shape[1])]
+    )
+    b_w = w_all[treated].T @ weights
+    theta_w = fit.gram_inv @ (b_w - fit.w_bar.T @ b_unit)
+    theta_unit = b_unit / np.maximum(fit.counts, 1)[:, None] - fit.w_bar @ theta_w
+    v0 = -(theta_unit[units[~treated]] + w_all[~treated] @ theta_w)
+
+    clusters, _ = pd.factorize(frame[design.cluster])
+    cells, _ = pd.factorize(pd.MultiIndex.from_arrays([g[treated], t[treated]]))
+    if leave_out:
+        tau_bar, n_alone = _leave_out_means(tau, cells, clusters[treated])
+    else:
+        tau_bar, n_alone = (np.bincount(cells, tau) / np.bincount(cells))[cells], 0
+    n_clusters = clusters.max() + 1
+    scores = np.zeros((n_clusters, weights.shape[1]))
+    np.add.at(scores, clusters[treated], weights * (tau - tau_bar)[:, None])
+    np.add.at(scores, clusters[~treated], v0 * resid0[:, None])
+    se = np.sqrt((scores**2).sum(axis=0))
+    estimates = weights.T @ tau
+    by_event = pd.DataFrame(
+        {"estimate": estimates[1:], "se": se[1:]}, index=pd.Index(event_values, name="event_time")
+    )
+    notes = (
+        f"standard errors: BJS conservative, {'leave-out ' if leave_out else ''}cohort × period "
+        f"averages, clustered by {design.cluster}",
+    )
+    if n_alone:
+        notes += (f"{n_alone} cohort × period cells have a single cluster (no leave-out there)",)
+    return EventEffects(
+        by_event,
+        float(estimates[0]),
+        float(se[0]),
+        int(len(frame)),
+        int(n_clusters),
+        "imputation (Borusyak, Jaravel & Spiess): average over treated observations",
+        None,
+        notes,
+    )
+
+
+# ----------------------------------------------------------------------------- Callaway–Sant'Anna
 
 Control = Literal["nevertreated", "notyettreated"]
+EstMethod = Literal["dr", "reg", "ipw"]
+Aggregation = Literal["simple", "group", "dynamic", "calendar"]
 
 
 @dataclass(frozen=True, eq=False)
-class CSResults:
-    """Callaway–Sant'Anna group-time effects and their four aggregations."""
+class CSResults(EstimateMixin):
+    """Callaway–Sant'Anna group-time effects and their four aggregations.
+
+    ``estimate``/``se`` are the overall effect of the aggregation named in ``aggregation``
+    (R ``aggte``'s default, ``"group"``, unless chosen otherwise); ``overall`` has all four.
+    """
 
     group_time: pd.DataFrame
     aggregations: dict
     overall: pd.DataFrame
     pretest_p: float
     control_group: str
+    est_method: str
+    aggregation: str
+    nobs: int
+    n_units: int
+
+    @property
+    def estimate(self) -> float:
+        return float(self.overall.loc[self.aggregation, "estimate"])
+
+    @property
+    def se(self) -> float:
+        return float(self.overall.loc[self.aggregation, "se"])
+
+    @property
+    def method_name(self) -> str:
+        return f"Callaway–Sant'Anna ({self.aggregation} aggregation)"
+
+    def _terms(self) -> pd.DataFrame:
+        order = [self.aggregation, *(a for a in self.overall.index if a != self.aggregation)]
+        return self.overall.loc[order, ["estimate", "se"]]
+
+    def _details(self) -> dict[str, object]:
+        return {
+            "method": f"est_method={self.est_method!r}, control_group={self.control_group!r}",
+            "units": self.n_units,
+            "pretest p": f"{self.pretest_p:.4g}",
+        }
 
 
 def callaway_santanna(
-    frame: pd.DataFrame,
+    data: Any,
     outcome: str,
-    cohort: str = "g",
-    unit: str = "city_id",
-    time: str = "year",
-    control_group: Control = "nevertreated",
-    base_period: str = "varying",
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
     controls: Sequence[str] = (),
+    cluster: str | None = None,
+    est_method: EstMethod = "dr",
+    control_group: Control = "nevertreated",
+    base_period: Literal["varying", "universal"] = "varying",
+    aggregation: Aggregation = "group",
+    draws: int = 999,
     seed: int = 0,
 ) -> CSResults:
-    """Callaway & Sant'Anna (2021) via ``moderndid.att_gt`` (outcome regression, analytic s.e.).
+    """Callaway & Sant'Anna (2021) via ``moderndid.att_gt`` and ``aggte``.
 
-    Aggregations: ``simple`` (average of all post-treatment ATT(g,t) weighted by group
-    size), ``group``, ``dynamic`` (event time) and ``calendar``.
+    Parameters
+    ----------
+    controls : sequence of str
+        Covariates of the conditional parallel-trends assumption (``xformla``); they enter
+        through their base-period values, as in R ``did``.
+    est_method : {"dr", "reg", "ipw"}
+        Doubly robust (Sant'Anna & Zhao 2020; the default, as in R ``did``), outcome
+        regression, or inverse probability weighting. Without controls all three coincide.
+    cluster : str, optional
+        The unit (analytic standard errors, the default) or a coarser column, which
+        ``moderndid`` (like R ``did``) handles with its multiplier bootstrap of ``draws``
+        draws.
+    aggregation : {"simple", "group", "dynamic", "calendar"}
+        Which overall effect is ``estimate`` (all four are computed).
+
+    Units first treated after the last period are treated as never treated.
     """
     import moderndid as md
 
-    if control_group not in ("nevertreated", "notyettreated"):
-        raise ValueError(
-            f"control_group={control_group!r} is not allowed; choose 'nevertreated' or 'notyettreated'."
-        )
-    data = frame[[unit, time, cohort, outcome, *controls]].copy()
-    data[cohort] = data[cohort].fillna(0).astype(int)
-    data[unit] = pd.factorize(data[unit])[0] + 1
-    formula = ("~" + "+".join(controls)) if controls else None
+    check_choice("control_group", control_group, get_args(Control))
+    check_choice("est_method", est_method, get_args(EstMethod))
+    check_choice("base_period", base_period, ("varying", "universal"))
+    check_choice("aggregation", aggregation, get_args(Aggregation))
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        controls=controls,
+        cluster=cluster,
+        method="callaway_santanna",
+    )
+    unit, time = design.unit, design.time
+    columns = list(dict.fromkeys([unit, time, outcome, *design.controls, design.cluster]))
+    frame = design.frame[columns].assign(_cohort=design.sample_cohort.astype(int))
+    frame[unit] = pd.factorize(frame[unit])[0] + 1
+    clustered = design.cluster != design.unit
     with warnings.catch_warnings():
         # moderndid says when it switches to a bootstrap for simultaneous bands; expected here.
         warnings.filterwarnings("ignore", message="Used bootstrap procedure", category=UserWarning)
         out = md.att_gt(
-            data=data,
+            data=frame,
             yname=outcome,
             tname=time,
             idname=unit,
-            gname=cohort,
-            xformla=formula,
-            est_method="reg",
+            gname="_cohort",
+            xformla=("~" + "+".join(design.controls)) if design.controls else None,
+            est_method=est_method,
             control_group=control_group,
             base_period=base_period,
+            clustervars=[design.cluster] if clustered else None,
+            boot=clustered,
+            biters=draws,
             random_state=seed,
         )
         group_time = pd.DataFrame(
@@ -369,7 +677,7 @@ def callaway_santanna(
             }
         )
         aggs, overall = {}, []
-        for kind in ("simple", "group", "dynamic", "calendar"):
+        for kind in get_args(Aggregation):
             a = md.aggte(out, type=kind, random_state=seed)
             overall.append((kind, float(a.overall_att), float(a.overall_se)))
             if a.event_times is not None:
@@ -383,4 +691,8 @@ def callaway_santanna(
         pd.DataFrame(overall, columns=["aggregation", "estimate", "se"]).set_index("aggregation"),
         float(out.wald_pvalue) if out.wald_pvalue is not None else float("nan"),
         control_group,
+        est_method,
+        aggregation,
+        int(len(frame)),
+        int(frame[unit].nunique()),
     )
