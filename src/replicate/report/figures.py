@@ -242,9 +242,10 @@ def bacon_plot(comparisons: pd.DataFrame, twfe: float, synthetic: bool = False) 
     """Each 2×2 comparison's estimate against its weight in the TWFE coefficient."""
     fig, ax = plt.subplots()
     markers = {
-        "treated vs never treated": ("o", "#1b6ca8"),
-        "early vs late (not yet treated control)": ("s", "#3a9a5b"),
-        "late vs early (already treated control)": ("^", "#c0392b"),
+        "Treated vs Untreated": ("o", "#1b6ca8"),
+        "Earlier vs Later Treated": ("s", "#3a9a5b"),
+        "Later vs Earlier Treated": ("^", "#c0392b"),
+        "Later vs Always Treated": ("v", "#8e44ad"),
     }
     for kind, group in comparisons.groupby("type", sort=False):
         marker, colour = markers.get(kind, ("o", "grey"))
