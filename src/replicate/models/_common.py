@@ -244,7 +244,7 @@ def check_clusters(design: Design, method: str, warn: bool = True) -> None:
         arm_clusters = cluster_of.loc[units].unique()
         if len(arm_clusters) == 1:
             raise ValueError(
-                f"{method}: every {arm} unit is in one cluster ({cluster}={arm_clusters[0]!r}); "
+                f"{method}: every {arm} unit is in one cluster ({cluster}={arm_clusters[0]}); "
                 "cluster-robust standard errors cannot be estimated when a treatment arm lies in a "
                 "single cluster. Cluster on a finer column, or use permutation_test."
             )

@@ -175,6 +175,7 @@ def mediation(
     controls: Sequence[str] = (),
     cluster: str | None = None,
     absorb: Sequence[str] | None = None,
+    cov_type: str = "cluster",
     small_sample: str = "reghdfe",
     draws: int = 999,
     seed: int = 0,
@@ -184,8 +185,10 @@ def mediation(
 
     Three TWFE equations with the same controls and fixed effects (``absorb``, default
     unit and time), clustered by ``cluster`` (default ``unit``): mediator ~ did; outcome ~
-    did + mediator; outcome ~ did, with ``did`` derived from ``cohort``. ``draws`` cluster
-    (pairs) bootstrap draws resample whole units (0: none).
+    did + mediator; outcome ~ did, with ``did`` derived from ``cohort``. ``cov_type``
+    ("cluster", "robust" or "unadjusted") and ``small_sample`` are passed to
+    :class:`~replicate.models.twfe.TWFE`. ``draws`` cluster (pairs) bootstrap draws
+    resample whole units (0: none).
     """
     design = resolve(
         data,
@@ -196,11 +199,12 @@ def mediation(
         controls=controls,
         cluster=cluster,
         method="mediation",
+        clustered=cov_type == "cluster",
         warn=False,
     )
     frame = _common.with_treatment(design)
     absorb = tuple(absorb or (design.unit, design.time))
-    opts = {"cov_type": "cluster", "cluster": design.cluster, "small_sample": small_sample}
+    opts = {"cov_type": cov_type, "cluster": design.cluster, "small_sample": small_sample}
     controls = list(design.controls)
     first = TWFE(frame, mediator, ["did", *controls], absorb).fit(**opts)
     second = TWFE(frame, outcome, ["did", mediator, *controls], absorb).fit(**opts)

@@ -373,6 +373,8 @@ def sun_abraham(
 
 # ----------------------------------------------------------------------------- imputation
 
+AverageBy = Literal["cohort-period", "all"]
+
 
 def _unit_means(values: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit counts and means of the columns of ``values`` (n_rows × p)."""
@@ -438,6 +440,7 @@ def imputation(
     controls: Sequence[str] = (),
     cluster: str | None = None,
     leave_out: bool = True,
+    average_by: AverageBy = "cohort-period",
 ) -> EventEffects:
     """Borusyak, Jaravel & Spiess (2024) imputation estimator with conservative standard errors.
 
@@ -450,7 +453,9 @@ def imputation(
     ``τ̂ = Σ v_it Y_it`` with ``v = w`` on treated and ``v = −Z₀(Z₀'Z₀)⁻¹Z₁'w`` on untreated
     observations, and ``σ̂² = Σ_c (Σ_{it∈c} v_it ε̃_it)²`` over clusters ``c``, with ``ε̃`` the
     untreated residuals and, for treated observations, ``τ̂_it`` minus the average of
-    ``τ̂`` in its cohort × period cell. With ``leave_out`` (the default, as BJS recommend)
+    ``τ̂`` in its cohort × period cell (``average_by="all"``: over all treated
+    observations; Stata ``did_imputation``'s ``avgeffectsby``). With ``leave_out`` (the
+    default, as BJS recommend)
     that average leaves out the observation's own cluster, which removes the downward bias
     of small cells; cells with a single cluster keep their plain mean (counted in
     ``notes``). The variance is conservative when effects vary within cells.
@@ -513,7 +518,11 @@ def imputation(
     v0 = -(theta_unit[units[~treated]] + w_all[~treated] @ theta_w)
 
     clusters, _ = pd.factorize(frame[design.cluster])
-    cells, _ = pd.factorize(pd.MultiIndex.from_arrays([g[treated], t[treated]]))
+    check_choice("average_by", average_by, AverageBy)
+    if average_by == "all":
+        cells = np.zeros(int(treated.sum()), dtype=np.int64)
+    else:
+        cells, _ = pd.factorize(pd.MultiIndex.from_arrays([g[treated], t[treated]]))
     if leave_out:
         tau_bar, n_alone = _leave_out_means(tau, cells, clusters[treated])
     else:
@@ -528,8 +537,8 @@ def imputation(
         {"estimate": estimates[1:], "se": se[1:]}, index=pd.Index(event_values, name="event_time")
     )
     notes = (
-        f"standard errors: BJS conservative, {'leave-out ' if leave_out else ''}cohort × period "
-        f"averages, clustered by {design.cluster}",
+        f"standard errors: BJS conservative, {'leave-out ' if leave_out else ''}averages "
+        f"by {average_by}, clustered by {design.cluster}",
     )
     if n_alone:
         notes += (f"{n_alone} cohort × period cells have a single cluster (no leave-out there)",)
