@@ -407,12 +407,11 @@ def _sidecar_meta(path: Path) -> tuple[dict, list[str], bool]:
 
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict, list[str], bool]:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         table = pq.read_table(path)
-    except (pa.ArrowException, OSError) as error:
+    except Exception as error:  # ArrowInvalid, OSError, …: the file is not Parquet
         raise FileError(
             path, f"is not a readable Parquet file ({error})", "export it again"
         ) from None
@@ -441,7 +440,7 @@ def _read_stata(path: Path) -> tuple[pd.DataFrame, dict, list[str], bool]:
             codes = reader.read()
             label = reader.data_label or ""
             value_labels = reader.value_labels()
-    except (ValueError, OSError, KeyError, IndexError, UnicodeDecodeError) as error:
+    except Exception as error:  # pandas raises struct, value and index errors alike
         raise FileError(
             path,
             f"is not a readable Stata file ({error})",

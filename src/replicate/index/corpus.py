@@ -209,7 +209,9 @@ def _check_fields(frame: pd.DataFrame, problems: list[Problem]) -> pd.Series:
     years = frame["year"].map(as_year)
     bad_year = years.isna()
     if bad_year.any():
-        shown = sorted({repr(v) for v in frame.loc[bad_year, "year"]})[:SHOW_ROWS]
+        shown = sorted(
+            {"missing" if v is None or pd.isna(v) else repr(v) for v in frame.loc[bad_year, "year"]}
+        )[:SHOW_ROWS]
         problems.append(
             Problem(
                 "year",
