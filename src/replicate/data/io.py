@@ -193,6 +193,14 @@ def _stata_label(meta: dict) -> str:
     return f"{label} {tag}".strip()
 
 
+def _stata_variable_label(frame: pd.DataFrame, meta: dict) -> dict[str, str]:
+    """The generator and its version, in the first variable's label (80 characters)."""
+    fields = [f"{k}={meta[k]}" for k in ("generator", "generator_version") if meta.get(k)]
+    if not fields or frame.columns.empty:
+        return {}
+    return {str(frame.columns[0]): f"[replicate {' '.join(fields)}]"[:80]}
+
+
 def _deterministic_xlsx(path: Path) -> None:
     """Fix the zip entry dates and the workbook's created/modified times."""
     with zipfile.ZipFile(path) as source:
@@ -267,6 +275,7 @@ def write_table(
                 tmp,
                 write_index=False,
                 data_label=_stata_label(meta),
+                variable_labels=_stata_variable_label(frame, meta),
                 version=118,
                 time_stamp=pd.Timestamp("2000-01-01").to_pydatetime(),
             ),
@@ -440,6 +449,7 @@ def _read_stata(path: Path) -> tuple[pd.DataFrame, dict, list[str], bool]:
             codes = reader.read()
             label = reader.data_label or ""
             value_labels = reader.value_labels()
+            variable_labels = reader.variable_labels()
     except Exception as error:  # pandas raises struct, value and index errors alike
         raise FileError(
             path,
@@ -471,6 +481,13 @@ def _read_stata(path: Path) -> tuple[pd.DataFrame, dict, list[str], bool]:
         if "seed" in fields:
             meta["seed"] = int(fields["seed"]) if fields["seed"].isdigit() else fields["seed"]
         meta["replicate_version"] = fields.get("v")
+        first = _STATA_TAG.search(
+            variable_labels.get(str(codes.columns[0]), "") if len(codes.columns) else ""
+        )
+        if first:
+            for item in first.group(1).split():
+                key, _, value = item.partition("=")
+                meta[key] = int(value) if value.isdigit() else value
         return frame, meta, notes, True
     if label.startswith("SYNTHETIC"):  # twins written before the tag existed
         return frame, {"synthetic": True, "label": label}, notes, True
