@@ -27,7 +27,7 @@ from myst_nb import glue
 
 from replicate import replication
 from replicate.data import load_panel
-from replicate.models.mechanism import Mediation
+from replicate.models.mechanism import mediation
 from replicate.report import figures, tables
 
 figures.use_style()
@@ -67,14 +67,22 @@ tables.show(
 
 # %%
 frame = replication.regression_frame(panel, rescale)
-mediation = Mediation(frame, controls=controls, absorb=absorb).fit(
-    cov_type=cov_type,
+mediation = mediation(
+    frame,
+    "nqp",
+    mediator="innovp",
+    unit="city_id",
+    time="year",
+    cohort="g",
+    controls=controls,
     cluster=cluster,
+    absorb=absorb,
+    cov_type=cov_type,
     small_sample=small_sample,
-    bootstrap=bootstrap_draws,
+    draws=bootstrap_draws,
     seed=seed,
 )
-mediation.summary.round(5)
+mediation.table().round(5)
 
 # %%
 glue("indirect", float(mediation.indirect), display=False)

@@ -32,7 +32,7 @@ from myst_nb import glue
 from replicate import replication
 from replicate.data import load_panel
 from replicate.models import TWFE
-from replicate.models.event_study import EventStudy
+from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import psm_did
 from replicate.models.sensitivity import breakdown, sensitivity
@@ -48,6 +48,7 @@ from replicate.report import figures, tables
 figures.use_style()
 panel = load_panel(data, reading=reading)
 frame = replication.regression_frame(panel, rescale)
+columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
 truth = panel.truth
 print(panel.summary())
 
@@ -61,7 +62,7 @@ print(panel.summary())
 # reader looking at the whole picture needs.
 
 # %%
-study = EventStudy(frame, "nqp", window=tuple(window), controls=controls).fit(seed=seed)
+study = event_study(frame, "nqp", **columns, window=tuple(window), controls=controls, seed=seed)
 glue("pretrend_F", float(study.pretrend_F), display=False)
 glue("pretrend_p", float(study.pretrend_p), display=False)
 glue("sup_t", float(study.sup_t), display=False)
@@ -89,11 +90,11 @@ fig = figures.event_study_plot(
 # the specification without controls.
 
 # %%
-bacon = bacon_decomposition(frame, "nqp")
+bacon = bacon_decomposition(frame, "nqp", **columns)
 twfe_plain = TWFE(frame, "nqp", ["did"]).fit().params["did"]
 glue(
     "bacon_forbidden",
-    float(bacon.by_type().loc["late vs early (already treated control)", "weight"]),
+    float(bacon.by_type().loc["Later vs Earlier Treated", "weight"]),
     display=False,
 )
 summary = bacon.by_type()
@@ -115,7 +116,7 @@ fig = figures.bacon_plot(bacon.comparisons, twfe_plain, synthetic=panel.syntheti
 # {cite}`dechaisemartin_2020` ask the same question cell by cell:
 
 # %%
-weights = twfe_weights(frame, "nqp")
+weights = twfe_weights(frame, "nqp", **columns)
 pd.Series(
     {
         "treated city-years": len(weights.weights),
@@ -137,12 +138,12 @@ pd.Series(
 # city-years only). They are shown without controls, with TWFE beside them.
 
 # %%
-cs_never = callaway_santanna(frame, "nqp", control_group="nevertreated", seed=seed)
-cs_notyet = callaway_santanna(frame, "nqp", control_group="notyettreated", seed=seed)
-sa = sun_abraham(frame, "nqp")
-bjs = imputation(frame, "nqp")
-sa_x = sun_abraham(frame, "nqp", controls=controls)
-bjs_x = imputation(frame, "nqp", controls=controls)
+cs_never = callaway_santanna(frame, "nqp", **columns, control_group="nevertreated", seed=seed)
+cs_notyet = callaway_santanna(frame, "nqp", **columns, control_group="notyettreated", seed=seed)
+sa = sun_abraham(frame, "nqp", **columns)
+bjs = imputation(frame, "nqp", **columns)
+sa_x = sun_abraham(frame, "nqp", **columns, controls=controls)
+bjs_x = imputation(frame, "nqp", **columns, controls=controls)
 twfe_controls = TWFE(frame, "nqp", ["did", *controls]).fit()
 rows = {
     "TWFE, no controls": (twfe_plain, TWFE(frame, "nqp", ["did"]).fit().std_errors["did"]),
@@ -155,10 +156,10 @@ rows = {
     "Callaway–Sant'Anna, never treated (event-time average)": tuple(
         cs_never.overall.loc["dynamic"]
     ),
-    "Sun–Abraham (event-time average)": (sa.overall, sa.overall_se),
-    "imputation, BJS (all treated city-years)": (bjs.overall, np.nan),
-    "Sun–Abraham with the paper's controls": (sa_x.overall, sa_x.overall_se),
-    "imputation, BJS, with the paper's controls": (bjs_x.overall, np.nan),
+    "Sun–Abraham (event-time average)": (sa.estimate, sa.se),
+    "imputation, BJS (all treated city-years)": (bjs.estimate, bjs.se),
+    "Sun–Abraham with the paper's controls": (sa_x.estimate, sa_x.se),
+    "imputation, BJS, with the paper's controls": (bjs_x.estimate, bjs_x.se),
 }
 comparison = pd.DataFrame(rows, index=["estimate", "s.e."]).T
 cs_aggregations = pd.concat(
@@ -252,9 +253,11 @@ figures.synthetic_note(fig, panel.synthetic)
 # an exact p-value for the sharp null of no effect anywhere.
 
 # %%
-ri = permutation_test(frame, "nqp", controls=controls, draws=permutations, seed=seed, progress=True)
+ri = permutation_test(
+    frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed, progress=True
+)
 glue("ri_p", float(ri.pvalue), display=False)
-ri.summary.to_frame("value")
+ri.table().to_frame("value")
 
 # %% mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment.", "name": "fig-permutation"}, "image": {"alt": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment."}}
 fig, ax = plt.subplots()
@@ -272,7 +275,9 @@ figures.synthetic_note(fig, panel.synthetic)
 # %%
 pd.Series(
     {
-        f"pilots moved {k} years earlier": placebo_in_time(frame, "nqp", shift=k, controls=controls)
+        f"pilots moved {k} years earlier": placebo_in_time(
+            frame, "nqp", **columns, shift=k, controls=controls
+        ).estimate
         for k in (2, 3, 4, 5)
     },
     name="placebo estimate",
@@ -287,7 +292,7 @@ pd.Series(
 # %%
 boot = {
     w: wild_cluster_bootstrap(
-        frame, "nqp", controls=controls, draws=bootstrap_draws, weights=w, seed=seed
+        frame, "nqp", **columns, controls=controls, draws=bootstrap_draws, weights=w, seed=seed
     )
     for w in ("rademacher", "webb")
 }
@@ -295,7 +300,7 @@ clustered = twfe_controls.conf_int().loc["did"]
 pd.DataFrame(
     {
         "cluster-robust t": (twfe_controls.pvalues["did"], clustered["lower"], clustered["upper"]),
-        **{f"wild bootstrap ({w})": (b.pvalue, *b.conf_int) for w, b in boot.items()},
+        **{f"wild bootstrap ({w})": (b.pvalue, *b.conf_int()) for w, b in boot.items()},
     },
     index=["p-value", "95% CI lower", "95% CI upper"],
 ).T.round(4)
@@ -310,7 +315,8 @@ pd.DataFrame(
 
 # %%
 psm = {
-    m: psm_did(frame, "nqp", controls, method=m, controls=controls) for m in ("nearest", "kernel")
+    m: psm_did(frame, "nqp", **columns, match_on=controls, controls=controls, method=m)
+    for m in ("nearest", "kernel")
 }
 pd.DataFrame(
     {

@@ -25,7 +25,7 @@ import pandas as pd
 
 from replicate.data import synthetic
 from replicate.models import TWFE
-from replicate.models.event_study import EventStudy
+from replicate.models.event_study import event_study
 from replicate.models.staggered import (
     bacon_decomposition,
     callaway_santanna,
@@ -46,6 +46,7 @@ knobs = synthetic.Knobs(
 twin = synthetic.make_twin(seed=seed, knobs=knobs)
 panel = twin.panel()
 frame = regression_frame(panel)
+columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
 truth = twin.truth
 pd.DataFrame({"true ATT by batch": truth.by_cohort}).T.round(4)
 
@@ -60,11 +61,11 @@ pd.DataFrame({"true ATT by batch": truth.by_cohort}).T.round(4)
 # %%
 estimates = {
     "TWFE (the paper's estimator)": TWFE(frame, "nqp", ["did"]).fit().params["did"],
-    "Callaway–Sant'Anna (simple)": callaway_santanna(frame, "nqp", seed=seed).overall.loc[
-        "simple", "estimate"
-    ],
-    "Sun–Abraham (event-time average)": sun_abraham(frame, "nqp").overall,
-    "imputation, BJS": imputation(frame, "nqp").overall,
+    "Callaway–Sant'Anna (simple)": callaway_santanna(
+        frame, "nqp", **columns, seed=seed
+    ).overall.loc["simple", "estimate"],
+    "Sun–Abraham (event-time average)": sun_abraham(frame, "nqp", **columns).estimate,
+    "imputation, BJS": imputation(frame, "nqp", **columns).estimate,
 }
 result = pd.DataFrame({"estimate": estimates})
 result["true ATT (treated city-years)"] = truth.att
@@ -81,7 +82,7 @@ tables.show(
 # comparison`s. The decomposition shows where:
 
 # %%
-bacon = bacon_decomposition(frame, "nqp")
+bacon = bacon_decomposition(frame, "nqp", **columns)
 bacon.by_type().round(4)
 
 # %% [markdown]
@@ -100,8 +101,8 @@ for s in range(monte_carlo_draws):
     draws.append(
         {
             "TWFE": TWFE(f, "nqp", ["did"]).fit().params["did"],
-            "imputation, BJS": imputation(f, "nqp").overall,
-            "Sun–Abraham": sun_abraham(f, "nqp").overall,
+            "imputation, BJS": imputation(f, "nqp", **columns).estimate,
+            "Sun–Abraham": sun_abraham(f, "nqp", **columns).estimate,
         }
     )
 mc = pd.DataFrame(draws)
@@ -121,7 +122,7 @@ summary.round(4)
 # ## The event study with a known truth
 
 # %% mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}, "image": {"alt": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed)"}}
-study = EventStudy(frame, "nqp", window=(-6, 6)).fit(seed=seed)
+study = event_study(frame, "nqp", **columns, window=(-6, 6), seed=seed)
 fig = figures.event_study_plot(study.table, truth.by_event_time, synthetic=True)
 
 # %% [markdown]

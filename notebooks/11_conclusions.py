@@ -107,14 +107,15 @@ bounds.round(4)
 # pilot lists, not on the outcome — so these are facts about the paper's design:
 
 # %%
-bacon = bacon_decomposition(frame, "nqp").by_type()["weight"]
-weights = twfe_weights(frame, "nqp")
-glue("forbidden_weight", float(bacon.loc["late vs early (already treated control)"]), display=False)
+columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
+bacon = bacon_decomposition(frame, "nqp", **columns).by_type()["weight"]
+weights = twfe_weights(frame, "nqp", **columns)
+glue("forbidden_weight", float(bacon.loc["Later vs Earlier Treated"]), display=False)
 pd.Series(
     {
-        "weight of treated vs never-treated comparisons": f"{bacon.loc['treated vs never treated']:.4f}",
-        "weight of early vs late comparisons": f"{bacon.loc['early vs late (not yet treated control)']:.4f}",
-        "weight of late vs early (already treated controls)": f"{bacon.loc['late vs early (already treated control)']:.4f}",
+        "weight of treated vs never-treated comparisons": f"{bacon.loc['Treated vs Untreated']:.4f}",
+        "weight of early vs late comparisons": f"{bacon.loc['Earlier vs Later Treated']:.4f}",
+        "weight of late vs early (already treated controls)": f"{bacon.loc['Later vs Earlier Treated']:.4f}",
         "negative TWFE weights on treated city-years": f"{weights.n_negative:d} of {len(weights.weights)}",
     }
 ).to_frame("real pilot timing")

@@ -444,3 +444,185 @@ def test_heterogeneous_growing_effects_bias_twfe_not_imputation():
     se = lambda x: np.std(x, ddof=1) / np.sqrt(len(x))  # noqa: E731
     assert abs(np.mean(bjs) - truth) < 3 * se(bjs)
     assert np.mean(twfe) - truth < -2 * se(twfe)  # pulled down by late-vs-early comparisons
+
+
+# --------------------------------------------------------------------------- new pieces
+
+
+@pytest.mark.parametrize("est_method", ["dr", "ipw"])
+def test_callaway_santanna_methods_agree_with_r_did_without_covariates(mpdta, est_method):
+    """Without covariates the doubly robust and IPW estimators reduce to the unconditional
+    2×2 DID, so they must reproduce R did's printed est_method="reg" numbers too."""
+    cs = callaway_santanna(mpdta, "lemp", **MPDTA, est_method=est_method)
+    got = cs.group_time.set_index(["cohort", "year"])["estimate"]
+    for key, value in R_DID_ATT_GT.items():
+        assert got[key] == pytest.approx(value, abs=PRINTED_4), key
+    assert cs.est_method == est_method
+
+
+def test_callaway_santanna_is_doubly_robust_by_default(mpdta):
+    cs = callaway_santanna(mpdta, "lemp", **MPDTA)
+    assert cs.est_method == "dr" and cs.aggregation == "group"
+    assert cs.estimate == pytest.approx(cs.overall.loc["group", "estimate"])
+    assert cs.estimate == pytest.approx(R_DID_GROUP_OVERALL, abs=PRINTED_3)
+
+
+def _att_2004_by_hand(mpdta: pd.DataFrame) -> dict[str, float]:
+    """ATT(2004, 2004) with covariate lpop against never-treated counties, from the
+    estimators' definitions: outcome regression (Heckman et al. 1997), normalized IPW
+    (Abadie 2005) and the doubly robust DID of Sant'Anna & Zhao (2020, eq. 3.1), with an
+    OLS outcome model on the controls and a logit propensity score."""
+    import statsmodels.api as sm
+
+    wide = mpdta.pivot(index="countyreal", columns="year", values="lemp")
+    g = mpdta.groupby("countyreal")["first.treat"].first()
+    x = mpdta.groupby("countyreal")["lpop"].first()  # lpop does not vary over time
+    keep = g.isin([2004, 0])
+    dy = (wide[2004] - wide[2003])[keep]
+    d = (g[keep] == 2004).astype(float)
+    X = sm.add_constant(x[keep])
+    m = X @ sm.OLS(dy[d == 0], X[d == 0]).fit().params
+    ps = sm.Logit(d, X).fit(disp=0).predict(X)
+    odds = ps * (1 - d) / (1 - ps)
+    return {
+        "reg": float((dy - m)[d == 1].mean()),
+        "ipw": float(dy[d == 1].mean() - (odds * dy).sum() / odds.sum()),
+        "dr": float((dy - m)[d == 1].mean() - (odds * (dy - m)).sum() / odds.sum()),
+    }
+
+
+@pytest.mark.parametrize("est_method", ["dr", "reg", "ipw"])
+def test_callaway_santanna_with_covariates_matches_the_estimators_definitions(mpdta, est_method):
+    cs = callaway_santanna(mpdta, "lemp", **MPDTA, controls=["lpop"], est_method=est_method)
+    got = cs.group_time.set_index(["cohort", "year"]).loc[(2004, 2004), "estimate"]
+    assert got == pytest.approx(_att_2004_by_hand(mpdta)[est_method], abs=1e-12)
+
+
+def _staggered_panel(seed: int, outcomes: int = 1) -> pd.DataFrame:
+    """Periods 11–20; cohorts: treated before the sample (first = 8), in its first period
+    (11), in periods 14 and 17, after its end (25), and never (0); growing, unequal effects."""
+    rng = np.random.default_rng(seed)
+    first = np.repeat([8, 11, 14, 17, 25, 0], [3, 2, 5, 6, 4, 10])
+    units = np.repeat(np.arange(first.size), 10)
+    t = np.tile(np.arange(11, 21), first.size)
+    g = first[units]
+    did = ((g != 0) & (t >= g)).astype(float)
+    frame = pd.DataFrame({"unit": units, "t": t, "first": g})
+    for j in range(outcomes):
+        effect = did * (0.5 + 0.1 * (t - g) + 0.05 * (g % 7))
+        frame[f"y{j}"] = (
+            rng.normal(size=first.size)[units] + 0.2 * t + effect + rng.normal(size=t.size)
+        )
+    return frame
+
+
+@pytest.mark.filterwarnings("ignore:only .* clusters")
+def test_bacon_handles_always_treated_and_after_sample_cohorts_as_r_bacondecomp():
+    """R bacondecomp's castle/math_reform data are .rda files this project cannot read; a
+    panel with every kind of cohort checks the decomposition instead: (1) each 2×2 estimate
+    is the TWFE coefficient on its two groups and periods (how bacondecomp computes it),
+    (2) Σ weight × estimate = TWFE for several outcomes, which pins the weights down."""
+    columns = {"unit": "unit", "time": "t", "cohort": "first"}
+    frame = _staggered_panel(0, outcomes=25)
+    bacon = bacon_decomposition(frame, "y0", **columns)
+    c = bacon.comparisons
+    assert set(c["type"]) == {
+        "Treated vs Untreated",
+        "Earlier vs Later Treated",
+        "Later vs Earlier Treated",
+        "Later vs Always Treated",
+    }
+    assert (bacon.n_always_treated, bacon.n_treated_after_sample) == (5, 4)
+    assert len(c) == 2 + 2 + 2  # two timing groups, each against U and A, and one pair twice
+    group = frame["first"].where(frame["first"] > 11, 11).where(frame["first"] <= 20, 0)
+    group = group.where(frame["first"] > 0, 0)
+    for row in c.itertuples():
+        pair = group.isin([row.treated, row.control])
+        if row.type == "Earlier vs Later Treated":
+            pair &= frame["t"] < row.control
+        elif row.type == "Later vs Earlier Treated":
+            pair &= frame["t"] >= row.control
+        sub = frame[pair].assign(did=((group == row.treated) & (frame["t"] >= row.treated)) * 1.0)
+        direct = TWFE(sub, "y0", ["did"], ("unit", "t")).fit(cluster="unit").params["did"]
+        assert row.estimate == pytest.approx(direct, abs=1e-10), row
+    did = ((frame["first"] != 0) & (frame["t"] >= frame["first"])).astype(float)
+    for j in range(25):
+        twfe = TWFE(frame.assign(did=did), f"y{j}", ["did"], ("unit", "t")).fit(cluster="unit")
+        decomposition = bacon_decomposition(frame, f"y{j}", **columns)
+        assert decomposition.estimate == pytest.approx(twfe.params["did"], abs=1e-10)
+        np.testing.assert_allclose(decomposition.comparisons["weight"], c["weight"], atol=1e-14)
+
+
+def test_imputation_standard_error_equals_did2s_when_averaged_over_all_treated(twin):
+    """BJS's variance with treated residuals τ̂ − mean(τ̂) (average_by="all", no leave-out)
+    is Gardner's two-stage GMM variance: pyfixest did2s (clustered by city) gives the same
+    number up to its fixed-effect solver tolerance. This checks the implied weights v."""
+    pf = pytest.importorskip("pyfixest")
+    data = twin.assign(treat_flag=twin["did"].astype(bool))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = pf.did2s(
+            data,
+            yname="nqp",
+            first_stage="~ 0 | city_id + year",
+            second_stage="~ treat_flag",
+            treatment="treat_flag",
+            cluster="city_id",
+        )
+    ours = imputation(twin, "nqp", **PAPER, leave_out=False, average_by="all")
+    assert ours.se == pytest.approx(float(fit.se().iloc[0]), rel=1e-6)
+
+
+def test_imputation_standard_error_removes_cohort_period_heterogeneity():
+    """With effects that differ by cohort and period, did2s counts that heterogeneity as
+    noise; BJS's default (cohort × period averages) does not, so it is smaller."""
+    knobs = synthetic.Knobs(
+        cohort_effects={2014: 0.3, 2015: 0.15, 2016: 0.0},
+        dynamic_slope=0.04,
+        conditional_trends=False,
+    )
+    frame = regression_frame(synthetic.make_twin(knobs=knobs).panel())
+    pooled = imputation(frame, "nqp", **PAPER, leave_out=False, average_by="all")
+    default = imputation(frame, "nqp", **PAPER)
+    plain = imputation(frame, "nqp", **PAPER, leave_out=False)
+    assert default.estimate == pooled.estimate
+    assert plain.se < default.se < pooled.se  # leave-out adds back what own-cell means remove
+
+
+@pytest.mark.slow
+def test_imputation_intervals_cover_the_truth_on_the_twin():
+    """Monte Carlo on the twin with heterogeneous, growing effects: the conservative
+    95% interval must cover the true ATT of the treated city-years at least nominally
+    (up to three Monte Carlo standard errors)."""
+    knobs = synthetic.Knobs(
+        cohort_effects={2014: 0.3, 2015: 0.15, 2016: 0.0},
+        dynamic_slope=0.04,
+        conditional_trends=False,
+    )
+    draws, covered = 200, 0
+    for s in range(draws):
+        twin = synthetic.make_twin(seed=5000 + s, knobs=knobs)
+        res = imputation(twin.panel(), "nqp")
+        lo, hi = res.conf_int()
+        covered += lo <= twin.truth.att <= hi
+    assert covered / draws >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / draws)
+
+
+def test_permutation_interval_inverts_the_permutation_test(twin):
+    """pvalue_at(b0) equals the permutation test run on y − b0·did (same draws), and the
+    interval's ends are where that p-value crosses α."""
+    res = permutation_test(twin, "nqp", **PAPER, controls=["hum"], draws=199, seed=4)
+    b0 = 0.05
+    shifted = permutation_test(
+        twin.assign(y0=twin["nqp"] - b0 * twin["did"]),
+        "y0",
+        **PAPER,
+        controls=["hum"],
+        draws=199,
+        seed=4,
+    )
+    np.testing.assert_allclose(shifted.draws, res.draws - b0 * res.slopes, atol=1e-10)
+    assert res.pvalue_at(b0)[0] == pytest.approx(shifted.pvalue)
+    lo, hi = res.conf_int(0.9)
+    for end, inside in ((lo, 1), (hi, -1)):
+        assert res.pvalue_at(end + inside * 1e-7)[0] > 0.1 >= res.pvalue_at(end - inside * 1e-7)[0]

@@ -125,7 +125,8 @@ class PermutationResults(EstimateMixin):
         spread = max(self.se, 1e-12)
         points = np.concatenate([[points[0] - spread], points, [points[-1] + spread]])
         mids = np.concatenate([points, (points[:-1] + points[1:]) / 2])
-        accepted = np.sort(mids[self.pvalue_at(mids) > 1 - level])
+        alpha = 1 - level + 1e-12  # reject when p ≤ α (tolerance for 1 − level's rounding)
+        accepted = np.sort(mids[self.pvalue_at(mids) > alpha])
         if accepted.size == 0:
             return (float("nan"), float("nan"))
         return (float(accepted.min()), float(accepted.max()))
