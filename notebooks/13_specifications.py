@@ -17,17 +17,49 @@
 #    ```
 # 3. **The whole book** on another panel: `replicate book --data mypanel.dta`.
 #
-# The table below is generated from the notebooks' parameter cells when the book is
-# built, so it always matches them.
+# The parameter table at the end of this page is generated from the notebooks' parameter
+# cells when the book is built, so it always matches them.
 
 # %% tags=["parameters"]
-data = "synthetic"  # unused: this page only lists the other chapters' parameters
+data = "synthetic"  # "synthetic" or a path to your panel (for the regression below)
+formula = "nqp ~ did + fdi + hum | city_id + year + province^year"  # y ~ x | fixed effects
+vcov = {"CRV1": "city_id"}  # {"CRV1": column}, "hetero" or "iid"
+
+# %% [markdown]
+# ## One regression, written as a formula
+#
+# Every regression in the book is one call to `replicate.fit` with a formula in the
+# grammar of R's `fixest` and Python's `pyfixest`: the outcome, `~`, the regressors
+# joined by `+`, then `|` and the fixed effects to absorb (`province^year` for
+# province-by-year effects). `vcov` chooses the standard errors. A panel is put on the
+# regressions' scale (`mar` and `fin` in percent) before fitting. Edit the formula in the
+# parameters cell — or pass `-p formula "nqp ~ did + mar | city_id + year"` — and compare
+# it with the paper's last column of Table 2:
 
 # %%
 import pandas as pd
 
+import replicate
 from replicate.book import notebook_parameters
+from replicate.data import load_panel
+from replicate.report import tables
 
+panel = load_panel(data)
+paper_column = replicate.fit(
+    "nqp ~ did + fdi + hum + gov + lninstra + mar + fin | city_id + year",
+    panel,
+    vcov={"CRV1": "city_id"},
+)
+yours = replicate.fit(formula, panel, vcov=vcov)
+tables.show(replicate.etable(paper_column, yours, labels=["Table 2 (7)", "yours"]))
+
+# %% [markdown]
+# The fixed-effect rows, N and the kind of standard error are read from each fit, so the
+# table always describes what was estimated.
+#
+# ## Every chapter's parameters
+
+# %% tags=["hide-input"]
 pd.set_option("display.max_colwidth", 90)
 parameters = notebook_parameters()
 parameters[parameters["notebook"] != "13_specifications"].set_index(["notebook", "parameter"])

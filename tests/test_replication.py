@@ -276,6 +276,44 @@ def test_scorecard_counts_every_published_number(panel):
     assert "standard errors:" in replication.describe_scorecard(card)
 
 
+def test_scorecard_layout_shows_ratios_for_standard_errors(panel):
+    card = replication.scorecard(panel)
+    shown = tables.scorecard_layout(card)
+    assert len(shown) == len(card) and shown.attrs["synthetic"]
+    rec = card[(card["table"] == 2) & (card["column"] == 1) & (card["statistic"] == "se")].iloc[0]
+    row = shown.loc[("Table 2 (1)", "did se")]
+    assert row["paper"] == "0.028"  # PAPER.md Table 2 col (1)
+    assert row["Δ or ratio"] == f"×{rec['ours'] / 0.028:.2f}"
+
+
+# ----------------------------------------------------------------------------- robustness
+
+
+def test_formulas_are_the_specifications():
+    assert replication.formulas(2)[3] == "nqp ~ did + fdi + hum | city_id + year"
+    assert replication.formulas(4)[1].endswith("| city_id + year + province + province^year")
+    assert replication.formulas(2, absorb=["city_id"])[1] == "nqp ~ did | city_id"
+
+
+def test_weak_pilot_entries_and_robustness(panel):
+    from replicate.data import raw
+
+    weak = replication.weak_evidence_changes()
+    entries = raw.pilot_entries()
+    single = entries[entries["evidence"] == "single_secondary_source"]
+    named = set(single["sample_city_ids"].dropna().str.split(";").explode())
+    assert len(weak) > 0 and set(weak.index) <= named  # every change comes from such an entry
+    later = weak["g_strong"] > 0
+    assert (weak.loc[later, "g_strong"] > weak.loc[later, "g_all"]).all()
+    fits = replication.robustness(panel)
+    n_years = panel.frame["year"].nunique()
+    assert fits["weak dropped"].nobs == len(panel.frame) - n_years * len(weak)  # balanced panel
+    assert fits["by province"].n_clusters == panel.frame["province"].nunique()
+    assert fits["baseline"].params["did"] == pytest.approx(
+        replication.estimate(2, panel)[7].params["did"]
+    )
+
+
 # ----------------------------------------------------------------------------- CLI
 
 

@@ -39,6 +39,7 @@ reproduced nor contradicted.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -56,16 +57,21 @@ from replicate.report.tables import data_label, stars, table1_layout
 __all__ = [
     "STATUSES",
     "Spec",
+    "Beside",
+    "coefficient_beside_paper",
     "compare",
     "compare_table1",
     "describe_scorecard",
     "estimate",
+    "fit_panel",
     "formulas",
     "implied_constants",
     "layout",
     "paper_table",
     "published_indirect_bounds",
     "regression_frame",
+    "robustness",
+    "weak_evidence_changes",
     "scorecard",
     "scorecard_summary",
     "specs",
@@ -189,6 +195,26 @@ def estimate(
         result = fit(formula, frame, vcov=vcov, small_sample=small_sample)
         out[column] = replace(result, data_label=label)
     return out
+
+
+ESTIMATE_DEFAULTS = {
+    name: param.default
+    for name, param in inspect.signature(estimate).parameters.items()
+    if param.default is not inspect.Parameter.empty
+}
+"""The keyword options of :func:`estimate` (and :func:`robustness`) with their defaults."""
+ESTIMATE_OPTIONS = tuple(ESTIMATE_DEFAULTS)
+
+
+def fit_panel(
+    formula: str, panel, *, rescale: Mapping[str, float] = REGRESSION_SCALE, **options
+) -> TWFEResults:
+    """:func:`replicate.fit` on ``panel`` put on the regressions' scale by ``rescale``
+    (default: ``mar`` and ``fin`` in percent; ``{}`` keeps the file's units), the result
+    labelled with the panel's data label. ``options`` go to ``fit`` (``vcov``,
+    ``small_sample``, ``weights``, ``drop_singletons``)."""
+    result = fit(formula, regression_frame(panel, rescale), **options)
+    return replace(result, data_label=data_label(panel))
 
 
 # ----------------------------------------------------------------------------- statuses
@@ -392,6 +418,97 @@ def compare_table1(frame: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows)
 
 
+STRONG_EVIDENCE = ("multi_source", "independent_confirmation")
+"""Pilot-list entries confirmed by more than one source (``data/README.md``)."""
+
+
+def weak_evidence_changes(reading: str = "parent") -> pd.DataFrame:
+    """Cities whose first pilot year changes when pilot entries resting on a single
+    secondary source are left out: ``g_all`` (every entry), ``g_strong`` (confirmed entries
+    only) and what happens (``to control`` or ``later batch``)."""
+    from replicate.data import code_pilots
+
+    everything = code_pilots(reading).first_year
+    strong = code_pilots(reading, evidence=STRONG_EVIDENCE).first_year
+    out = pd.DataFrame({"g_all": everything, "g_strong": strong.reindex(everything.index)})
+    out = out[out["g_all"] != out["g_strong"]]
+    out["change"] = np.where(out["g_strong"] == 0, "to control", "later batch")
+    return out
+
+
+def _recoded(frame: pd.DataFrame, reading: str, evidence=None) -> pd.DataFrame:
+    from replicate.data import code_pilots
+
+    coding = code_pilots(reading, evidence=evidence) if evidence else code_pilots(reading)
+    timing = coding.panel()
+    cols = [c for c in timing.columns if c not in ("city_id", "year")]
+    return frame.drop(columns=[c for c in cols if c in frame.columns]).merge(
+        timing, on=["city_id", "year"], how="left"
+    )
+
+
+def robustness(panel, reading: str = "parent", **options) -> dict[str, TWFEResults]:
+    """The baseline (Table 2's last column) under the choices the paper does not report.
+
+    Pilot coding: the sub-city reading (``parent`` / ``ignore``); cities whose pilot status
+    rests only on single-source entries (:func:`weak_evidence_changes`) *dropped* (the main
+    alternative: they are neither clean controls nor sure pilots) or *recoded* with the
+    confirmed entries only (they then contaminate the controls). Inference: clustered by
+    province, and heteroskedasticity-robust without clustering. ``options`` are those of
+    :func:`estimate` (``controls``, ``cov_type``, ``cluster``, ``small_sample``,
+    ``rescale``, ``absorb``). Each result carries the panel's data label; lay them side by
+    side with :func:`replicate.etable`.
+    """
+    unknown = sorted(set(options) - set(ESTIMATE_OPTIONS))
+    if unknown:
+        raise TypeError(f"robustness() got unknown options {unknown}; use {ESTIMATE_OPTIONS}.")
+    opts = {**ESTIMATE_DEFAULTS, **options}
+    controls = tuple(opts["controls"])
+    frame = regression_frame(panel, opts["rescale"])
+    formula = formulas(2, controls, opts["absorb"])[len(controls) + 1]
+    vcov = vcov_option(opts["cov_type"], opts["cluster"])
+    label = data_label(panel)
+    weak = weak_evidence_changes(reading).index
+
+    def run(data: pd.DataFrame, **kw) -> TWFEResults:
+        kw = {"vcov": vcov, "small_sample": opts["small_sample"], **kw}
+        return replace(fit(formula, data, **kw), data_label=label)
+
+    other = "ignore" if reading == "parent" else "parent"
+    return {
+        "baseline": run(_recoded(frame, reading)),
+        f"sub-city: {other}": run(_recoded(frame, other)),
+        "weak dropped": run(_recoded(frame, reading)[lambda f: ~f["city_id"].isin(weak)]),
+        "weak recoded": run(_recoded(frame, reading, STRONG_EVIDENCE)),
+        "by province": run(frame, vcov={"CRV1": "province"}),
+        "HC1": run(frame, vcov="hetero"),
+    }
+
+
+@dataclass(frozen=True)
+class Beside:
+    """One coefficient across a table's columns: ours and the paper's (``coef``, ``se``),
+    indexed by the published column labels."""
+
+    variable: str
+    ours: pd.DataFrame
+    paper: pd.DataFrame
+
+
+def coefficient_beside_paper(table: int, comparison: pd.DataFrame, variable: str = "did") -> Beside:
+    """``variable`` in every published column that we estimated with the same
+    specification, ours beside the paper's (for :func:`replicate.report.figures.estimates_beside_paper`)."""
+    sub = comparison[(comparison["variable"] == variable) & comparison["fit_column"].notna()]
+    labels = {c: paper.COLUMN_LABELS[table][c - 1] for c in sub["column"].unique()}
+    frames = {}
+    for source in ("ours", "paper"):
+        wide = sub.pivot(index="column", columns="statistic", values=source)[["coef", "se"]]
+        wide.index = [labels[c] for c in wide.index]
+        wide.columns.name = None
+        frames[source] = wide
+    return Beside(variable, frames["ours"], frames["paper"])
+
+
 # ----------------------------------------------------------------------------- tables
 
 
@@ -441,7 +558,15 @@ def scorecard(panel, **options) -> pd.DataFrame:
     parts = [compare_table1(getattr(panel, "frame", panel))]
     for table in (2, 3, 4):
         parts.append(compare(table, estimate(table, panel, **options)))
-    return pd.concat(parts, ignore_index=True)
+    card = pd.concat(parts, ignore_index=True)
+    label = data_label(panel)
+    card.attrs.update(
+        data_label=label,
+        synthetic=bool(getattr(panel, "synthetic", False)),
+        caption=f"Scorecard — {label}",
+        notes=f"Data: {label}.",
+    )
+    return card
 
 
 def _kind(card: pd.DataFrame) -> pd.Series:
@@ -471,6 +596,11 @@ def scorecard_summary(card: pd.DataFrame) -> pd.DataFrame:
     out = out.sort_index(key=lambda ix: ix.map(lambda v: rank.get(v, -1) if v in rank else v))
     out.index.names = ["table", "kind"]
     out.columns.name = None
+    label = card.attrs.get("data_label")
+    if label:
+        out.attrs.update(
+            card.attrs, caption=f"Scorecard summary by table and kind of number — {label}"
+        )
     return out
 
 

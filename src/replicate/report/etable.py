@@ -344,7 +344,7 @@ def _paper_notes(table, results, comparison, fits, data_label, rescale) -> str:
     ]
     if differs:
         parts.append(
-            f"Column(s) {spans(differs)} absorb other fixed effects than the published ones."
+            f"Column(s) {spans(differs, list(labels.values()))} absorb other fixed effects than the published ones."
         )
     if "fit_column" in comparison.columns:
         unmatched = sorted(set(comparison.loc[comparison["fit_column"].isna(), "column"]))

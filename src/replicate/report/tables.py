@@ -22,6 +22,7 @@ computed to every format (see :func:`render`).
 from __future__ import annotations
 
 import html
+import re
 from typing import Literal
 
 import numpy as np
@@ -77,21 +78,29 @@ def cell(value: float, n_stars: int = 0, se: bool = False, digits: int = 3) -> s
     return f"({text})" if se else text + "*" * n_stars
 
 
-def spans(labels: list[str]) -> str:
-    """ "(1)–(7)" for consecutive labels, else "(1), (3)"."""
-    if len(labels) > 2:
-        return f"{labels[0]}–{labels[-1]}"
-    return ", ".join(labels)
+def spans(labels: list[str], order: list[str] | None = None) -> str:
+    """Labels as runs, e.g. "(1)–(3), (5)": runs of three or more labels consecutive in
+    ``order`` (default ``labels`` itself) are shortened."""
+    order = list(order) if order is not None else list(labels)
+    position = {label: i for i, label in enumerate(order)}
+    runs: list[list[str]] = []
+    for label in labels:
+        if runs and position[label] == position[runs[-1][-1]] + 1:
+            runs[-1].append(label)
+        else:
+            runs.append([label])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(r) for r in runs)
 
 
 def describe_by_column(values: dict[str, str]) -> str:
-    """ "A [(1)–(7)]" when every column agrees, else "A [(1), (2)]; B [(3)]"."""
+    """One value when every column agrees, else "A [(1), (2)]; B [(3)]"."""
     groups: dict[str, list[str]] = {}
     for label, value in values.items():
         groups.setdefault(value, []).append(label)
     if len(groups) == 1:
         return next(iter(groups))
-    return "; ".join(f"{value} [{spans(labels)}]" for value, labels in groups.items())
+    order = list(values)
+    return "; ".join(f"{value} [{spans(labels, order)}]" for value, labels in groups.items())
 
 
 # ----------------------------------------------------------------------------- data label
@@ -176,6 +185,40 @@ def table1_layout(comparison: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return out
 
 
+# ----------------------------------------------------------------------------- scorecard
+
+
+def scorecard_layout(card: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """The long scorecard (``replicate.replication.scorecard``) for reading: one row per
+    published number, labelled "Table 2 (1)" / "did coef", with the paper's value, ours,
+    the difference (for a standard error, the ratio ours / paper) and the status."""
+    labels = {t: paper.COLUMN_LABELS.get(t, []) for t in card["table"].unique()}
+
+    def where(rec) -> str:
+        cols = labels.get(rec.table, [])
+        col = cols[rec.column - 1] if rec.table != 1 and rec.column <= len(cols) else ""
+        return f"Table {rec.table} {col}".strip()
+
+    rows, index = [], []
+    for rec in card.itertuples():
+        ratio = rec.statistic == "se" and rec.paper > 0
+        if ratio:
+            gap = f"×{rec.ours / rec.paper:.2f}" if np.isfinite(rec.ours) else ""
+        else:
+            gap = number(rec.diff, digits)
+        paper_digits = paper.PRINTED_DECIMALS
+        rows.append([number(rec.paper, paper_digits), number(rec.ours, digits), gap, rec.status])
+        what = rec.statistic if rec.variable == rec.statistic else f"{rec.variable} {rec.statistic}"
+        index.append((where(rec), what))
+    out = pd.DataFrame(
+        rows,
+        index=pd.MultiIndex.from_tuples(index, names=["where", "number"]),
+        columns=["paper", "ours", "Δ or ratio", "status"],
+    )
+    out.attrs.update(card.attrs)
+    return out
+
+
 # ----------------------------------------------------------------------------- rendering
 
 
@@ -193,6 +236,14 @@ def _latex_escape(text: str) -> str:
         text = text.replace(char, "\\" + char)
     text = text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
     return text.replace("\x00", r"\textbackslash{}")
+
+
+_STARS = re.compile(r"(?<=\d)(\*{1,3})$")
+
+
+def _html_cell(text: str) -> str:
+    """Escaped cell text; significance stars set as a superscript (narrower columns)."""
+    return _STARS.sub(r'<sup class="stars">\1</sup>', html.escape(text))
 
 
 def _flat_columns(frame: pd.DataFrame) -> list[str]:
@@ -272,7 +323,7 @@ def render(
     head = "".join(f"<th{k}>{html.escape(c)}</th>" for c, k in zip(columns, classes, strict=True))
     body_html = "".join(
         ('<tr class="src-paper">' if line in PUBLISHED_LINES else "<tr>")
-        + "".join(f"<td{k}>{html.escape(c)}</td>" for c, k in zip(r, classes, strict=True))
+        + "".join(f"<td{k}>{_html_cell(c)}</td>" for c, k in zip(r, classes, strict=True))
         + "</tr>"
         for r, line in zip(rows, lines, strict=True)
     )
