@@ -8,12 +8,28 @@
 # ```bash
 # replicate check-data mypanel.dta                 # 1. validate and see what was mapped
 # replicate book --data mypanel.dta                # 2. every chapter on your panel
-# replicate run 05 -p data mypanel.dta             # or one chapter into _build/executed/
+# replicate run 05 --data mypanel.dta              # or one chapter into _build/executed/
 # ```
 #
-# This page does it for real on a stand-in: the synthetic twin written as a Stata file
+# Every command that reads a panel — `check-data`, `table`, `scorecard`, `run` and
+# `book --data` — uses the same loader, the same checks and the same flags:
+#
+# | flag | meaning |
+# | --- | --- |
+# | `--missing error\|drop\|keep` | missing values in required columns: an error listing them (default), drop those rows, or keep them |
+# | `--allow-unbalanced` | accept a panel where some city-years are absent |
+# | `--sheet NAME` | the Excel sheet holding the data (default: the first sheet with a year column) |
+# | `--reading parent\|ignore\|none` | `check-data`, `table`, `scorecard`: the pilot coding `did` is checked against (`-p reading` for `run`) |
+# | `--debug` | show the Python traceback of an error, for a bug report |
+#
+# `run` and `book` check the file before any notebook starts, so a mistake costs seconds,
+# not a failed build. No command writes over an existing file without `--force`, or over
+# one of its own inputs even then.
+#
+# This page does it for real on stand-ins: the synthetic twin written as a Stata file
 # with Chinese headers (城市 with Chinese city names, 年份), the way a yearbook extract
-# often arrives. The schema and every rule are in `data/README.md`.
+# often arrives, then as a messier CSV export. The schema and every rule are in
+# `data/README.md`.
 
 # %% tags=["parameters"]
 data = "synthetic"  # unused: this page writes its own example files
@@ -87,10 +103,79 @@ bad.to_csv(broken, index=False, encoding="gb18030")
 print(transcript("check-data", str(broken.relative_to(paths.ROOT))))
 
 # %% [markdown]
+# ## A yearbook export as it arrives
+#
+# Statistical yearbook tables rarely come as a clean grid. This copy has a title row
+# above the header, a line of units under it, years in full-width digits, thousands
+# separators in the patent counts, and dashes where a value is not available:
+
+# %%
+messy = user.copy()
+messy["年份"] = messy["年份"].map(
+    lambda y: str(y).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+)
+messy["innovp"] = (messy["innovp"] * 1000).map(lambda v: f"{v:,.1f}")
+messy["fdi"] = messy["fdi"].astype(object)
+messy.loc[[3, 4], "fdi"] = ["—", "－"]
+header, body = messy.to_csv(index=False).split("\n", 1)
+title = "2005—2022年 城市统计年鉴 摘录" + "," * (messy.shape[1] - 1)
+units = ",".join(["", "(年)"] + ["(单位)"] * (messy.shape[1] - 2))
+yearbook = folder / "yearbook.csv"
+yearbook.write_text("\n".join([title, header, units, body]), encoding="utf-8")
+print("\n".join(yearbook.read_text(encoding="utf-8").splitlines()[:4]))
+
+# %% [markdown]
+# The loader reads it the way it is meant and says what it did; the two dashes are
+# missing values, so by default the check stops and names them with the flags that
+# decide what happens to them:
+
+# %%
+print(transcript("check-data", str(yearbook.relative_to(paths.ROOT))))
+
+# %%
+print(
+    transcript(
+        "check-data",
+        str(yearbook.relative_to(paths.ROOT)),
+        "--missing",
+        "drop",
+        "--allow-unbalanced",
+    )
+)
+
+# %% [markdown]
+# ## Synthetic, or of unverified origin
+#
+# A file written by `replicate synth` carries its label inside it (Parquet and Stata
+# metadata, an Excel sheet `_replicate_meta`) or, for CSV, in a sidecar
+# `NAME.csv.meta.json` bound to the file by its SHA-256. A copy without the sidecar, or a
+# different panel saved under the twin's name, is not called synthetic — nor real: its
+# origin is *unverified*, and every table made from it says so.
+
+# %%
+twin_csv = folder / "twin.csv"
+for stale in (twin_csv, twin_csv.with_name("twin.csv.meta.json")):
+    stale.unlink(missing_ok=True)
+print(transcript("synth", "--seed", "1", "--out", str(twin_csv.relative_to(paths.ROOT))))
+print(transcript("check-data", str(twin_csv.relative_to(paths.ROOT))))
+twin_csv.write_text(
+    twin_csv.read_text(encoding="utf-8").replace(",0.", ",0.0", 1), encoding="utf-8"
+)
+print(transcript("check-data", str(twin_csv.relative_to(paths.ROOT))))
+
+# %% [markdown]
+# And nothing is lost by a slip of the keyboard: `synth` (like `index`) keeps a file that
+# exists unless told `--force`.
+
+# %%
+print(transcript("synth", "--seed", "2", "--out", str(twin_csv.relative_to(paths.ROOT))))
+
+# %% [markdown]
 # ## Running a chapter on the file
 #
 # `replicate run` executes one chapter with any parameters into `_build/executed/`; here
-# the baseline on the Stata file, with two controls and errors clustered by province:
+# the baseline on the Stata file, with two controls and errors clustered by province.
+# Values are read as the type the chapter declares: `"hum, mar"` is a list of two names.
 
 # %%
 print(
@@ -102,7 +187,7 @@ print(
         str(good.relative_to(paths.ROOT)),
         "-p",
         "controls",
-        "[hum, mar]",
+        "hum, mar",
         "-p",
         "cluster",
         "province",
@@ -120,6 +205,12 @@ table = next(
 HTML(table)
 
 # %% [markdown]
-# The table is labelled with the file name. The file carries no synthetic label (Stata's
-# data label was not set), so nothing marks it synthetic: labels follow the data's own
-# metadata, which is why `replicate synth` writes one into every file it creates.
+# The table is labelled with the file name and "origin unverified": the Stata file was
+# written by hand above, without the label `replicate synth` puts into every file it
+# creates, so nothing marks it synthetic — and nothing vouches that it is real.
+#
+# A parameter name the chapter does not declare is an error naming the ones it does,
+# before any cell runs:
+
+# %%
+print(transcript("run", "05", "-p", "control", "hum"))

@@ -287,7 +287,7 @@ CASES: dict[str, Case] = {
     "full-width digits": Case(
         lambda d, f: ["check-data", _csv(d, _full_width(f))],
         0,
-        ("OK panel.csv", "5,130 rows"),
+        ("OK panel.csv", "5,130 rows", "year: 5130 text cells read as years"),
     ),
     "thousands separators": Case(
         lambda d, f: ["check-data", _csv(d, _thousands(f))],

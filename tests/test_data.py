@@ -261,3 +261,73 @@ def test_unsupported_format_is_named(tmp_path):
     path.write_text("x")
     with pytest.raises(ValueError, match="unsupported file type '.sav'"):
         load_panel(path)
+
+
+# ----------------------------------------------------------------------------- layers and labels
+
+
+def test_python_advice_names_python_options(good):
+    with pytest.raises(PanelError) as info:
+        load_panel(good.assign(nqp=good["nqp"].where(good.index != 7)))
+    assert "missing='drop'" in str(info.value) and "--missing" not in str(info.value)
+
+
+def test_a_dataframe_is_of_unverified_origin(good):
+    panel = load_panel(good)
+    assert not panel.synthetic and panel.origin == "unverified"
+    assert panel.marker == "DataFrame (origin unverified)"
+
+
+def test_policy_recorded_in_a_validated_copy_is_honoured(tmp_path, good):
+    from replicate.data import io
+
+    holes = good.assign(nqp=good["nqp"].where(good.index != 7))
+    meta = {"label": "mine.dta", "policy": {"missing": "keep", "balanced": "require"}}
+    path = io.write_table(holes, tmp_path / "copy.parquet", meta)
+    panel = load_panel(path)
+    assert panel.label == "mine.dta" and panel.frame["nqp"].isna().sum() == 1
+    with pytest.raises(PanelError, match="missing values"):
+        load_panel(path, missing="error")  # an explicit policy wins
+
+
+def test_the_data_layer_has_no_import_cycle():
+    """io → cities → validate; synthetic → validate; panel on top (issue 13)."""
+    import ast
+
+    folder = paths.ROOT / "src" / "replicate" / "data"
+    graph = {}
+    for module in ("io", "cities", "validate", "synthetic", "panel", "pilots", "raw"):
+        tree = ast.parse((folder / f"{module}.py").read_text(encoding="utf-8"))
+        graph[module] = {
+            node.module.rsplit(".", 1)[-1]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.startswith("replicate.data.")
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "replicate.data"
+            for alias in node.names
+        }
+
+    def reaches(start, target, seen=()):
+        return any(
+            n == target or (n not in seen and reaches(n, target, (*seen, n)))
+            for n in graph.get(start, ())
+        )
+
+    assert not any(reaches(module, module) for module in graph), graph
+    assert "panel" not in graph["synthetic"] and "synthetic" in graph["panel"]
+
+
+def test_sidecar_is_bound_to_the_content(tmp_path):
+    from replicate.data import io
+
+    path = synthetic.make_twin(seed=4).write(tmp_path / "t.csv")
+    assert load_panel(path).synthetic
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))  # same table, other bytes
+    panel = load_panel(path)
+    assert not panel.synthetic and panel.origin == "unverified"
+    assert any("was written for other content" in n for n in panel.notes)
+    assert io.read_table(path)[1] == {}

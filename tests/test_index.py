@@ -212,3 +212,26 @@ def test_documents_without_a_city_are_an_error_not_a_silent_drop(tmp_path, capsy
     path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
     assert cli.main(["index", str(path), "--out", str(tmp_path / "o.csv")]) == 1
     assert "documents without a city (1 rows: corpus.jsonl:2)" in capsys.readouterr().err
+
+
+def test_a_corpus_keyed_by_year_only_is_indexed_by_year(tmp_path, dictionary):
+    """National reports have no city: one row per year, counts as for the folder corpus."""
+    path = tmp_path / "national.jsonl"
+    rows = [{"year": 2014, "text": "数字经济"}, {"year": 2015, "text": "人工智能和数字经济"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    corpus = read_corpus(path)
+    assert corpus.keys == ("year",)
+    table = city_year_index(corpus, dictionary).set_index("year")
+    assert table.loc[2014, "count"] == 1 and table.loc[2015, "count"] == 2
+    assert any("16 of the 18 sample years have no document" in w for w in corpus.warnings)
+
+
+def test_provincial_reports_are_keyed_by_province_and_year(tmp_path, dictionary):
+    path = tmp_path / "provinces.csv"
+    pd.DataFrame(
+        {"province": ["广东", "广东", "江苏"], "year": [2014, 2014, 2014], "text": ["数字经济"] * 3}
+    ).to_csv(path, index=False)
+    corpus = read_corpus(path)
+    table = city_year_index(corpus, dictionary).set_index(["province", "year"])
+    assert corpus.keys == ("province", "year")
+    assert table.loc[("广东", 2014), "count"] == 2 and table.loc[("江苏", 2014), "count"] == 1

@@ -472,6 +472,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_index)
 
+    from replicate import multiverse
+
+    for module in (multiverse,):
+        before = set(sub.choices)
+        module.register(sub)
+        for name in set(sub.choices) - before:
+            if "--debug" not in sub.choices[name]._option_string_actions:
+                sub.choices[name].add_argument(
+                    "--debug", action="store_true", help="show the full traceback of an error"
+                )
+
     return parser
 
 

@@ -318,9 +318,11 @@ def validate(
             )
         )
 
-    year, _, _ = clean_text_numbers(
+    year, converted, _ = clean_text_numbers(
         frame["year"].map(lambda v: v.rstrip("年") if isinstance(v, str) else v)
     )
+    if converted:
+        notes.append(f"year: {converted} text cells read as years (full-width digits, 年)")
     not_int = year.isna() | (year % 1 != 0)
     if not_int.any():
         problems.append(
