@@ -37,7 +37,16 @@ INTERACTION = "#"
 """How an interacted fixed effect is stored (Stata's ``province#year``; the formula's ``^``)."""
 
 
-def _factorize(values) -> np.ndarray:
+def factorize(values) -> np.ndarray:
+    """Codes 0..L-1 in sorted order of the values (NaN → -1), linear time for integers."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iub" and arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo <= 2 * arr.size + 1024:  # dense integer range: a lookup table, no hashing
+            shifted = arr.astype(np.int64) - lo
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            return (np.cumsum(present) - 1)[shifted]
     codes = pd.factorize(values, sort=True)[0]
     return codes.astype(np.int64, copy=False)
 
@@ -47,14 +56,14 @@ def combine(parts: Sequence[np.ndarray]) -> np.ndarray:
     out = np.asarray(parts[0], dtype=np.int64)
     for part in parts[1:]:
         part = np.asarray(part, dtype=np.int64)
-        out = _factorize(out * (int(part.max(initial=0)) + 1) + part)
+        out = factorize(out * (int(part.max(initial=0)) + 1) + part)
     return out
 
 
 def encode(frame: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
     """Integer codes 0..L-1 for each fixed-effect column; ``a#b`` interacts two columns."""
     return [
-        combine([_factorize(frame[p].to_numpy()) for p in name.split(INTERACTION)])
+        combine([factorize(frame[p].to_numpy()) for p in name.split(INTERACTION)])
         for name in columns
     ]
 
@@ -74,16 +83,14 @@ def demean(
     """
     from pyfixest.core.demean import demean as _pyfixest_demean
 
-    out = np.array(values, dtype=float, copy=True)
+    out = np.ascontiguousarray(values, dtype=float)  # pyfixest returns a new array
     if out.ndim == 1:
         out = out[:, None]
     if not codes or out.shape[1] == 0:
-        return out
+        return out.copy()
     w = np.ones(out.shape[0]) if weights is None else np.asarray(weights, float)
     flist = np.column_stack([np.asarray(c, dtype=np.uint64) for c in codes])
-    result, converged = _pyfixest_demean(
-        np.ascontiguousarray(out), flist, w, tol=tol, maxiter=max_sweeps
-    )
+    result, converged = _pyfixest_demean(out, flist, w, tol=tol, maxiter=max_sweeps)
     if not converged:
         raise RuntimeError(
             f"fixed-effect demeaning did not converge in {max_sweeps} sweeps (tolerance {tol:g})."

@@ -59,7 +59,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
 from replicate._options import check_choice
 from replicate.models import fixed_effects as fe
@@ -81,6 +81,28 @@ MISSING_FIX = (
 )
 
 _choice = check_choice  # the one allowed-values check (replicate._options)
+THIN = 64
+"""Products of tall arrays with at most this many output cells run in NumPy's own loops."""
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a'b`` for tall arrays (rows are observations; 1-D or 2-D).
+
+    Thin products use ``np.einsum``, which runs in the calling thread: multi-threaded
+    OpenBLAS calls contend with the threads of pyfixest's demeaning, which cost 3–4× in
+    wall time on a loaded 2-core machine (measured with ``benchmarks/scale.py``).
+    """
+    ka = 1 if a.ndim == 1 else a.shape[1]
+    kb = 1 if b.ndim == 1 else b.shape[1]
+    if ka * kb > THIN:
+        return a.T @ b
+    sa, sb = ("i" if a.ndim == 1 else "ij"), ("i" if b.ndim == 1 else "ik")
+    return np.einsum(f"{sa},{sb}->{sa[1:]}{sb[1:]}", a, b)
+
+
+def matvec(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for a tall ``a`` (see :func:`cross` for why not BLAS when thin)."""
+    return a @ b if a.shape[1] > THIN else np.einsum("ij,j->i", a, b)
 
 
 def _rows(index: pd.Index, bad: np.ndarray) -> str:
@@ -122,7 +144,7 @@ def collinear_columns(X: np.ndarray, total_ss: np.ndarray, tol: float = COLLIN_T
     its own, or when its demeaned sum of squares is below ``tol`` times its sum of squares
     about the mean (``total_ss``): collinear with the fixed effects. k × k work only.
     """
-    gram = X.T @ X
+    gram = cross(X, X)
     kept: list[int] = []
     dropped: list[int] = []
     for j in range(gram.shape[0]):
@@ -161,20 +183,19 @@ def sandwich(
 ) -> np.ndarray:
     """``scale · (Z'Z)⁻¹ M (Z'Z)⁻¹`` with the meat ``M`` of ``cov_type``.
 
-    ``cluster`` holds integer codes 0..G-1; the per-cluster score sums come from one sparse
-    G × N product (memory linear in N and G, never G × G).
+    ``cluster`` holds integer codes 0..G-1; the per-cluster score sums are one ``bincount``
+    per column (memory linear in N and G, never G × G).
     """
-    bread = np.linalg.inv(design.T @ design)
+    bread = np.linalg.inv(cross(design, design))
     if cov_type == "unadjusted":
         return scale * bread
     scores = design * resid[:, None]
     if cov_type == "cluster":
-        n = resid.size
-        indicator = sparse.csr_matrix(
-            (np.ones(n), (cluster, np.arange(n))), shape=(int(cluster.max()) + 1, n)
+        n_groups = int(cluster.max()) + 1
+        scores = np.column_stack(
+            [np.bincount(cluster, weights=s, minlength=n_groups) for s in scores.T]
         )
-        scores = indicator @ scores
-    meat = scores.T @ scores
+    meat = cross(scores, scores)
     return scale * bread @ meat @ bread
 
 
@@ -387,16 +408,18 @@ class TWFE:
         self.positive = positive
         self.sample = keep
         # Without absorbed effects the intercept is the one "fixed effect" (a single level).
-        self.codes = [pd.factorize(c[keep])[0].astype(np.int64) for c in codes]
-        self.y = data[outcome].to_numpy(float)[keep]
-        X = data[regressors].to_numpy(float)[keep]
-        self.w = w_all[keep]
+        self.codes = codes if keep.all() else [fe.factorize(c[keep]) for c in codes]
+        rows = slice(None) if keep.all() else keep  # no copies when every row stays
+        self.y = data[outcome].to_numpy(float)[rows]
+        X = data[regressors].to_numpy(float)[rows]
+        self.w = w_all[rows]
         if self.y.size == 0:
             raise ValueError(
                 "no observations left to estimate on (all weights zero or singletons)."
             )
-        ybar = np.average(self.y, weights=self.w)
-        tss = float((self.w * (self.y - ybar) ** 2).sum())
+        self.sum_w = float(self.w.sum())
+        ybar = float(cross(self.w, self.y)) / self.sum_w
+        tss = float(cross(self.w, (self.y - ybar) ** 2))
         if tss <= 0:
             raise ValueError(
                 f"the outcome {outcome!r} is constant ({self.y[0]!r}) on the estimation sample: "
@@ -405,15 +428,17 @@ class TWFE:
         demeaned = fe.demean(np.column_stack([self.y, X]), self.codes, weights=self.w)
         # Weighted least squares = OLS on rows scaled by √w after the weighted within step.
         self.root = np.sqrt(self.w)
-        self.y_tilde = demeaned[:, 0] * self.root
-        if float(self.y_tilde @ self.y_tilde) <= COLLIN_TOL**2 * tss:
+        if weights:
+            demeaned *= self.root[:, None]
+        self.y_tilde = demeaned[:, 0]
+        if float(cross(self.y_tilde, self.y_tilde)) <= COLLIN_TOL**2 * tss:
             raise ValueError(
                 f"the outcome {outcome!r} is fully explained by the fixed effects "
                 f"{list(absorb)}: no variation is left to relate to the regressors."
             )
-        X_tilde = demeaned[:, 1:] * self.root[:, None]
-        xbar = np.average(X, axis=0, weights=self.w)
-        total_ss = (self.w[:, None] * (X - xbar) ** 2).sum(axis=0)
+        X_tilde = demeaned[:, 1:]
+        xbar = cross(self.w, X) / self.sum_w
+        total_ss = cross(self.w, (X - xbar) ** 2)
         dropped = collinear_columns(X_tilde, total_ss)
         if dropped:
             names = [regressors[j] for j in dropped]
@@ -432,8 +457,8 @@ class TWFE:
         kept = [j for j in range(len(regressors)) if j not in dropped]
         self.regressors = [regressors[j] for j in kept]
         self.collinear = tuple(regressors[j] for j in dropped)
-        self.X = X[:, kept]
-        self.X_tilde = X_tilde[:, kept]
+        self.X = X if not dropped else X[:, kept]
+        self.X_tilde = np.ascontiguousarray(X_tilde if not dropped else X_tilde[:, kept])
         self.tss = tss
         self.weights = weights
 
@@ -450,7 +475,7 @@ class TWFE:
                 f"cluster column {cluster!r} has {int(bad.sum())} missing value(s) in the "
                 f"estimation sample ({_rows(self.data.index, bad)}). Fix: " + MISSING_FIX
             )
-        groups = pd.factorize(column.to_numpy()[self.sample])[0].astype(np.int64)
+        groups = fe.factorize(column.to_numpy()[self.sample])
         n_groups = int(groups.max()) + 1
         if n_groups < 2:
             raise ValueError(
@@ -488,12 +513,12 @@ class TWFE:
         _choice("cov_type", cov_type, CovType)
         _choice("small_sample", small_sample, SmallSample)
         Xt, yt = self.X_tilde, self.y_tilde
-        beta, *_ = np.linalg.lstsq(Xt, yt, rcond=None)
-        resid = yt - Xt @ beta
+        beta = np.linalg.solve(cross(Xt, Xt), cross(Xt, yt))  # collinear columns are gone
+        resid = yt - matvec(Xt, beta)
         n, k = Xt.shape
         groups = self._clusters(cluster) if cov_type == "cluster" else None
         dof = fe.absorbed_dof(self.codes, groups)
-        ybar, xbar = np.average(self.y, weights=self.w), np.average(self.X, axis=0, weights=self.w)
+        ybar, xbar = float(cross(self.w, self.y)) / self.sum_w, cross(self.w, self.X) / self.sum_w
         constant = ybar - xbar @ beta
         # Augmented design of xtreg/reghdfe: slopes unchanged, intercept = ybar - xbar'b.
         design = np.column_stack([Xt + self.root[:, None] * xbar, self.root])
@@ -508,7 +533,7 @@ class TWFE:
         se = pd.Series(np.sqrt(np.diag(inference.cov)), index=names)
         tstat = params / se
         pvalues = pd.Series(2 * stats.t.sf(np.abs(tstat), inference.df), index=names)
-        ssr = float(resid @ resid)
+        ssr = float(cross(resid, resid))
         return TWFEResults(
             outcome=self.outcome,
             params=params,
@@ -521,7 +546,7 @@ class TWFE:
             n_clusters=int(groups.max()) + 1 if groups is not None else None,
             df_resid=inference.df,
             rsquared=1 - ssr / self.tss,
-            rsquared_within=1 - ssr / float(yt @ yt),
+            rsquared_within=1 - ssr / float(cross(yt, yt)),
             absorb=self.absorb,
             cov_type=cov_type,
             small_sample=small_sample,
@@ -558,6 +583,6 @@ class TWFE:
             return Inference(
                 cov, df_resid, "t", scale, f"heteroskedasticity-robust, {small_sample} correction"
             )
-        sigma2 = float(resid @ resid) / df_resid
+        sigma2 = float(cross(resid, resid)) / df_resid
         cov = sandwich(design, resid, "unadjusted", None, sigma2)
         return Inference(cov, df_resid, "t", sigma2, "unadjusted (homoskedastic)")
