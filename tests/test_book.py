@@ -71,10 +71,20 @@ def test_a_failing_cell_is_named(tmp_path):
     assert "broken.py failed in cell" in run.error and "ValueError: boom" in run.error
 
 
-def test_parameter_values_are_read_as_yaml():
-    assert cli._parameter_value("[fdi, hum]") == ["fdi", "hum"]
-    assert cli._parameter_value("0.05") == 0.05 and cli._parameter_value("true") is True
-    assert cli._parameter_value("ignore") == "ignore"
+def test_parameter_values_are_read_as_the_declared_type():
+    declared = {
+        "controls": book.Parameter("controls", '["fdi"]', ["fdi"], ""),
+        "alpha": book.Parameter("alpha", "0.1", 0.1, ""),
+        "draws": book.Parameter("draws", "100", 100, ""),
+        "show": book.Parameter("show", "False", False, ""),
+        "reading": book.Parameter("reading", '"parent"', "parent", ""),
+    }
+    parse = lambda name, text: book.parse_parameter("nb", declared[name], text)  # noqa: E731
+    assert parse("controls", "fdi, hum") == parse("controls", "[fdi, hum]") == ["fdi", "hum"]
+    assert parse("alpha", "0.05") == 0.05 and parse("draws", "250") == 250
+    assert parse("show", "true") is True and parse("reading", "ignore") == "ignore"
+    with pytest.raises(book.BuildError, match="must be a whole number"):
+        parse("draws", "2.5")
 
 
 def _table_html(notebook, caption: str) -> str:

@@ -491,19 +491,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from replicate.book import BuildError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.debug = "--debug" in argv  # wherever it was typed (before or after the command)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         print(f"replicate {args.command}: interrupted; no file was half-written.", file=sys.stderr)
         return 130
     except (BuildError, ValueError, OSError) as error:
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
         print(f"replicate {args.command}: {error}", file=sys.stderr)
         return 1
     except Exception as error:  # a bug, not the user's mistake: say so, keep it short
-        if getattr(args, "debug", False):
+        if args.debug:
             raise
         print(
             f"replicate {args.command}: internal error {type(error).__name__}: {error}\n"
