@@ -124,6 +124,23 @@ def _stata_labels(folder: Path, f: pd.DataFrame) -> str:
     return str(path)
 
 
+def _yearbook_workbook(folder: Path, f: pd.DataFrame) -> str:
+    """A title merged across the columns, the header, a units line, then the data."""
+    from openpyxl import load_workbook
+
+    grid = pd.DataFrame(
+        [["城市统计年鉴 2005—2022"] + [None] * (f.shape[1] - 1), list(f.columns)]
+        + [["", "(年)"] + ["(万元)"] * (f.shape[1] - 2)]
+        + f.astype(object).to_numpy().tolist()
+    )
+    path = folder / "yearbook.xlsx"
+    grid.to_excel(path, sheet_name="表1", header=False, index=False)
+    book_ = load_workbook(path)
+    book_["表1"].merge_cells(start_row=1, start_column=1, end_row=1, end_column=f.shape[1])
+    book_.save(path)
+    return str(path)
+
+
 def _fifo(folder: Path) -> str:
     path = folder / "pipe.csv"
     os.mkfifo(path)
@@ -283,6 +300,11 @@ CASES: dict[str, Case] = {
         lambda d, f: ["check-data", _yearbook_header(d, f)],
         0,
         ("OK yearbook.csv", "header read from row 2", "second header line (units)"),
+    ),
+    "workbook with a merged title row and units": Case(
+        lambda d, f: ["check-data", _yearbook_workbook(d, f.head(36)), "--allow-unbalanced"],
+        0,
+        ("OK yearbook.xlsx", "header read from row 2", "second header line (units)", "36 rows"),
     ),
     "full-width digits": Case(
         lambda d, f: ["check-data", _csv(d, _full_width(f))],

@@ -331,3 +331,20 @@ def test_sidecar_is_bound_to_the_content(tmp_path):
     assert not panel.synthetic and panel.origin == "unverified"
     assert any("was written for other content" in n for n in panel.notes)
     assert io.read_table(path)[1] == {}
+
+
+def test_an_interrupted_write_leaves_the_old_file_intact(tmp_path, good, monkeypatch):
+    from replicate.data import io
+
+    path = tmp_path / "panel.parquet"
+    path.write_bytes(b"the user's panel")
+
+    def half_then_fail(table, where, *args, **kwargs):
+        Path(where).write_bytes(b"PAR1 half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pyarrow.parquet.write_table", half_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        io.write_table(good, path, force=True)
+    assert path.read_bytes() == b"the user's panel"
+    assert [p.name for p in tmp_path.iterdir()] == ["panel.parquet"]  # no temporary left
