@@ -110,6 +110,8 @@ def check_input(path: str | Path, what: str = "file") -> Path:
             "is not a regular file (a pipe, socket or device)",
             "save the data to an ordinary file and pass that",
         )
+    if not os.access(path, os.R_OK):
+        raise FileError(path, "cannot be read (permission denied)", "check the file's permissions")
     if path.stat().st_size == 0:
         raise FileError(path, "is empty (0 bytes)", "export the data again; the file holds nothing")
     return path
@@ -141,6 +143,8 @@ def check_output(
         raise FileError(path, f"the folder {parent} does not exist", "create the folder first")
     if path.is_dir():
         raise FileError(path, "is a folder", "give a file name inside it")
+    if not os.access(parent, os.W_OK):
+        raise FileError(path, f"the folder {parent} is not writable", "choose another folder")
     target = path.resolve()
     for item in inputs:
         item = Path(item).expanduser()
