@@ -314,6 +314,22 @@ def test_weak_pilot_entries_and_robustness(panel):
     )
 
 
+def test_one_allowed_values_check():
+    from typing import Literal
+
+    from replicate._options import check_choice
+
+    check_choice("fmt", "md", Literal["md", "csv"])
+    with pytest.raises(
+        ValueError, match=r"^fmt='pdf' is not allowed; choose one of \['md', 'csv'\]\.$"
+    ):
+        check_choice("fmt", "pdf", ("md", "csv"))
+    with pytest.raises(ValueError, match="choose one of"):
+        check_choice("stats", ["N"], ("N", "R2"))  # unhashable value: refused, not a TypeError
+    with pytest.raises(ValueError, match="cov_type='clustered'"):
+        replication.estimate(2, load_panel(), cov_type="clustered")
+
+
 # ----------------------------------------------------------------------------- CLI
 
 
