@@ -49,8 +49,9 @@ glue("scorecard_sentence", replication.describe_scorecard(card), display=False)
 # published coefficients, but one draw of data adds sampling noise of the order of a
 # published standard error to every coefficient, and the twin does not mimic every
 # feature of the paper (the drop in Table 4 column 1, say). The counts above are what one
-# draw gives; they are not evidence about the paper. On a real panel the scorecard is the
-# replication result.
+# draw gives; they are not evidence about the paper. {ref}`ch-calibration` shows, over
+# many twins, how far each number lands from the paper from one draw to the next. On a
+# real panel the scorecard is the replication result.
 # ```
 #
 # ## The numbers that are off
