@@ -20,9 +20,9 @@ conditional_trends = False  # True: controls drive the trends, as in the default
 monte_carlo_draws = 20  # twins per estimator in the Monte Carlo
 
 # %%
-import numpy as np
 import pandas as pd
 
+from replicate import montecarlo
 from replicate.data import synthetic
 from replicate.models import TWFE
 from replicate.models.event_study import event_study
@@ -95,25 +95,27 @@ bacon.by_type().round(4)
 # One draw mixes bias with noise. Repeating the experiment separates them.
 
 # %%
-draws = []
-for s in range(monte_carlo_draws):
-    f = regression_frame(synthetic.make_twin(seed=1000 + s, knobs=knobs).panel())
-    draws.append(
-        {
-            "TWFE": TWFE(f, "nqp", ["did"]).fit().params["did"],
-            "imputation, BJS": imputation(f, "nqp", **columns).estimate,
-            "Sun–Abraham": sun_abraham(f, "nqp", **columns).estimate,
-        }
-    )
-mc = pd.DataFrame(draws)
-summary = pd.DataFrame(
-    {"mean estimate": mc.mean(), "Monte Carlo s.e.": mc.std(ddof=1) / np.sqrt(len(mc))}
+# The multiverse runner, here in this process; `replicate montecarlo --draws 1000
+# --cohort-effects 2014:0.3,2015:0.15,2016:0 --dynamic-slope 0.04 --no-conditional-trends
+# --estimators twfe,imputation,sun_abraham` runs the same draws (seeds from the design's
+# hash) on a Dask cluster.
+design = montecarlo.Design(
+    {
+        "cohort_effects": cohort_effects,
+        "dynamic_slope": dynamic_slope,
+        "anticipation": anticipation,
+        "pretrend": pretrend,
+        "conditional_trends": conditional_trends,
+    },
+    estimators=("twfe", "imputation", "sun_abraham"),
 )
-summary["truth (ATT of treated city-years)"] = truth.att
-summary["bias / Monte Carlo s.e."] = (summary["mean estimate"] - truth.att) / summary[
-    "Monte Carlo s.e."
-]
-summary.round(4)
+draws, _ = montecarlo.run(design, monte_carlo_draws)
+summary = montecarlo.summarise(draws)
+summary["bias / Monte Carlo s.e."] = summary["bias"] / summary["bias MC s.e."]
+summary[
+    ["draws", "truth (ATT)", "mean estimate", "bias", "bias MC s.e.", "bias / Monte Carlo s.e."]
+    + ["coverage", "coverage MC s.e."]
+].round(4)
 
 # %% [markdown]
 # (Sun–Abraham's event-time average is a different estimand — each year since the pilot

@@ -140,7 +140,9 @@ def summarise(draws: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             "power MC s.e.": power_se,
             "failed": int((draws.loc[draws["estimator"] == estimator, "status"] != "ok").sum()),
         }
-    return pd.DataFrame(rows).T
+    order = [mv.ESTIMATOR_LABELS[e] for e in mv.ESTIMATORS if mv.ESTIMATOR_LABELS[e] in rows]
+    table = pd.DataFrame(rows).T.loc[order].astype(float)
+    return table.astype({"draws": int, "failed": int})
 
 
 def _cohort_effects(text: str | None) -> dict | None:
