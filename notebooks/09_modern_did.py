@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from replicate import replication
+from replicate import fit, replication
 from replicate.data import load_panel
-from replicate.models import TWFE
 from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import psm_did
@@ -91,7 +90,8 @@ fig = figures.event_study_plot(
 
 # %%
 bacon = bacon_decomposition(frame, "nqp", **columns)
-twfe_plain = TWFE(frame, "nqp", ["did"]).fit().params["did"]
+twfe_plain_fit = fit("nqp ~ did | city_id + year", frame)
+twfe_plain = twfe_plain_fit.params["did"]
 glue(
     "bacon_forbidden",
     float(bacon.by_type().loc["Later vs Earlier Treated", "weight"]),
@@ -144,9 +144,9 @@ sa = sun_abraham(frame, "nqp", **columns)
 bjs = imputation(frame, "nqp", **columns)
 sa_x = sun_abraham(frame, "nqp", **columns, controls=controls)
 bjs_x = imputation(frame, "nqp", **columns, controls=controls)
-twfe_controls = TWFE(frame, "nqp", ["did", *controls]).fit()
+twfe_controls = fit(f"nqp ~ {' + '.join(['did', *controls])} | city_id + year", frame)
 rows = {
-    "TWFE, no controls": (twfe_plain, TWFE(frame, "nqp", ["did"]).fit().std_errors["did"]),
+    "TWFE, no controls": (twfe_plain, twfe_plain_fit.std_errors["did"]),
     "TWFE, paper's controls (Table 2 col. 7)": (
         twfe_controls.params["did"],
         twfe_controls.std_errors["did"],
