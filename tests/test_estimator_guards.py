@@ -135,15 +135,10 @@ def test_bad_outcome_values_are_named_with_their_rows(panel, name, column, value
         run(name, bad)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        n
-        for n in ALL
-        if n
-        not in ("bacon_decomposition", "twfe_weights", "psm_did", "mediation", "placebo_in_time")
-    ],
-)
+DECOMPOSITIONS = ("bacon_decomposition", "twfe_weights")
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n not in DECOMPOSITIONS])
 def test_bad_control_values_are_named(panel, name):
     bad = panel.copy()
     bad.loc[12, "x"] = -np.inf
@@ -202,3 +197,9 @@ def test_an_event_window_that_would_pool_into_the_reference_is_refused(panel):
 def test_unknown_columns_are_listed(panel):
     with pytest.raises(ValueError, match=r"columns \['z'\] are not in the data"):
         imputation(panel, "y", **COLUMNS, controls=["z"])
+
+
+@pytest.mark.parametrize("name", DECOMPOSITIONS)
+def test_decompositions_refuse_controls(panel, name):
+    with pytest.raises(ValueError, match=r"without controls; controls=\['x'\] are not supported"):
+        run(name, panel, controls=["x"])

@@ -46,6 +46,15 @@ BACON_TYPES = (TREATED_VS_UNTREATED, EARLIER_VS_LATER, LATER_VS_EARLIER, LATER_V
 """Comparison types, spelled as R ``bacondecomp`` prints them."""
 
 
+def _no_controls(controls: Sequence[str], method: str) -> None:
+    if len(controls):
+        raise ValueError(
+            f"{method} decomposes the TWFE coefficient without controls; controls={list(controls)} "
+            "are not supported (Goodman-Bacon's controlled decomposition is not implemented). "
+            "Drop controls=, or compare with event_study/imputation, which take them."
+        )
+
+
 def _twfe_did(frame: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
     """TWFE of ``outcome`` on ``did`` with unit and period effects, clustered."""
     return TWFE(frame, outcome, ["did"], (unit, time)).fit(cluster=cluster)
@@ -94,6 +103,7 @@ def bacon_decomposition(
     unit: str | None = None,
     time: str | None = None,
     cohort: str | None = None,
+    controls: Sequence[str] = (),
     cluster: str | None = None,
 ) -> BaconDecomposition:
     """Goodman-Bacon (2021, Theorem 1) decomposition of ``outcome ~ did | unit + time``.
@@ -106,6 +116,7 @@ def bacon_decomposition(
     scaled to sum to one; the identity Σ weight·estimate = TWFE is checked in the tests.
     """
     method = "bacon_decomposition"
+    _no_controls(controls, method)
     design = resolve(
         data,
         outcome,
@@ -213,6 +224,7 @@ def twfe_weights(
     unit: str | None = None,
     time: str | None = None,
     cohort: str | None = None,
+    controls: Sequence[str] = (),
     cluster: str | None = None,
 ) -> TWFEWeights:
     """Weights ``w_it = ε_it / Σ_treated ε`` with ``ε`` the residual of the treatment on the
@@ -220,6 +232,7 @@ def twfe_weights(
     (de Chaisemartin & D'Haultfœuille 2020, Theorem 1)."""
     from replicate.models import fixed_effects as fe
 
+    _no_controls(controls, "twfe_weights")
     design = resolve(
         data,
         outcome,
