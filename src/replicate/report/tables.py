@@ -242,8 +242,9 @@ _STARS = re.compile(r"(?<=\d)(\*{1,3})$")
 
 
 def _html_cell(text: str) -> str:
-    """Escaped cell text; significance stars set as a superscript (narrower columns)."""
-    return _STARS.sub(r'<sup class="stars">\1</sup>', html.escape(text))
+    """Escaped cell text; significance stars set as a superscript and a line-break
+    opportunity after "×" (e.g. "province×year FE"), so columns stay narrow on a phone."""
+    return _STARS.sub(r'<sup class="stars">\1</sup>', html.escape(text)).replace("×", "×<wbr>")
 
 
 def _flat_columns(frame: pd.DataFrame) -> list[str]:
@@ -320,7 +321,7 @@ def render(
         f' class="src-{"delta" if s == "Δ" else s}"' if s in ("ours", "paper", "diff", "Δ") else ""
         for s in sources
     ]
-    head = "".join(f"<th{k}>{html.escape(c)}</th>" for c, k in zip(columns, classes, strict=True))
+    head = "".join(f"<th{k}>{_html_cell(c)}</th>" for c, k in zip(columns, classes, strict=True))
     body_html = "".join(
         ('<tr class="src-paper">' if line in PUBLISHED_LINES else "<tr>")
         + "".join(f"<td{k}>{_html_cell(c)}</td>" for c, k in zip(r, classes, strict=True))
