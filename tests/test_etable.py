@@ -90,7 +90,7 @@ def test_keep_labels_and_stars(with_province_year):
 def test_renders_in_every_format(with_province_year):
     table = etable(with_province_year)
     html = tables.render(table, "html")
-    assert "province×year FE" in html and "<td></td>" in html  # s.e. rows unlabelled
+    assert "province×<wbr>year FE" in html and "<td></td>" in html  # s.e. rows unlabelled
     latex = tables.render(table, "latex")
     assert r"\begin{tabular}" in latex and "province×year FE" in latex
     csv = tables.render(table, "csv")
