@@ -17,9 +17,8 @@
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
-results = (
-    ""  # a Parquet file from `replicate multiverse --export`; "" = the twin's cache or a fresh run
-)
+results = ""  # file from `replicate multiverse --export`; "": the twin's cache or a fresh run
+scheduler = "serial"  # for a fresh run: "serial", "local" (Dask on all cores) or an address
 
 # %%
 import pandas as pd
@@ -35,7 +34,7 @@ if results:
     mv = multiverse.load(results)
     provenance = f"read from {results}"
 else:
-    mv, provenance = multiverse.cached_or_run(panel, progress=False)
+    mv, provenance = multiverse.cached_or_run(panel, scheduler=scheduler, progress=False)
 if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
 print(f"{mv.label}: {len(mv.table):,} specifications, {provenance}.")

@@ -669,7 +669,9 @@ def _client(scheduler: str | None, workers: int | None):
     """(client, cluster) for an address, ``DASK_SCHEDULER_ADDRESS`` or a new LocalCluster."""
     from distributed import Client, LocalCluster
 
-    address = scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    address = (
+        None if scheduler == "local" else scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
+    )
     if address:
         return Client(address), None
     cluster = LocalCluster(
@@ -709,8 +711,9 @@ def run_tasks(
         Fingerprint of the data: stored rows of other data are not reused.
     out : path, optional
         Directory of the Parquet store (``out/store/part-*.parquet``); None keeps nothing.
-    scheduler : "serial", None or address
-        ``"serial"``: this process. None: ``DASK_SCHEDULER_ADDRESS`` if set, else a
+    scheduler : "serial", "local", None or address
+        ``"serial"``: this process. ``"local"``: a new ``LocalCluster``. None:
+        ``DASK_SCHEDULER_ADDRESS`` if set, else a
         ``LocalCluster`` with ``workers`` single-threaded processes (default: the cores).
         An address (``tcp://host:8786``): that scheduler's workers.
     progress : bool
