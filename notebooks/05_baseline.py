@@ -27,14 +27,7 @@ from replicate.report import figures, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
-options = {
-    "controls": controls,
-    "cov_type": cov_type,
-    "cluster": cluster,
-    "small_sample": small_sample,
-    "rescale": rescale,
-    "absorb": absorb,
-}
+options = replication.options_from(globals())  # the parameters above
 print(panel.summary())
 
 # %% [markdown]

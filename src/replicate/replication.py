@@ -67,6 +67,7 @@ __all__ = [
     "formulas",
     "implied_constants",
     "layout",
+    "options_from",
     "paper_table",
     "published_indirect_bounds",
     "regression_frame",
@@ -204,6 +205,13 @@ ESTIMATE_DEFAULTS = {
 }
 """The keyword options of :func:`estimate` (and :func:`robustness`) with their defaults."""
 ESTIMATE_OPTIONS = tuple(ESTIMATE_DEFAULTS)
+
+
+def options_from(namespace: Mapping[str, object]) -> dict[str, object]:
+    """The options of :func:`estimate` found in ``namespace`` (a chapter's parameters,
+    e.g. ``options_from(globals())``), so a chapter passes its parameter cell on without
+    retyping it; names :func:`estimate` does not know are left out."""
+    return {name: namespace[name] for name in ESTIMATE_OPTIONS if name in namespace}
 
 
 def fit_panel(
