@@ -103,6 +103,15 @@ def test_specifications_follow_the_paper():
     assert "province#year" in t4[0].absorb and t4[1].regressors[-2:] == ("lnpgdp", "fispre")
 
 
+def test_options_from_a_parameter_cell(panel, table2):
+    cell = {"data": "synthetic", "reading": "parent", "cluster": "province", "controls": ["hum"]}
+    options = replication.options_from(cell)
+    assert options == {"controls": ["hum"], "cluster": "province"}
+    results = replication.estimate(2, panel, **options)
+    assert results[2].n_clusters == panel.frame["province"].nunique()
+    assert table2[1].data_label.startswith("SYNTHETIC")  # results carry the panel's label
+
+
 def test_estimates_use_the_regression_scale(panel, table2):
     raw_units = replication.estimate(2, panel, rescale={})[7]
     assert table2[7].params["mar"] * 100 == pytest.approx(raw_units.params["mar"], rel=1e-9)
