@@ -92,6 +92,6 @@ def test_renders_in_every_format(with_province_year):
     html = tables.render(table, "html")
     assert "province×<wbr>year FE" in html and "<td></td>" in html  # s.e. rows unlabelled
     latex = tables.render(table, "latex")
-    assert r"\begin{tabular}" in latex and "province×year FE" in latex
+    assert r"\begin{tabular}" in latex and r"province$\times$year FE" in latex
     csv = tables.render(table, "csv")
     assert csv.splitlines()[0].startswith("row,line,(1)")

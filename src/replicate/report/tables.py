@@ -235,7 +235,13 @@ def _latex_escape(text: str) -> str:
     for char in ("&", "%", "_", "#", "$", "{", "}"):
         text = text.replace(char, "\\" + char)
     text = text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
-    return text.replace("\x00", r"\textbackslash{}")
+    text = text.replace("\x00", r"\textbackslash{}")
+    # symbols pdflatex lacks in text mode, as math
+    symbols = (("²", r"$^2$"), ("×", r"$\times$"), ("−", r"$-$"), ("Δ", r"$\Delta$"))
+    symbols += (("<", r"$<$"), (">", r"$>$"), ("≤", r"$\leq$"))
+    for char, math in symbols:
+        text = text.replace(char, math)
+    return text
 
 
 _STARS = re.compile(r"(?<=\d)(\*{1,3})$")
