@@ -106,10 +106,9 @@ def test_baseline_with_other_controls_changes_the_table():
     assert cli.main(["run", "05", "-p", "controls", "[hum]", "-p", "cov_type", "robust"]) == 0
     html = _table_html(paths.EXECUTED_DIR / "05_baseline.ipynb", "Table 2. Baseline")
     assert "heteroskedasticity-robust" in html
-    n_row = _row(html, "N")  # per column: ours, paper, Δ
-    assert n_row[0] == "5,130" and n_row[3] == "5,130"  # (1) did alone, (2) did + hum
-    assert n_row[6] == "" and n_row[9] == ""  # (3) and (4) not estimated with one control
-    assert all(cell == "" for cell in _row(html, "fdi")[0::3])  # fdi is no longer a control
+    assert _row(html, "N") == ["5,130", "5,130"]  # (1) did alone, (2) did + hum: two columns
+    assert "<td>fdi</td>" not in html  # fdi is no longer a control
+    assert "not compared: published column(s) (2)" in html  # (2) is did + fdi in the paper
 
 
 def test_every_parameter_is_explained():
