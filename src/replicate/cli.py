@@ -289,7 +289,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
     meta = {
         "synthetic": False,
         "label": f"keyword index of {corpus.source}",
-        "generator": "replicate index",
+        "generator": "replicate.index.corpus.city_year_index",
         "method": args.method,
         "source": corpus.source,
     }

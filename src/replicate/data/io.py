@@ -199,7 +199,11 @@ def _stata_label(meta: dict) -> str:
 
 def _stata_variable_label(frame: pd.DataFrame, meta: dict) -> dict[str, str]:
     """The generator and its version, in the first variable's label (80 characters)."""
-    fields = [f"{k}={meta[k]}" for k in ("generator", "generator_version") if meta.get(k)]
+    fields = [
+        f"{k}={str(meta[k]).replace(' ', '_')}"
+        for k in ("generator", "generator_version")
+        if meta.get(k)
+    ]
     if not fields or frame.columns.empty:
         return {}
     return {str(frame.columns[0]): f"[replicate {' '.join(fields)}]"[:80]}
