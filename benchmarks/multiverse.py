@@ -9,8 +9,9 @@
    cluster, and through bare ``Client.map``, per task.
 3. A Monte Carlo of TWFE and imputation, ``--draws`` twins (default 1,000), on the cluster.
 
-BLAS is limited to one thread in this process (and Dask's workers do the same), so the
-serial baseline is not a multi-threaded one in disguise.
+BLAS and pyfixest's rayon pool are limited to one thread in this process, as in the
+workers (``replicate.multiverse.local_cluster``), so the serial baseline is not a
+multi-threaded one in disguise.
 
     python benchmarks/multiverse.py [--specs N] [--draws N] [--workers 2]
 """
@@ -19,7 +20,13 @@ from __future__ import annotations
 
 import os
 
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _name in (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "RAYON_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+):  # as in replicate.multiverse.SINGLE_THREAD, before NumPy or pyfixest load
     os.environ[_name] = "1"
 
 import argparse  # noqa: E402
@@ -31,6 +38,13 @@ from pathlib import Path  # noqa: E402
 def noop(task, shared):
     """An empty task: what the runner costs when the work costs nothing."""
     return {"status": "ok"}
+
+
+def _warm(specs, prepared):
+    from replicate import multiverse as mv
+
+    for row in specs:
+        mv.estimate_spec(row, prepared)
 
 
 def _bare(x):
@@ -48,7 +62,6 @@ def main() -> None:
     args = parser.parse_args()
 
     import pandas as pd
-    from distributed import Client, LocalCluster
 
     from replicate import montecarlo as mc
     from replicate import multiverse as mv
@@ -71,15 +84,12 @@ def main() -> None:
     print(f"serial:          {t_serial:8.1f} s  {n / t_serial:7.1f} specs/s")
 
     start = time.perf_counter()
-    cluster = LocalCluster(
-        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    client = Client(cluster)
+    client, cluster = mv.local_cluster(args.workers)
     print(f"LocalCluster({args.workers} workers) start-up: {time.perf_counter() - start:.1f} s")
     try:
-        # Warm the workers the same way.
-        warm = specs.drop_duplicates("estimator")
-        mv.run_multiverse(panel, warm, scheduler=cluster.scheduler_address, progress=False)
+        # Warm every worker the same way (imports, first-call costs of each estimator).
+        warm = specs.drop_duplicates("estimator").to_dict("records")
+        client.run(_warm, warm, prepared)
         start = time.perf_counter()
         dist, report = mv.run_multiverse(
             panel, specs, scheduler=cluster.scheduler_address, progress=False

@@ -667,19 +667,43 @@ def _as_rows(result, task_hash: str) -> list[dict]:
 
 def _client(scheduler: str | None, workers: int | None):
     """(client, cluster) for an address, ``DASK_SCHEDULER_ADDRESS`` or a new LocalCluster."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     address = (
         None if scheduler == "local" else scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     )
     if address:
         return Client(address), None
-    cluster = LocalCluster(
-        n_workers=workers or os.cpu_count() or 1,
-        threads_per_worker=1,  # one BLAS thread each too (distributed's pre-spawn-environ)
-        processes=True,
-        dashboard_address=None,
+    return local_cluster(workers)
+
+
+SINGLE_THREAD = {
+    name: 1
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "RAYON_NUM_THREADS",  # pyfixest's compiled demeaning
+        "NUMBA_NUM_THREADS",
     )
+}
+"""Environment of each worker process: one thread each, so workers do not oversubscribe
+the cores (Dask sets the first three itself; pyfixest's Rust core uses rayon)."""
+
+
+def local_cluster(workers: int | None = None):
+    """(client, cluster): a ``LocalCluster`` of single-threaded worker processes."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **SINGLE_THREAD}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
     return Client(cluster), cluster
 
 
@@ -720,6 +744,7 @@ def run_tasks(
         A tqdm bar on stderr: done, failed, remaining.
     flush_every : int
         Rows buffered before a part file is written.
+    (a ``priority`` column in ``tasks``, if present, orders the tasks on Dask: highest first)
     stop_after : int, optional
         Stop (as if interrupted) after this many tasks; for tests of resuming.
 
@@ -776,7 +801,14 @@ def run_tasks(
                 n_workers = len(client.scheduler_info()["workers"]) or 1
                 remote = client.scatter(shared, broadcast=True)
                 futures = [
-                    client.submit(fn, task, remote, key=f"{name}-{task['hash']}", pure=False)
+                    client.submit(
+                        fn,
+                        task,
+                        remote,
+                        key=f"{name}-{task['hash']}",
+                        pure=False,
+                        priority=int(task.get("priority", 0)),
+                    )
                     for task in records
                 ]
                 by_key = {f.key: task["hash"] for f, task in zip(futures, records, strict=True)}
@@ -874,6 +906,10 @@ def _result_table(specs: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("hash", ignore_index=True)
 
 
+COST = {"cs_never": 10, "cs_notyet": 10, "sun_abraham": 3, "imputation": 1, "twfe": 1}
+"""Rough relative run time of each estimator's specifications (Dask priority)."""
+
+
 def _spec_task(task: Mapping, prepared: Prepared) -> dict:
     return estimate_spec(task, prepared)
 
@@ -900,8 +936,10 @@ def run_multiverse(
     prepared = prepare(panel)
     if specs is None:
         specs = space(codings=codings_of(prepared))
+    # Long tasks first, so no worker is left alone with a slow one at the end.
+    priority = specs["estimator"].map(COST).fillna(1).astype(int)
     report = run_tasks(
-        specs,
+        specs.assign(priority=priority),
         _spec_task,
         prepared,
         data_hash=prepared.fingerprint,
