@@ -168,23 +168,32 @@ def prune_redundant(codes: Sequence[np.ndarray]) -> list[int]:
 def absorbed_rank(codes: Sequence[np.ndarray]) -> int:
     """Degrees of freedom of the stacked fixed-effect dummies (the intercept included).
 
-    Exact for one or two effects, and for any number of effects once those implied by
-    another are removed (:func:`prune_redundant`) if at most two remain: the first
-    contributes its levels, the second its levels minus the number of connected sets it
-    forms with the first (:func:`connected_sets`). Each further effect is counted as its
-    levels minus one: an upper bound on its true contribution, so degrees of freedom are
-    never under-counted and standard errors err on the conservative side. This is the
-    rule of ``reghdfe``'s ``dofadjustments(firstpair)`` and of R ``fixest`` without
-    ``fixef.force_exact`` (exact for the first two effects, one redundant level for each
-    further one), with nested effects detected first as both packages do.
+    What is exact and what is conservative:
+
+    * effects implied by another one are removed first (:func:`prune_redundant`: ``year``
+      given ``province#year``, ``province`` given ``city_id``) — exact;
+    * the first remaining effect contributes its levels, the second its levels minus the
+      number of connected sets it forms with the first (:func:`connected_sets`; Abowd,
+      Creecy & Kramarz 2002) — exact, so one or two effects (after pruning) are counted
+      exactly, disconnected panels included;
+    * each further effect contributes its levels minus the largest number of connected
+      sets it forms with any one earlier effect — an upper bound on its true contribution
+      (redundancy given all earlier effects is at least that given any one of them), so
+      degrees of freedom are never under-counted and standard errors err on the
+      conservative side. No exact linear-time rule is known for three or more effects.
+
+    This is the rule of ``reghdfe``'s default ``dofadjustments(pairwise)`` (Correia,
+    reghdfe help: "firstpair" exact via connected subgraphs, "pairwise" the best of the
+    pairwise counts for later effects). pyfixest 0.60 instead counts ``Σ levels − (#effects
+    − 1)`` (one redundant level per further effect, no redundancy detection).
     """
     if not codes:
         return 0
     kept = [codes[j] for j in prune_redundant(codes)]
     rank = n_levels(kept[0])
-    if len(kept) >= 2:
-        rank += n_levels(kept[1]) - connected_sets(kept[0], kept[1])
-    rank += sum(n_levels(c) - 1 for c in kept[2:])
+    for j in range(1, len(kept)):
+        shared = max(connected_sets(kept[i], kept[j]) for i in range(j))
+        rank += n_levels(kept[j]) - shared
     return rank
 
 
