@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from replicate._options import check_choice
 from replicate.models.event_study import EventStudyResults
 
 Kind = Literal["relative_magnitude", "smoothness"]
@@ -37,10 +38,7 @@ def sensitivity(
     """
     import moderndid as md
 
-    if kind not in ("relative_magnitude", "smoothness"):
-        raise ValueError(
-            f"kind={kind!r} is not allowed; choose 'relative_magnitude' or 'smoothness'."
-        )
+    check_choice("kind", kind, Kind)
     if study.n_pre < (2 if kind == "smoothness" else 1):
         raise ValueError(
             "the event study needs pre-period coefficients for a sensitivity analysis."
