@@ -84,9 +84,11 @@ def propensity_scores(
     before: int | None = None,
 ) -> pd.DataFrame:
     """Pre-period means of ``match_on`` per unit, ``treat`` and the logit propensity score."""
+    if not len(match_on):
+        raise ValueError("propensity_scores: name the covariates of the score in match_on=[...].")
     design = resolve(
         data,
-        list(match_on)[:1] or [],
+        list(match_on)[:1],
         unit=unit,
         time=time,
         cohort=cohort,
