@@ -270,8 +270,8 @@ def beside_paper(
     fits = {_column_label(table, c): r for c, r in sorted(results.items())}
     order = list(dict.fromkeys(paper.published(table)["variable"]))
     order = [v for v in order if v not in ("N", "R2")]
-    ours = etable(fits, digits=digits, stats=("N", "R2"))
-    extra = [r for r, line in ours.index if line == "coef" and r not in order]
+    fitted = dict.fromkeys(v for res in fits.values() for v in res.params.index)
+    extra = [v for v in fitted if v not in order]  # e.g. a control the paper does not use
     keep = [v for v in order if v != CONSTANT] + extra + [CONSTANT]
     ours = etable(fits, digits=digits, stats=("N", "R2"), keep=keep)
     published = {_column_label(table, c): _published_cells(comparison, c, digits) for c in results}
