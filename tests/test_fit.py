@@ -313,3 +313,22 @@ def test_bad_formulas_say_what_is_supported(frame, formula, message):
 def test_vcov_refuses_multiway_clustering(frame):
     with pytest.raises(ValueError, match="multiway clustering is not supported"):
         fit(TWO_WAY, frame, vcov={"CRV1": "city_id + year"})
+
+
+def test_without_fixed_effects_is_ols_with_a_constant(frame):
+    ours = fit("nqp ~ did + fdi", frame, vcov="hetero")
+    theirs = sm.OLS(frame["nqp"], sm.add_constant(frame[["did", "fdi"]])).fit(cov_type="HC1")
+    np.testing.assert_allclose(
+        ours.params[["did", "fdi", "constant"]], theirs.params[["did", "fdi", "const"]], atol=1e-10
+    )
+    np.testing.assert_allclose(
+        ours.std_errors[["did", "fdi", "constant"]],
+        theirs.bse[["did", "fdi", "const"]],
+        rtol=SE_RTOL,
+    )
+
+
+def test_default_clusters_on_an_interacted_first_effect(frame):
+    res = fit("nqp ~ did | province^year + city_id", frame)
+    assert res.cluster == "province#year"
+    assert res.n_clusters == frame.groupby(["province", "year"]).ngroups - 6 * 18  # singletons
