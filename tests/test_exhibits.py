@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import base64
 import csv
+import io
 import json
+import tempfile
+from pathlib import Path
 
-from replicate.report import exhibits
+import pandas as pd
+from IPython.core.formatters import DisplayFormatter
+
+from replicate.report import exhibits, tables
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
 PDF = b"%PDF-1.4 fake"
@@ -126,3 +132,20 @@ def test_page_links_every_file_and_escapes_captions(tmp_path, monkeypatch):
     assert "</_build/exhibits/05_baseline/fig-did.pdf>" in text
     assert "baseline \\| ours" in text  # a pipe in a caption cannot break the table
     assert 'href="book.pdf"' in text
+
+
+def test_a_shown_table_carries_every_exhibit_format_and_its_label():
+    frame = pd.DataFrame({"ours": [0.1234, 5130]}, index=pd.Index(["did", "N"], name="row"))
+    data, meta = DisplayFormatter().format(tables.show(frame, "Table 2 — test", synthetic=True))
+    assert {"text/html", "text/markdown", "text/latex", "text/csv"} <= set(data)
+    assert meta["replicate"]["caption"] == "Table 2 — test"
+    assert meta["replicate"]["data_label"] == tables.SYNTHETIC_NOTE
+    assert pd.read_csv(io.StringIO(data["text/csv"]))["data"].eq("SYNTHETIC").all()
+    output = {"output_type": "display_data", "data": data, "metadata": meta}
+    notebook = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [output]}]}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "05_baseline.ipynb"
+        path.write_text(json.dumps(notebook), encoding="utf-8")
+        (found,) = exhibits.collect([path])
+    assert found.paper_exhibit == "Table 2"
+    assert found.files["csv"] == data["text/csv"]

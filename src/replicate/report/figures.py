@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -27,6 +29,16 @@ STYLE = {
 def use_style() -> None:
     """Apply the book's figure style (call once at the top of a notebook)."""
     plt.rcParams.update(STYLE)
+    # Figures are also exhibits (replicate.report.exhibits): in a notebook, keep a PDF
+    # beside the PNG the page shows, with no creation date so the bytes are reproducible.
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - IPython ships with the book extra
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("png", "pdf")
 
 
 def synthetic_note(fig: plt.Figure, synthetic: bool) -> None:

@@ -371,6 +371,39 @@ class Rendered:
     def _repr_markdown_(self) -> str:
         return render(self.frame, "md", **self.options)
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        """HTML for the page, plus Markdown, LaTeX and CSV for the exhibit files.
+
+        ``replicate.report.exhibits`` reads the extra formats and the caption and data
+        label (in the output's metadata) from the executed notebook; the site shows the
+        HTML. The CSV carries the synthetic marker in a ``data`` column.
+        """
+        frame, options = self.frame, self.options
+        synthetic = options["synthetic"]
+        synthetic = bool(frame.attrs.get("synthetic", False)) if synthetic is None else synthetic
+        csv_frame = frame
+        if synthetic:
+            csv_frame = frame.copy()
+            key = (
+                ("data",) + ("",) * (frame.columns.nlevels - 1)
+                if frame.columns.nlevels > 1
+                else "data"
+            )
+            csv_frame[key] = "SYNTHETIC"
+        caption = (
+            frame.attrs.get("caption", "") if options["caption"] is None else options["caption"]
+        )
+        notes = frame.attrs.get("notes", "") if options["notes"] is None else options["notes"]
+        data = {
+            "text/html": render(frame, "html", **options),
+            "text/markdown": render(frame, "md", **options),
+            "text/latex": render(frame, "latex", **options),
+            "text/csv": render(csv_frame, "csv", **options),
+            "text/plain": render(frame, "md", **options),
+        }
+        label = SYNTHETIC_NOTE if synthetic else notes
+        return data, {"replicate": {"caption": caption, "data_label": label}}
+
     def __str__(self) -> str:
         return render(self.frame, "md", **self.options)
 
