@@ -131,13 +131,19 @@ def _vcov(vcov) -> tuple[str, str | None]:
     raise ValueError(f"vcov={vcov!r} is not allowed; choose one of {list(VCOV_CHOICES)}.")
 
 
-def _regression_scale(data) -> Mapping[str, float]:
+def regression_scale(data) -> Mapping[str, float]:
+    """The factors a Panel's variables are multiplied by before a regression: its
+    ``meta["regression_scale"]`` or ``regression_scale`` attribute when it carries one,
+    else :data:`replicate.data.schema.REGRESSION_SCALE`. (Not applied to a DataFrame.)"""
     from replicate.data.schema import REGRESSION_SCALE
 
     meta = getattr(data, "meta", None)
     if isinstance(meta, Mapping) and "regression_scale" in meta:
         return meta["regression_scale"]
     return getattr(data, "regression_scale", REGRESSION_SCALE)
+
+
+_regression_scale = regression_scale  # the name replicate.models._common imports
 
 
 def _terms(frame: pd.DataFrame, terms: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -231,7 +237,7 @@ def fit(
         )
     work = frame[wanted].copy()  # only the columns the model uses; the caller's data untouched
     if frame is not data:  # a Panel: put variables on the regressions' scale
-        for name, factor in _regression_scale(data).items():
+        for name, factor in regression_scale(data).items():
             if name in work.columns:
                 work[name] = work[name] * factor
     if cluster and fe.INTERACTION in cluster:  # default clustering on an interacted effect
