@@ -61,11 +61,26 @@ def combine(parts: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def encode(frame: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
-    """Integer codes 0..L-1 for each fixed-effect column; ``a#b`` interacts two columns."""
-    return [
-        combine([factorize(frame[p].to_numpy()) for p in name.split(INTERACTION)])
-        for name in columns
-    ]
+    """Integer codes 0..L-1 for each fixed-effect column; ``a#b`` interacts two columns.
+
+    Raises ``ValueError`` naming the column and rows when a fixed-effect column has
+    missing values (they would otherwise become a level of their own, or break the codes).
+    """
+    out = []
+    for name in columns:
+        parts = []
+        for p in name.split(INTERACTION):
+            codes = factorize(frame[p].to_numpy())
+            if (codes < 0).any():
+                rows = ", ".join(str(r) for r in frame.index[codes < 0][:5])
+                raise ValueError(
+                    f"fixed-effect column {p!r} has {int((codes < 0).sum())} missing value(s) "
+                    f"(rows {rows}); drop or fill them first, e.g. "
+                    "replicate.data.load_panel(..., missing='drop')."
+                )
+            parts.append(codes)
+        out.append(combine(parts))
+    return out
 
 
 def demean(
