@@ -47,6 +47,13 @@ print(mv.table["status"].value_counts().to_string())
 # one value on each: TWFE, city and year effects, the parent reading of sub-city pilots,
 # 2005–2022, city clusters, and the stepwise controls of Table 2 (plus Table 4
 # column 1's province-by-year effects).
+#
+# The estimators do not all target the same average: TWFE weights treated city-years by
+# its regression weights; Callaway–Sant'Anna (doubly robust, "simple" aggregation) and
+# the imputation estimator average the effects of treated city-years; Sun–Abraham's
+# summary weights each year since the pilot equally (see {ref}`ch-modern-did`). With
+# effects that change over time, part of the spread across estimators is a difference
+# in estimand, not in robustness.
 
 # %%
 space_table = pd.DataFrame(

@@ -707,6 +707,10 @@ def local_cluster(workers: int | None = None):
     return Client(cluster), cluster
 
 
+FLUSH_SECONDS = 15.0
+"""At most this long between writes of finished results, so a kill loses little."""
+
+
 def run_tasks(
     tasks: pd.DataFrame,
     fn: Callable[[Mapping, object], dict | list[dict]],
@@ -743,7 +747,7 @@ def run_tasks(
     progress : bool
         A tqdm bar on stderr: done, failed, remaining.
     flush_every : int
-        Rows buffered before a part file is written.
+        Rows buffered before a part file is written (or after :data:`FLUSH_SECONDS`).
     (a ``priority`` column in ``tasks``, if present, orders the tasks on Dask: highest first)
     stop_after : int, optional
         Stop (as if interrupted) after this many tasks; for tests of resuming.
@@ -773,14 +777,17 @@ def run_tasks(
 
         bar = tqdm(total=len(records), desc=name, unit="spec", file=sys.stderr, leave=True)
 
+    last_flush = time.monotonic()
+
     def collect(task_hash: str, result) -> None:
-        nonlocal failed
+        nonlocal failed, last_flush
         rows = _as_rows(result, task_hash)
         failed += int(any(r.get("status") == "failed" for r in rows))
         new_rows.extend(rows)
         buffer.extend(rows)
-        if len(buffer) >= flush_every:
+        if len(buffer) >= flush_every or time.monotonic() - last_flush > FLUSH_SECONDS:
             _flush(out, buffer, data_hash)
+            last_flush = time.monotonic()
         if bar is not None:
             bar.update(1)
             bar.set_postfix(failed=failed, remaining=bar.total - bar.n, refresh=False)
