@@ -201,7 +201,16 @@ def main() -> None:
     for units in args.sizes:
         for name, ours, baseline, terms in rows:
             t_ours, m_ours, r_ours = measure(ours, units, args.repeat)
-            t_base, m_base, r_base = measure(baseline, units, args.repeat)
+            try:
+                t_base, m_base, r_base = measure(baseline, units, args.repeat)
+            except (RuntimeError, EOFError) as err:  # e.g. did2s runs out of memory
+                print(
+                    f"{units:>8,} {units * len(YEARS):>10,}  {name:<38} {t_ours:>8.3f} "
+                    f"{'failed':>8} {'':>9} {m_ours / gib:>9.2f}   baseline failed: "
+                    f"{type(err).__name__} {err}",
+                    flush=True,
+                )
+                continue
             d_est = _diff(r_ours.estimate, r_base.estimate, terms, relative=False)
             d_se = _diff(r_ours.se, r_base.se, terms, relative=True)
             print(
