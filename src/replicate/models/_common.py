@@ -128,9 +128,9 @@ def frame_of(data: Any) -> tuple[pd.DataFrame, dict[str, str], str]:
         raise TypeError(
             f"data must be a replicate Panel or a pandas DataFrame, not {type(data).__name__}."
         )
-    from replicate.models.fit import _regression_scale  # one rule for every entry point
+    from replicate.models.fit import regression_scale  # one rule for every entry point
 
-    present = {k: v for k, v in _regression_scale(data).items() if k in frame.columns}
+    present = {k: v for k, v in regression_scale(data).items() if k in frame.columns}
     if present:
         frame = frame.assign(**{k: frame[k] * v for k, v in present.items()})
     return frame, dict(PANEL_COLUMNS), str(getattr(data, "label", "panel"))
