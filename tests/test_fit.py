@@ -76,6 +76,7 @@ CASES = [
     (TWO_WAY, "hetero", "reghdfe", None),
     (TWO_WAY, "hetero", "none", None),
     (TWO_WAY, "iid", "reghdfe", None),
+    (TWO_WAY, "iid", "none", None),
     (TWO_WAY, {"CRV1": "city_id"}, "reghdfe", "w"),
     (TWO_WAY, "hetero", "reghdfe", "w"),
     ("nqp ~ did + fdi | city_id", {"CRV1": "province"}, "reghdfe", None),

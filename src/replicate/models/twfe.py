@@ -41,7 +41,9 @@ freedom not nested in the clusters:
     0.165385 on its example). No pyfixest equivalent: tested against statsmodels OLS on the
     within-unit data with the other effects as dummies.
 ``"none"``
-    ``q = 1``: the plain sandwich (pyfixest ``ssc(k_adj=False, G_adj=False)``).
+    ``q = 1``: the plain sandwich, and ``σ² = SSR/(N−1)`` for homoskedastic errors (fixest
+    and pyfixest ``ssc(k_adj=False, G_adj=False)``); the Stata conventions use
+    ``σ² = SSR/(N−K)``.
 
 With ``cov_type="robust"`` (heteroskedasticity only) both Stata conventions use
 ``q = N/(N−k−df_all)`` counting every fixed effect (``areg``/``reghdfe, vce(robust)``;
@@ -583,6 +585,10 @@ class TWFE:
             return Inference(
                 cov, df_resid, "t", scale, f"heteroskedasticity-robust, {small_sample} correction"
             )
-        sigma2 = float(cross(resid, resid)) / df_resid
+        # σ² = SSR/(N−K); with small_sample="none" SSR/(N−1), as fixest and pyfixest with
+        # ssc(k_adj=False) (their σ² is SSR/(N−1), times (N−1)/(N−K) when adjusted).
+        sigma2 = float(cross(resid, resid)) / (n - 1 if small_sample == "none" else df_resid)
         cov = sandwich(design, resid, "unadjusted", None, sigma2)
-        return Inference(cov, df_resid, "t", sigma2, "unadjusted (homoskedastic)")
+        return Inference(
+            cov, df_resid, "t", sigma2, f"unadjusted (homoskedastic), {small_sample} correction"
+        )
