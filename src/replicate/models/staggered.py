@@ -429,8 +429,7 @@ def _leave_out_means(tau, cells, clusters) -> tuple[np.ndarray, int]:
     (BJS 2024, leave-out version of Theorem 3); cells with one cluster keep the plain mean."""
     cell_sum = np.bincount(cells, tau)
     cell_n = np.bincount(cells).astype(float)
-    pair, pair_code = np.unique(np.column_stack([cells, clusters]), axis=0, return_inverse=True)
-    pair_code = pair_code.ravel()
+    pair_code = np.unique(cells * (clusters.max() + 1) + clusters, return_inverse=True)[1]
     own_sum = np.bincount(pair_code, tau)[pair_code]
     own_n = np.bincount(pair_code).astype(float)[pair_code]
     rest_n = cell_n[cells] - own_n
@@ -541,9 +540,14 @@ def imputation(
     else:
         tau_bar, n_alone = (np.bincount(cells, tau) / np.bincount(cells))[cells], 0
     n_clusters = clusters.max() + 1
-    scores = np.zeros((n_clusters, weights.shape[1]))
-    np.add.at(scores, clusters[treated], weights * (tau - tau_bar)[:, None])
-    np.add.at(scores, clusters[~treated], v0 * resid0[:, None])
+    contributions = (
+        (clusters[treated], weights * (tau - tau_bar)[:, None]),
+        (clusters[~treated], v0 * resid0[:, None]),
+    )
+    scores = sum(
+        np.column_stack([np.bincount(c, x[:, j], n_clusters) for j in range(x.shape[1])])
+        for c, x in contributions
+    )
     se = np.sqrt((scores**2).sum(axis=0))
     estimates = weights.T @ tau
     by_event = pd.DataFrame(
