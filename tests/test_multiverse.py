@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import replicate
 from replicate import multiverse as mv
-from replicate.data import load_panel
+from replicate.data import load_panel, synthetic
 from replicate.data.schema import CONTROLS
 
 TWOWAY_RTOL = 1e-8
@@ -213,5 +214,11 @@ def test_montecarlo_seeds_come_from_the_design(tmp_path):
     summary = mc.summarise(again)
     assert set(summary.index) == {"TWFE", "imputation (BJS)"}
     assert (summary["draws"] == 4).all()
-    # The truth is the twin's: 0.118 direct + 0.001 × 9.686 through innovp (synthetic.py).
-    assert summary["truth (ATT)"].iloc[0] == pytest.approx(0.118 + 0.001 * 9.686)
+    # The truth is the twin's own (generated with the draw's seed and the design's knobs).
+    twin = synthetic.make_twin(
+        seed=design.draw_seed(0), knobs=synthetic.Knobs(conditional_trends=False)
+    )
+    assert summary["truth (ATT)"].iloc[0] == pytest.approx(twin.truth.att, rel=1e-9)
+    first = again[(again["draw"] == 0) & (again["estimator"] == "twfe")].iloc[0]
+    fit = replicate.fit("nqp ~ did | city_id + year", twin.panel(), vcov={"CRV1": "city_id"})
+    assert first["estimate"] == pytest.approx(fit.params["did"], rel=1e-9)

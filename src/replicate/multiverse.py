@@ -702,7 +702,7 @@ def local_cluster(workers: int | None = None):
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never clashes with another cluster
         )
     return Client(cluster), cluster
 
@@ -994,9 +994,12 @@ def cached_or_run(panel, cache: str | Path = TWIN_CACHE, **options) -> tuple[Mul
 # ----------------------------------------------------------------------------- summaries
 
 
-def robustness_summary(result: Multiverse, reference: str = "Table 2 (7)") -> pd.DataFrame:
+def robustness_summary(
+    result: Multiverse, reference: str = "Table 2 (7)", truth: float | None = None
+) -> pd.DataFrame:
     """Shares of specifications with the reference specification's sign, significant at 5%,
-    and both, per estimator and overall (specifications with a standard error)."""
+    and both, per estimator and overall (specifications with a standard error); with a
+    known ``truth`` (the twin's), also the share of 95% intervals that cover it."""
     ok = result.ok
     ref = ok.loc[ok["paper"] == reference, "estimate"]
     sign = float(np.sign(ref.iloc[0])) if len(ref) else float(np.sign(ok["estimate"].median()))
@@ -1006,6 +1009,8 @@ def robustness_summary(result: Multiverse, reference: str = "Table 2 (7)") -> pd
         has_se=ok["se"].notna(),
     )
     frame["both"] = frame["same_sign"] & frame["significant"]
+    if truth is not None:
+        frame["covers"] = (frame["lower"] <= truth) & (truth <= frame["upper"])
 
     def block(d: pd.DataFrame) -> dict:
         with_se = d[d["has_se"]]
@@ -1016,6 +1021,9 @@ def robustness_summary(result: Multiverse, reference: str = "Table 2 (7)") -> pd
             "with s.e.": len(with_se),
             "significant (5%)": with_se["significant"].mean() if len(with_se) else np.nan,
             "same sign and significant": with_se["both"].mean() if len(with_se) else np.nan,
+            **(
+                {"interval covers the truth": with_se["covers"].mean()} if truth is not None else {}
+            ),
         }
 
     rows = {ESTIMATOR_LABELS[e]: block(d) for e, d in frame.groupby("estimator", sort=False)}
@@ -1072,13 +1080,13 @@ DIMENSION_LABELS = {
 }
 
 
-def specification_curve(result: Multiverse, title: str | None = None):
+def specification_curve(result: Multiverse, title: str | None = None, truth: float | None = None):
     """The specification curve (Simonsohn, Simmons & Nelson 2020, Fig. 2 layout).
 
     Top: every estimate sorted, with its 95% interval (grey where it includes zero),
     the paper's own specifications marked. Bottom: one row per choice, a mark where a
     specification makes it. Uses :mod:`replicate.report.figures`' style and stamps
-    synthetic data.
+    synthetic data. ``truth``: a known true effect (the twin's ATT), drawn as a dashed line.
     """
     import matplotlib.pyplot as plt
 
@@ -1114,6 +1122,8 @@ def specification_curve(result: Multiverse, title: str | None = None):
         label="the paper's specifications",
     )
     top.axhline(0, color="black", lw=0.8)
+    if truth is not None:
+        top.axhline(truth, color="#b03a2e", lw=1, ls="--", label=f"true effect ({truth:.3f})")
     top.set_ylabel("effect of the pilot on nqp")
     top.legend(loc="upper left", fontsize=8)
     top.set_title(title or f"{len(ok):,} specifications, sorted by estimate")
