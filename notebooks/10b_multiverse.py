@@ -180,7 +180,7 @@ failed[["estimator", "controls", "fixed_effects", "pilot_coding", "window", "clu
 #
 # ```bash
 # replicate multiverse --data mypanel.dta --out my-multiverse --export my-multiverse.parquet
-# replicate run 14 --data mypanel.dta -p results my-multiverse.parquet
+# replicate run 10b --data mypanel.dta -p results my-multiverse.parquet
 # ```
 #
 # On a cluster: start a Dask scheduler and workers (by hand, or with `dask-jobqueue` on
