@@ -149,3 +149,27 @@ def test_a_shown_table_carries_every_exhibit_format_and_its_label():
         (found,) = exhibits.collect([path])
     assert found.paper_exhibit == "Table 2"
     assert found.files["csv"] == data["text/csv"]
+
+
+def test_labelled_tables_and_figures_carry_the_panels_label():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from replicate.data import synthetic
+    from replicate.report import figures
+
+    twin = synthetic.make_twin(seed=3).panel()
+    frame = pd.DataFrame({"estimate": [0.1]}, index=["did"])
+    out = tables.labelled(frame, twin)
+    assert frame.attrs == {}  # the input is not modified
+    assert out.attrs["synthetic"] is True
+    assert twin.marker in out.attrs["notes"]
+    assert tables.SYNTHETIC_NOTE in tables.render(out, "md")
+    unverified = type("R", (), {"data_label": "mypanel.csv (origin unverified)"})()
+    plain = tables.labelled(frame, unverified)
+    assert plain.attrs["synthetic"] is False
+    assert "mypanel.csv (origin unverified)" in tables.render(plain, "html")
+    fig = figures.label(matplotlib.pyplot.figure(), twin)
+    assert any("SYNTHETIC" in t.get_text() for t in fig.texts)
+    fig = figures.label(matplotlib.pyplot.figure(), unverified)
+    assert any("origin unverified" in t.get_text() for t in fig.texts)

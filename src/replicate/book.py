@@ -246,8 +246,105 @@ def build(
     missing = [s for s in book_notebooks() if not s.with_suffix(".ipynb").exists()]
     if missing:
         raise BuildError(f"not yet executed: {[m.name for m in missing]}; run `replicate book`.")
+    chromium = find_chromium()
+    write_exhibits(pdf=chromium is not None)
     render(strict=strict)
+    if chromium is None:
+        print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
+    else:
+        print_pdf(chromium)
     return runs
+
+
+def chapter_title(notebook: Path) -> str:
+    """The first Markdown heading of an executed notebook (its chapter title)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            for line in "".join(cell.get("source", [])).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return notebook.stem
+
+
+def write_exhibits(pdf: bool) -> None:
+    """Every table and figure of the executed chapters as files, with a manifest and a page.
+
+    See :mod:`replicate.report.exhibits`; ``pdf`` says whether the page links the whole
+    book as one PDF (printed after rendering by :func:`print_pdf`).
+    """
+    from replicate.report import exhibits
+
+    notebooks = [s.with_suffix(".ipynb") for s in book_notebooks()]
+    found = exhibits.collect(notebooks)
+    exhibits.write(found)
+    titles = {nb.stem: chapter_title(nb) for nb in notebooks if nb.exists()}
+    exhibits.page(found, titles, pdf=f"../../{BOOK_PDF.name}" if pdf else None)
+
+
+BOOK_PDF = paths.HTML_DIR / "book.pdf"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
+    "--virtual-time-budget=20000",  # let MathJax typeset before printing
+)
+
+
+def find_chromium() -> str | None:
+    """A headless-capable Chromium on the PATH, or None."""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def print_pdf(chromium: str) -> Path:
+    """The whole book as one PDF: Sphinx's single-page HTML printed by headless Chromium.
+
+    Written to ``_build/html/book.pdf`` (linked from the exhibits page) and copied to
+    ``_build/exhibits/book.pdf``. Nothing is fetched: the page and MathJax are local.
+    """
+    import tempfile
+
+    from replicate.report import exhibits
+
+    jb = str(Path(sys.executable).parent / "jupyter-book")
+    command = [jb, "build", str(paths.ROOT), "--builder", "singlehtml"]
+    done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    root = yaml.safe_load(paths.TOC_YML.read_text(encoding="utf-8"))["root"]
+    page = paths.BUILD_DIR / "singlehtml" / f"{root}.html"
+    if done.returncode != 0 or not page.exists():
+        raise BuildError(
+            f"the single-page HTML for the PDF failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
+        )
+    BOOK_PDF.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        printed = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={BOOK_PDF}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if printed.returncode != 0 or not BOOK_PDF.exists():
+        raise BuildError(f"Chromium could not print the book to PDF:\n{printed.stderr[-2000:]}")
+    exhibits.EXHIBITS_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(BOOK_PDF, exhibits.EXHIBITS_DIR / BOOK_PDF.name)
+    return BOOK_PDF
 
 
 def run_one(

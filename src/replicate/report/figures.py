@@ -41,6 +41,22 @@ def use_style() -> None:
         set_matplotlib_formats("png", "pdf")
 
 
+def label(fig: plt.Figure, source) -> plt.Figure:
+    """Stamp the data label of ``source`` (a Panel or a result) on a figure.
+
+    The twin's figures say "SYNTHETIC DATA — not evidence about China"; a file of
+    unknown origin says so too. Returns the figure, so a cell can end with it.
+    """
+    from replicate.report.tables import data_label, is_synthetic
+
+    if is_synthetic(source):
+        synthetic_note(fig, True)
+        return fig
+    text = getattr(source, "data_label", None) or data_label(source)
+    fig.text(0.995, 0.995, f"Data: {text}", ha="right", va="top", fontsize=8, color="#555555")
+    return fig
+
+
 def synthetic_note(fig: plt.Figure, synthetic: bool) -> None:
     """Stamp 'SYNTHETIC DATA' in a corner of figures drawn from the twin."""
     if synthetic:

@@ -126,6 +126,35 @@ def data_label(panel) -> str:
     return f"{label} (unverified: no provenance recorded)"
 
 
+def is_synthetic(source) -> bool:
+    """Whether ``source`` (a Panel, a result carrying ``data_label``, or a labelled frame)
+    comes from the synthetic twin."""
+    if isinstance(source, pd.DataFrame):
+        return bool(source.attrs.get("synthetic", False))
+    if getattr(source, "synthetic", False):
+        return True
+    label = getattr(source, "data_label", None) or getattr(source, "marker", None) or ""
+    return str(label).upper().startswith("SYNTHETIC")
+
+
+def labelled(frame: pd.DataFrame, source) -> pd.DataFrame:
+    """A copy of ``frame`` that carries the data label of ``source`` for every renderer.
+
+    ``source`` is the Panel the numbers were computed from, or a result that carries its
+    ``data_label``. The label goes into ``attrs`` (``synthetic`` and a ``Data: …`` note),
+    which :func:`render` and :func:`show` read: a table built by hand from results is
+    labelled the same way as one built by the library, without passing ``synthetic=``.
+    """
+    label = getattr(source, "data_label", None) or data_label(source)
+    out = frame.copy()
+    out.attrs = dict(frame.attrs)
+    note = f"Data: {label}."
+    notes = out.attrs.get("notes", "")
+    out.attrs["notes"] = notes if note in notes else " ".join(x for x in (note, notes) if x)
+    out.attrs["synthetic"] = bool(out.attrs.get("synthetic", False)) or is_synthetic(source)
+    return out
+
+
 # ----------------------------------------------------------------------------- Table 1
 
 
