@@ -76,6 +76,8 @@ def simulate_draw(task: Mapping, design: Design) -> list[dict]:
 
 def tasks(design: Design, draws: int) -> pd.DataFrame:
     """One task per draw, keyed by a hash of the design and the draw number."""
+    if int(draws) < 1:
+        raise ValueError(f"draws={draws}: give a positive number of draws, e.g. 1000.")
     frame = pd.DataFrame({"draw": range(draws)})
     frame["seed"] = [design.draw_seed(d) for d in frame["draw"]]
     frame["hash"] = [

@@ -673,8 +673,18 @@ def _client(scheduler: str | None, workers: int | None):
         None if scheduler == "local" else scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS")
     )
     if address:
-        return Client(address), None
+        try:
+            return Client(address, timeout=CONNECT_SECONDS), None
+        except OSError as exc:
+            raise ValueError(
+                f"cannot reach a Dask scheduler at {address!r} ({exc}). Start one "
+                "(`dask scheduler`, then `dask worker ADDRESS` on each machine), or leave out "
+                "--scheduler / DASK_SCHEDULER_ADDRESS to use this machine's cores."
+            ) from None
     return local_cluster(workers)
+
+
+CONNECT_SECONDS = 10
 
 
 SINGLE_THREAD = {
@@ -693,6 +703,8 @@ the cores (Dask sets the first three itself; pyfixest's Rust core uses rayon).""
 
 def local_cluster(workers: int | None = None):
     """(client, cluster): a ``LocalCluster`` of single-threaded worker processes."""
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers={workers}: give at least one worker process.")
     import dask
     from distributed import Client, LocalCluster
 
@@ -943,6 +955,8 @@ def run_multiverse(
     prepared = prepare(panel)
     if specs is None:
         specs = space(codings=codings_of(prepared))
+    if not len(specs):
+        raise ValueError("specs is empty: pass at least one row of multiverse.space().")
     # Long tasks first, so no worker is left alone with a slow one at the end.
     priority = specs["estimator"].map(COST).fillna(1).astype(int)
     report = run_tasks(
@@ -1157,7 +1171,9 @@ def _cmd_multiverse(args) -> int:
         estimators=args.estimators.split(",") if args.estimators else ESTIMATORS,
         codings=codings_of(prepared),
     )
-    if args.limit:
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ValueError(f"--limit {args.limit}: give a positive number of specifications.")
         specs = specs.head(args.limit)
     scheduler = "serial" if args.serial else args.scheduler
     result, report = run_multiverse(
