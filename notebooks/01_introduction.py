@@ -13,9 +13,11 @@
 data = "synthetic"  # panel used by later chapters; this chapter needs none
 reading = "parent"  # how sub-city pilot entries are coded: "parent" or "ignore"
 
-# %%
-from replicate.data import code_pilots
-from replicate.report import figures
+# %% tags=["hide-input"]
+from myst_nb import glue
+
+from replicate.data import code_pilots, pilot_entries
+from replicate.report import figures, tables
 
 figures.use_style()
 coding = code_pilots(reading=reading)
@@ -44,20 +46,34 @@ coding = code_pilots(reading=reading)
 #
 # ## The pilot timing
 #
-# Three batches of 39 list entries each were announced in 2014, 2015 and 2016. Mapping
-# them to the 285 sample cities (rules in the data chapter and `data/README.md`) gives the
-# staggered adoption below.
+# Three batches of list entries ({glue:text}`entries_per_batch`) were announced in
+# 2014, 2015 and 2016. Mapping them to the 285 sample cities (rules in the data chapter
+# and `data/README.md`) gives the staggered adoption below.
 
 # %%
-coding.summary()
+tables.show(
+    coding.summary().set_index("reading"),
+    "Pilot cities by batch among the 285 sample cities",
+    decimals=4,
+    notes="Real data: the official pilot lists mapped to the sample cities.",
+)
+
+# %% tags=["hide-input"]
+per_batch = pilot_entries()["batch_year"].value_counts().sort_index()
+glue("entries_per_batch", ", ".join(f"{n} in {y}" for y, n in per_batch.items()), display=False)
+timing = coding.panel()
+last_batch = int(per_batch.index.max())
+share_then = timing.loc[timing["year"] == last_batch, "did"].mean()
+glue("last_batch", last_batch, display=False)
+glue("share_then", f"{100 * share_then:.0f}", display=False)
 
 # %% mystnb={"figure": {"caption": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic.", "name": "fig-pilot-timeline"}, "image": {"alt": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic."}}
 fig = figures.pilot_timeline(coding)
 
 # %% [markdown]
 # {numref}`fig-pilot-timeline` shows why the design is a *staggered* difference in
-# differences: cities enter treatment in three waves, and by 2016 about 38% of the sample
-# is treated. The paper's Table 1 reports a mean of `did` of 0.167 over the 5,130
+# differences: cities enter treatment in three waves, and by {glue:text}`last_batch`
+# about {glue:text}`share_then`% of the sample is treated. The paper's Table 1 reports a mean of `did` of 0.167 over the 5,130
 # city-years; the official lists give the share printed above, a small gap the data
 # chapter examines. Because no city is treated before 2014 and the waves are close
 # together, the two-way fixed-effects estimate mixes comparisons between early and late

@@ -12,11 +12,13 @@
 data = "synthetic"  # "synthetic" for the twin, or a path to your own panel file
 reading = "parent"  # sub-city pilot entries treat their parent city ("parent") or not ("ignore")
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
+from myst_nb import glue
 
 from replicate import paper, replication
 from replicate.data import cities, code_pilots, load_panel, pilot_entries
+from replicate.data.schema import VARIABLES
 from replicate.report import figures, tables
 
 figures.use_style()
@@ -37,17 +39,29 @@ print(panel.summary())
 by_province = cities().groupby("province_en").size().rename("sample cities")
 by_province[by_province == 1]
 
+# %% tags=["hide-input"]
+entries = pilot_entries()
+per_batch = entries["batch_year"].value_counts().sort_index()
+glue(
+    "entries_per_batch",
+    f"{per_batch.iloc[0]} demonstration entries in each of "
+    + ", ".join(map(str, per_batch.index[:-1]))
+    + f" and {per_batch.index[-1]}"
+    if per_batch.nunique() == 1
+    else "; ".join(f"{n} demonstration entries in {y}" for y, n in per_batch.items()),
+    display=False,
+)
+
 # %% [markdown]
 # ## The Broadband China pilot lists
 #
 # The Ministry of Industry and Information Technology and the National Development and
-# Reform Commission named 39 demonstration entries in each of 2014, 2015 and 2016. Most
-# are prefecture-level cities; some are a city cluster, county-level cities, districts or
-# autonomous prefectures. The table counts the entries by type and by how well their
-# membership is evidenced (real data).
+# Reform Commission named {glue:text}`entries_per_batch`. Most are prefecture-level
+# cities; some are a city cluster, county-level cities, districts or autonomous
+# prefectures. The tables count the entries by type and by how well their membership is
+# evidenced (real data).
 
 # %%
-entries = pilot_entries()
 pd.crosstab(entries["entity_type"], entries["batch_year"], margins=True, margins_name="total")
 
 # %%
@@ -60,26 +74,36 @@ pd.crosstab(entries["evidence"], entries["batch_year"], margins=True, margins_na
 # treated counts and shares, against the paper's mean of `did` of 0.167 in Table 1.
 
 # %%
-readings = pd.concat([code_pilots(r).summary() for r in ("parent", "ignore")], ignore_index=True)
-readings["paper did mean"] = paper.TABLE1.loc["did", "mean"]
-readings["difference"] = (readings["did mean"] - readings["paper did mean"]).round(4)
-readings.set_index("reading")
+readings = replication.pilot_readings()
+tables.show(
+    readings,
+    "The two readings against Table 1's mean of did",
+    decimals=4,
+    notes="Real data: the official pilot lists mapped to the 285 sample cities.",
+)
 
-# %%
-from myst_nb import glue
-
-glue("paper_treated_cityyears", round(paper.TABLE1.loc["did", "mean"] * 5130), display=False)
+# %% tags=["hide-input"]
+rows = int(paper.TABLE1.loc["did", "N"])
+paper_treated = round(paper.TABLE1.loc["did", "mean"] * rows)
+closest = (readings["treated city-years"] - paper_treated).abs().idxmin()
+glue("paper_did_mean", f"{paper.TABLE1.loc['did', 'mean']:.3f}", display=False)
+glue("paper_treated_cityyears", f"{paper_treated:,}", display=False)
+glue("closest", closest, display=False)
+gap = int(readings.loc[closest, "treated city-years"] - paper_treated)
+glue("gap_cityyears", f"{abs(gap)} {'fewer' if gap > 0 else 'more'}", display=False)
 glue(
-    "gap_cityyears",
-    round((code_pilots("ignore").treated_share() - paper.TABLE1.loc["did", "mean"]) * 5130),
+    "readings_verdict",
+    "Neither reading reproduces"
+    if not readings["reproduces"].any()
+    else "Only the " + " and ".join(readings.index[readings["reproduces"]]) + " reading reproduces",
     display=False,
 )
 glue("reading", reading, display=False)
 
 # %% [markdown]
-# Neither reading reproduces 0.167: it corresponds to about
-# {glue:text}`paper_treated_cityyears` treated city-years, some {glue:text}`gap_cityyears`
-# fewer than the "ignore" reading gives. A pilot year coded one year later for part of a
+# {glue:text}`readings_verdict` {glue:text}`paper_did_mean`, which corresponds to about
+# {glue:text}`paper_treated_cityyears` treated city-years, {glue:text}`gap_cityyears`
+# than the closest reading ("{glue:text}`closest`") gives. A pilot year coded one year later for part of a
 # batch, or a few cities missing from the authors' lists, would close the gap; the paper
 # does not say which. The rest of the book uses the **{glue:text}`reading`** reading;
 # pass `reading="ignore"` to switch.
@@ -89,46 +113,72 @@ fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% [markdown]
 # {numref}`fig-pilots-province` shows that the pilots are spread across the country,
-# with more in the large eastern and central provinces; a few provinces have no pilot
-# city at all, so province-by-year effects (Table 4) compare pilot and non-pilot cities
-# only within provinces that have both.
-#
+# with more in the large eastern and central provinces. Province-by-year effects
+# (Table 4) compare pilot and non-pilot cities only within a province:
+# {glue:text}`province_mix`
+
+# %% tags=["hide-input"]
+mix = replication.province_pilot_mix(reading)
+glue("province_mix", replication.describe_province_pilot_mix(mix), display=False)
+
+# %% [markdown]
 # ## The panel
 #
 # The variables follow the paper's definitions (`data/README.md` has the codebook).
 
 # %%
-from replicate.data.schema import VARIABLES
-
 pd.DataFrame(
     [(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
     columns=["variable", "meaning", "measurement in the paper"],
 ).set_index("variable")
 
 # %% [markdown]
-# ```{admonition} This chapter's panel
-# :class: warning
-# Unless you passed your own file, the panel below is the **synthetic twin** (see
-# {ref}`ch-twin`): it is calibrated to Table 1, so agreement with the paper's descriptive
-# statistics is by construction and says nothing about China.
-# ```
-#
 # ### Table 1: descriptive statistics
+#
+# The panel is **{glue:text}`panel_label`**. {glue:text}`table1_sentence`
 
 # %%
-tables.show(replication.paper_table(1, panel))
+table1 = replication.paper_table(1, panel)
+tables.show(table1)
+
+# %% tags=["hide-input"]
+comparison = replication.compare_table1(panel.frame)
+ok = comparison["status"].isin(["within rounding", "within tolerance"])
+gov = panel.frame["gov"]
+glue("panel_label", tables.data_label(panel), display=False)
+glue(
+    "table1_sentence",
+    (
+        "The twin is calibrated to the paper's statistics (each control is mapped onto a "
+        "distribution with Table 1's mean, standard deviation and range), so agreement with "
+        "Table 1 is by design and says nothing about China: "
+        if panel.synthetic
+        else "Agreement with Table 1 is a first check of your data: "
+    )
+    + f"{int(ok.sum())} of {len(comparison)} statistics are within rounding or within 5% of "
+    "the published standard deviation (the rules of the scorecard chapter).",
+    display=False,
+)
+glue(
+    "gov_twin",
+    "This panel reproduces it"
+    if gov.std() > gov.mean()
+    else "This panel does not (its standard deviation is below its mean)",
+    display=False,
+)
 
 # %% [markdown]
 # (Each variable's row is ours; the published row is beneath it.)
 # Three features of the published Table 1 deserve a note:
 #
 # - `gov` has a standard deviation (0.211) larger than its mean (0.206) on a range of
-#   0.043–0.604: only a strongly two-humped distribution can do that. The twin
-#   reproduces it, but a real expenditure ratio is unlikely to look like this.
+#   0.043–0.604: only a strongly two-humped distribution can do that.
+#   {glue:text}`gov_twin`; a real expenditure ratio is unlikely to look like this.
 # - `mar` and `fin` have standard deviations of 0.246 and 0.012, yet Table 2 reports
 #   their coefficients with standard errors of 0.004 and 0.014. With clustered errors
 #   that small, the within-city variation of these variables must be far larger than
-#   Table 1 allows, so the regressions probably used rescaled versions
-#   (e.g. the marketization index on its 0–12 scale). We follow Table 1.
+#   Table 1 allows: the regressions used rescaled versions, and the printed constants
+#   show which — `mar` and `fin` in percent ({ref}`ch-baseline`). The panel keeps
+#   Table 1's units; the regression chapters rescale (their parameter `rescale`).
 # - `hum` is described as students per 10,000 people, but its mean of 0.122 reads as a
 #   share.

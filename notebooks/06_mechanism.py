@@ -12,47 +12,32 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # the paper's controls
-cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
-cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
-small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see replicate.models.twfe)
-rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
-absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
+controls = None  # None: the paper's six (schema.CONTROLS), in both equations; or [fdi, hum]
+cluster = "city_id"  # clusters of the standard errors and of the bootstrap
+rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
+absorb = None  # None: city and year effects; e.g. [city_id, year, province#year]
 bootstrap_draws = 999  # cluster (city) bootstrap draws for the indirect effect
-seed = 20241128  # seed of the bootstrap
+seed = 20241128  # seed of the bootstrap (the book's seed, synthetic.DEFAULT_SEED)
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
+from IPython.display import display
 from myst_nb import glue
 
-from replicate import replication
+from replicate import checks, paper, replication
 from replicate.data import load_panel
 from replicate.models.mechanism import mediation
 from replicate.report import figures, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
-options = {
-    "controls": controls,
-    "cov_type": cov_type,
-    "cluster": cluster,
-    "small_sample": small_sample,
-    "rescale": rescale,
-    "absorb": absorb,
-}
-results = replication.estimate(3, panel, **options)
+options = replication.options_from(globals())  # the parameters above, defaults resolved
 print(panel.summary())
 
 # %% [markdown]
 # ## Table 3, beside the paper
 
 # %%
-tables.show(
-    replication.layout(3, replication.compare(3, results), results),
-    f"Table 3. Mechanism: technological innovation — {panel.label} beside Liu & Zou",
-    synthetic=panel.synthetic,
-    notes=f"Standard errors: {results[1].inference}.",
-)
+tables.show(replication.paper_table(3, panel, **options))
 
 # %% [markdown]
 # ## The indirect effect
@@ -60,67 +45,116 @@ tables.show(
 # The two steps show that each link is non-zero; they do not estimate how much of the
 # pilot's effect runs through innovation. That is the product of coefficients
 # $a \cdot b$ — the effect of `did` on `innovp` times the effect of `innovp` on `nqp` —
-# which in a linear model equals the total effect minus the direct effect. We report it
-# with a delta-method (Sobel) standard error {cite}`sobel_1982` and a percentile
-# interval from a bootstrap that resamples whole cities, so that it respects the
-# clustering.
+# which in a linear model on one sample equals the total effect $c$ minus the direct
+# effect $c'$. We report it with a delta-method (Sobel) standard error
+# {cite}`sobel_1982` and a percentile interval from a bootstrap that resamples whole
+# cities, so that it respects the clustering.
 
 # %%
-frame = replication.regression_frame(panel, rescale)
-mediation = mediation(
-    frame,
+result = mediation(
+    replication.regression_frame(panel, options["rescale"]),
     "nqp",
     mediator="innovp",
     unit="city_id",
     time="year",
     cohort="g",
-    controls=controls,
-    cluster=cluster,
-    absorb=absorb,
-    cov_type=cov_type,
-    small_sample=small_sample,
+    controls=options["controls"],
+    cluster=options["cluster"],
+    absorb=options["absorb"],
     draws=bootstrap_draws,
     seed=seed,
 )
-mediation.table().round(5)
+tables.show(
+    tables.labelled(result.table(), panel), "The indirect effect of did through innovp", decimals=5
+)
 
-# %%
-glue("indirect", float(mediation.indirect), display=False)
-glue("sobel_p", float(mediation.sobel_p), display=False)
-glue("share", float(100 * mediation.share_mediated), display=False)
-glue("boot_lo", float(mediation.boot_ci[0]), display=False)
-glue("boot_hi", float(mediation.boot_ci[1]), display=False)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw): the point estimate (solid), the 95% percentile interval (dashed) and, on the synthetic twin, the indirect effect the twin was built with (dotted).", "name": "fig-indirect-bootstrap"}, "image": {"alt": "Histogram of the cluster-bootstrap draws of the indirect effect a·b with the point estimate, the 95% percentile interval and, on the synthetic twin, the true indirect effect marked"}}
+truth = panel.truth  # None unless the panel is the synthetic twin
+true_a, true_b, _ = replication.mediation_truth(truth) if truth else (None, None, None)
+fig = figures.distribution(
+    result.boot_draws,
+    result.indirect,
+    result.boot_ci,
+    xlabel="indirect effect a·b (did → innovp → nqp)",
+    ylabel="bootstrap draws",
+    truth=true_a * true_b if truth else None,  # the true indirect effect
+    source=panel,
+)
 
-# %% mystnb={"figure": {"caption": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw). Vertical lines: the point estimate and the 95% percentile interval.", "name": "fig-indirect-bootstrap"}, "image": {"alt": "Cluster-bootstrap distribution of the indirect effect a·b (cities resampled with replacement; both equations re-estimated in every draw). Vertical lines: the point estimate and the 95% percentile interval."}}
-fig, ax = plt.subplots()
-ax.hist(mediation.boot_draws, bins=40, color="#1b6ca8", alpha=0.8)
-for value, style in ((mediation.indirect, "-"), *((v, "--") for v in mediation.boot_ci)):
-    ax.axvline(value, color="#b03a2e", ls=style)
-ax.axvline(0, color="black", lw=0.8)
-ax.set_xlabel("indirect effect a·b (did → innovp → nqp)")
-ax.set_ylabel("bootstrap draws")
-figures.synthetic_note(fig, panel.synthetic)
+# %% tags=["hide-input"]
+glue("panel_label", tables.data_label(panel), display=False)
+glue("indirect", tables.number(result.indirect, 4), display=False)
+glue("sobel_p", tables.p_value(result.sobel_p), display=False)
+glue("significance", "significant" if result.sobel_p < 0.05 else "not significant", display=False)
+glue("share", f"{100 * result.share_mediated:.1f}", display=False)
+glue("total", tables.number(result.total_effect, 3), display=False)
+glue("boot_ci", "[{}, {}]".format(*(tables.number(v, 4) for v in result.boot_ci)), display=False)
 
 # %% [markdown]
-# Here the indirect effect is {glue:text}`indirect:.4f` (Sobel p =
-# {glue:text}`sobel_p:.3f`; 95% bootstrap interval [{glue:text}`boot_lo:.4f`,
-# {glue:text}`boot_hi:.4f`], {numref}`fig-indirect-bootstrap`), about
-# {glue:text}`share:.1f`% of the total effect.
+# On this panel ({glue:text}`panel_label`) the indirect effect is
+# {glue:text}`indirect` (Sobel p {glue:text}`sobel_p`, {glue:text}`significance` at 5%;
+# 95% bootstrap interval {glue:text}`boot_ci`, {numref}`fig-indirect-bootstrap`), about
+# {glue:text}`share`% of the estimated total effect $c$ of {glue:text}`total`.
+#
+# ## What the twin was built with
+#
+# When the panel is the synthetic twin, the mechanism's true values are known: the twin
+# was generated with an effect $a$ of `did` on `innovp` and an effect $b$ of `innovp` on
+# `nqp`, so its true indirect effect is $a \cdot b$, and its true total effect is the
+# average effect on treated city-years (`truth.att`). The table sets each estimate
+# beside its truth, with the gap in standard errors (on a real panel there is no truth
+# and the table is not shown).
+
+# %% tags=["hide-input"]
+if truth is not None:
+    beside = result.beside_truth(*replication.mediation_truth(truth))
+    display(
+        tables.show(
+            tables.labelled(beside, panel),
+            "The mechanism: estimates beside the twin's truth",
+            decimals=5,
+        )
+    )
+glue("truth_sentence", replication.describe_mediation_truth(result, panel), display=False)
+
+# %% [markdown]
+# {glue:text}`truth_sentence` ({ref}`ch-robustness` shows the provincial shocks at work;
+# {ref}`ch-calibration` the many-twin check.)
 #
 # ## What the paper's own numbers allow
-#
-# The paper's numbers put the indirect effect at about $9.686 \times 0.001 \approx
-# 0.0097$, under 8% of the total effect of about 0.128. But `innovp` is printed as
-# 0.001 (0.000) with one star: its coefficient lies in [0.0005, 0.0015), its standard
-# error below 0.0005, and its t statistic between 1.65 and 1.97. Scanning every pair
-# consistent with the printed cell:
 
-# %%
-replication.published_indirect_bounds().round(4)
+# %% tags=["hide-input"]
+published = paper.published(3).set_index(["column", "variable"])
+a_cell, b_cell = published.loc[(1, "did")], published.loc[(2, "innovp")]
+t_low, t_high = checks.t_interval(int(b_cell["stars"]), 284)
+glue("paper_a", f"{a_cell['coef']:.3f}", display=False)
+glue("paper_b_coef", f"{b_cell['coef']:.3f}", display=False)
+glue("paper_b", f"{b_cell['coef']:.3f} ({b_cell['se']:.3f})", display=False)
+glue("paper_ab", f"{a_cell['coef'] * b_cell['coef']:.4f}", display=False)
+glue("published_verdict", replication.describe_published_indirect(), display=False)
+glue("t_band", f"{t_low:.2f} and {t_high:.2f}", display=False)
+glue(
+    "b_interval", "[{:.4f}, {:.4f})".format(*checks.printed_interval(b_cell["coef"])), display=False
+)
+glue("se_b_max", f"{checks.printed_interval(b_cell['se'])[1]:.4f}", display=False)
 
 # %% [markdown]
-# Because $a$ is estimated precisely (t ≈ 10), the Sobel statistic is close to the t of
-# $b$: whatever the unrounded numbers were, the indirect effect is not significant at 5%.
+# The paper's printed numbers put the indirect effect at about
+# {glue:text}`paper_a` × {glue:text}`paper_b_coef` ≈ {glue:text}`paper_ab`. `innovp` is printed as
+# {glue:text}`paper_b` with one star: its coefficient lies in {glue:text}`b_interval`,
+# its standard error below {glue:text}`se_b_max`, and its t statistic between
+# {glue:text}`t_band`. Scanning every pair consistent with the printed cell:
+
+# %%
+tables.show(
+    checks.published_indirect_bounds(),
+    "What Table 3's printed cells allow for the indirect effect",
+    decimals=4,
+    notes="Computed from the paper's printed numbers alone (no data).",
+)
+
+# %% [markdown]
+# {glue:text}`published_verdict`
 # The paper's "H2 accepted" rests on a link that, by its own table, is significant at
 # 10% only.
 #

@@ -11,12 +11,12 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # the paper's controls
-cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
-cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
-small_sample = "reghdfe"  # "reghdfe", "xtreg" or "none" (see replicate.models.twfe)
-rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
-absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
+controls = None  # None: the paper's six (schema.CONTROLS), in every column; or [fdi, hum]
+cluster = "city_id"  # clusters of the baseline standard errors
+rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
+absorb = None  # None: city and year effects in the two-way columns
+wild_draws = 9999  # wild cluster bootstrap draws with province clusters
+seed = 20241128  # seed of the wild bootstrap (the book's seed, synthetic.DEFAULT_SEED)
 
 # %% tags=["hide-input"]
 from myst_nb import glue
@@ -24,21 +24,21 @@ from myst_nb import glue
 import replicate
 from replicate import paper, replication
 from replicate.data import load_panel
-from replicate.report import figures, tables
+from replicate.models.inference import wild_cluster_bootstrap
+from replicate.report import tables
 
-figures.use_style()
 panel = load_panel(data, reading=reading)
-options = replication.options_from(globals())  # the parameters above
+options = replication.options_from(globals())  # the parameters above, defaults resolved
 print(panel.summary())
 
 # %% [markdown]
 # ## Table 4, beside the paper
 #
 # Column (1) is the baseline with `province + province^year` added to the absorbed
-# effects; column (2) adds two controls:
+# effects; column (2) adds two controls; column (3) is the alternative indicator:
 
 # %%
-replication.formulas(4, controls, absorb)
+replication.formulas(4, options["controls"], options["absorb"])
 
 # %%
 results = replication.estimate(4, panel, **options)
@@ -46,44 +46,54 @@ tables.show(replication.paper_table(4, panel, **options))
 
 # %% tags=["hide-input"]
 baseline = replication.estimate(2, panel, **options)
-base = baseline[max(baseline)]
-col1 = results[1]
+base, col1 = baseline[max(baseline)], results[1]
 published = paper.published(4).set_index(["column", "variable"])["coef"]
 published_base = paper.published(2).set_index(["column", "variable"])["coef"]
-shift = col1.params["did"] - base.params["did"]
 cities_per_province = panel.frame.groupby("province")["city_id"].nunique()
 single = sorted(cities_per_province[cities_per_province == 1].index)
-glue("n_singletons", col1.n_singletons, display=False)
+paper_n = int(published[(1, "N")])
+glue("n_singletons", f"{col1.n_singletons:,}", display=False)
+glue("n_single", len(single), display=False)
 glue("single_provinces", ", ".join(map(str, single)) or "none", display=False)
-glue("n_col1", col1.nobs, display=False)
-glue("did_base", float(base.params["did"]), display=False)
-glue("did_col1", float(col1.params["did"]), display=False)
-glue("paper_did_base", float(published_base[(7, "did")]), display=False)
-glue("paper_did_col1", float(published[(1, "did")]), display=False)
+glue("n_col1", f"{col1.nobs:,}", display=False)
+glue("paper_n_col1", f"{paper_n:,}", display=False)
 glue(
-    "shift_size",
-    "less than one standard error of the baseline"
-    if abs(shift) < base.std_errors["did"]
-    else "more than one standard error of the baseline",
+    "n_verdict",
+    f"the same count as the paper's {paper_n:,}: evidence that it used reghdfe's "
+    "singleton rule and a city list like this book's"
+    if col1.nobs == paper_n
+    else f"against the paper's {paper_n:,}, so its city list or singleton rule differs "
+    "from this book's",
     display=False,
 )
+glue("did_base", f"{base.params['did']:.3f}", display=False)
+glue("did_col1", f"{col1.params['did']:.3f}", display=False)
+glue("paper_did_base", f"{published_base[(7, 'did')]:.3f}", display=False)
+glue("paper_did_col1", f"{published[(1, 'did')]:.3f}", display=False)
+shift = col1.params["did"] - base.params["did"]
+glue(
+    "shift_size",
+    f"{'less' if abs(shift) < base.std_errors['did'] else 'more'} than one standard error "
+    f"of the baseline ({base.std_errors['did']:.3f})",
+    display=False,
+)
+glue("truth_sentence", replication.describe_province_truth(base, col1, panel), display=False)
 
 # %% [markdown]
 # Column (1) uses {glue:text}`n_col1` observations: absorbing province-by-year effects
-# makes the {glue:text}`n_singletons` city-years of provinces with a single sample city
-# ({glue:text}`single_provinces`) {term}`singleton`s, which are dropped as `reghdfe`
-# drops them {cite}`correia_2015_singletons`. The paper's 5,022 is 5,130 minus the 108
-# city-years of six such provinces, evidence that it used `reghdfe` and a city list like
-# this book's.
+# makes the {glue:text}`n_singletons` city-years of the {glue:text}`n_single` provinces
+# with a single sample city ({glue:text}`single_provinces`) {term}`singleton`s, which
+# are dropped as `reghdfe` drops them {cite}`correia_2015_singletons` —
+# {glue:text}`n_verdict`.
 # Province fixed effects add nothing once city effects are in (every city lies in one
 # province); the province-by-year effects are what changes the comparison: pilot cities
 # are now compared only with non-pilot cities of the same province in the same year.
 #
-# In the paper this cuts the estimate from {glue:text}`paper_did_base:.3f` to
-# {glue:text}`paper_did_col1:.3f`. On this panel it moves from {glue:text}`did_base:.3f`
-# to {glue:text}`did_col1:.3f`, {glue:text}`shift_size`. On the synthetic twin the
-# province-by-year shocks are unrelated to the pilots; a drop like the paper's suggests
-# that pilot cities sat in provinces whose nqp rose faster for other reasons.
+# In the paper this moves the estimate from {glue:text}`paper_did_base` (Table 2 column 7)
+# to {glue:text}`paper_did_col1`. On this panel it moves from {glue:text}`did_base` to
+# {glue:text}`did_col1`, {glue:text}`shift_size`. {glue:text}`truth_sentence` A drop
+# like the paper's suggests that pilot cities sat in provinces whose nqp rose faster for
+# other reasons.
 #
 # ## The alternative indicator
 #
@@ -94,33 +104,87 @@ glue(
 #
 # ## Choices the paper does not report
 #
-# The treatment coding and the clustering are judgement calls. Some 2015 pilot entries
-# rest on a single secondary source:
+# The treatment coding and the clustering are judgement calls. Some pilot entries rest
+# on a single secondary source; leaving them out changes these cities' first pilot year:
 
 # %%
 weak = replication.weak_evidence_changes(reading)
-weak["change"].value_counts().rename("cities").to_frame()
+tables.show(
+    weak["change"].value_counts().rename("cities").to_frame(),
+    "Cities whose pilot year rests on single-source entries only",
+    notes="Real data: the official pilot lists and their sources (data/README.md).",
+)
 
 # %% tags=["hide-input"]
 counts = weak["change"].value_counts()
 glue("n_weak", len(weak), display=False)
+glue("weak_batches", " and ".join(map(str, sorted(weak["g_all"].unique()))), display=False)
 glue("n_to_control", int(counts.get("to control", 0)), display=False)
 glue("n_later", int(counts.get("later batch", 0)), display=False)
 
 # %% [markdown]
-# Leaving those entries out would move {glue:text}`n_to_control` cities to the controls
-# and {glue:text}`n_later` to a later batch. Recoding them as controls is not neutral: if
+# These {glue:text}`n_weak` cities were coded as pilots from {glue:text}`weak_batches`
+# entries. Leaving those entries out would move {glue:text}`n_to_control` of them to the
+# controls and {glue:text}`n_later` to a later batch. Recoding them is not neutral: if
 # they were pilots after all, the control group is contaminated. The main alternative
-# therefore *drops* the {glue:text}`n_weak` cities ("weak dropped"); recoding them
-# ("weak recoded") is the second one. The table re-estimates the baseline (Table 2's
-# last column) under each choice, and with standard errors clustered by province or not
-# clustered at all.
+# therefore *drops* the {glue:text}`n_weak` cities ("weak dropped"); recoding them with
+# the confirmed entries only ("weak recoded") is the second one. The table re-estimates
+# the baseline (Table 2's last column) under each choice, and with standard errors
+# clustered by province or heteroskedasticity-robust without clustering.
 
 # %%
 variants = replication.robustness(panel, reading=reading, **options)
 tables.show(replicate.etable(variants, keep=["did"], stats=("N", "clusters")))
 
+# %% tags=["hide-input"]
+province = variants["by province"]
+frame = replication.regression_frame(panel, options["rescale"])
+treated_provinces = frame.loc[frame["did"] == 1, "province"].nunique()
+glue("n_provinces", int(province.n_clusters), display=False)
+glue("n_treated_provinces", int(treated_provinces), display=False)
+glue("did_dropped", f"{variants['weak dropped'].params['did']:.3f}", display=False)
+glue("did_recoded", f"{variants['weak recoded'].params['did']:.3f}", display=False)
+
 # %% [markdown]
-# Clustering by province (31 clusters) allows correlation among a province's cities;
-# with few clusters the wild cluster bootstrap of the modern-DID chapter is the safer
-# test.
+# Dropping the weakly evidenced cities gives {glue:text}`did_dropped`, recoding them
+# {glue:text}`did_recoded`, against {glue:text}`did_base` for the baseline.
+#
+# Clustering by province ({glue:text}`n_provinces` clusters, {glue:text}`n_treated_provinces`
+# of them with a pilot city) allows correlation among a province's cities. With that
+# few clusters the cluster-robust t test can over-reject, so the restricted wild cluster
+# bootstrap {cite}`cameron_gelbach_miller_2008` with province clusters is the safer test
+# (Webb weights, which suit few clusters):
+
+# %%
+wild = wild_cluster_bootstrap(
+    frame,
+    "nqp",
+    unit="city_id",
+    time="year",
+    cohort="g",
+    controls=options["controls"],
+    cluster="province",
+    draws=wild_draws,
+    weights="webb",
+    seed=seed,
+)
+t_interval = province.conf_int().loc["did"]
+tests = {
+    "cluster-robust t": (province.pvalues["did"], t_interval["lower"], t_interval["upper"]),
+    "wild bootstrap (Webb)": (wild.pvalue, *wild.conf_int()),
+}
+tables.show(
+    tables.labelled(tables.p_value_table(tests), panel),
+    "The baseline's did with province clusters: two tests",
+)
+
+# %% tags=["hide-input"]
+glue("wild_p", tables.p_value(wild.pvalue), display=False)
+glue("t_p", tables.p_value(float(province.pvalues["did"])), display=False)
+glue("wild_ci", "[{:.3f}, {:.3f}]".format(*wild.conf_int()), display=False)
+glue("t_ci", "[{:.3f}, {:.3f}]".format(*t_interval), display=False)
+
+# %% [markdown]
+# With province clusters the cluster-robust t test gives p {glue:text}`t_p` and the 95%
+# interval {glue:text}`t_ci`; the wild bootstrap gives p {glue:text}`wild_p` and
+# {glue:text}`wild_ci`.

@@ -19,7 +19,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
-rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
+rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
 
 # %% tags=["hide-input"]
 from myst_nb import glue
@@ -29,29 +29,30 @@ from replicate.data import load_panel
 from replicate.report import tables
 
 panel = load_panel(data, reading=reading)
+options = replication.options_from(globals())  # the parameters above, defaults resolved
 
 # %%
-card = replication.scorecard(panel, rescale=rescale)
+card = replication.scorecard(panel, **options)
 tables.show(replication.scorecard_summary(card))
 
 # %% tags=["hide-input"]
 glue("n_numbers", len(card), display=False)
 glue("scorecard_sentence", replication.describe_scorecard(card), display=False)
+glue("calibration_sentence", replication.describe_calibration_check(card, panel), display=False)
 
 # %% [markdown]
-# Of the {glue:text}`n_numbers` published numbers, by kind —
+# Of the {glue:text}`n_numbers` published numbers, counted by kind of number:
 # {glue:text}`scorecard_sentence`.
 #
 # ```{admonition} What the scorecard measures
 # :class: warning
 # On the synthetic twin, the scorecard is a check of the machinery, not a replication:
-# the twin is calibrated to the paper's Table 1 and built with effects close to the
-# published coefficients, but one draw of data adds sampling noise of the order of a
-# published standard error to every coefficient, and the twin does not mimic every
-# feature of the paper (the drop in Table 4 column 1, say). The counts above are what one
-# draw gives; they are not evidence about the paper. {ref}`ch-calibration` shows, over
-# many twins, how far each number lands from the paper from one draw to the next. On a
-# real panel the scorecard is the replication result.
+# the twin's generator was calibrated so that the *average* over many twins of every
+# published number comes close to it, and one draw adds sampling noise to each.
+# {glue:text}`calibration_sentence` The counts above are what one draw gives; they are
+# not evidence about the paper. {ref}`ch-calibration` shows, number by number, how far
+# each lands from the paper from one twin to the next. On a real panel the scorecard is
+# the replication result.
 # ```
 #
 # ## The numbers that are off
@@ -61,10 +62,12 @@ glue("scorecard_sentence", replication.describe_scorecard(card), display=False)
 
 # %%
 off = card[card["status"] == "off"]
-tables.show(tables.scorecard_layout(off), "Published numbers not reproduced")
+tables.show(
+    tables.labelled(tables.scorecard_layout(off), panel), "Published numbers not reproduced"
+)
 
 # %% [markdown]
 # ## Every number
 
 # %% tags=["hide-output"]
-tables.show(tables.scorecard_layout(card), "All published numbers")
+tables.show(tables.labelled(tables.scorecard_layout(card), panel), "All published numbers")

@@ -10,25 +10,36 @@
 data = "synthetic"  # the panel for the checks that need one
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from myst_nb import glue
 
-from replicate import paper, replication
-from replicate.data import code_pilots, load_panel
+import replicate
+from replicate import checks, paper, replication
+from replicate.data import load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
+from replicate.report import tables
 
 panel = load_panel(data, reading=reading)
 frame = replication.regression_frame(panel)
+sample = replication.singleton_sample()
+glue("n_single", len(sample["provinces"]), display=False)
+glue("n_t4", f"{sample['N']:,}", display=False)
+glue("paper_n_t4", f"{sample['paper N']:,}", display=False)
+glue(
+    "n_t4_verdict",
+    "which is exactly what" if sample["N"] == sample["paper N"] else "which differs from what",
+    display=False,
+)
 
 # %% [markdown]
 # ## What replicates and what cannot
 #
 # - **The design replicates from public sources.** The 285 cities, the three pilot
 #   lists and the pilot timing are rebuilt from official announcements
-#   ({ref}`ch-data`). The sample size of every table follows, including Table 4
-#   column (1)'s 5,022 observations, which only a city list with exactly six
-#   single-city provinces and `reghdfe`'s singleton rule produce.
+#   ({ref}`ch-data`). With this city list, {glue:text}`n_single` provinces hold a single
+#   sample city, so province-by-year effects leave {glue:text}`n_t4` observations —
+#   {glue:text}`n_t4_verdict` Table 4 column (1) reports ({glue:text}`paper_n_t4`).
 # - **The estimates cannot be replicated without the authors' panel.** The outcome is
 #   a keyword index of unpublished city texts with an unpublished list of 46 keywords;
 #   the controls come from yearbooks under licence. The book runs every step on a
@@ -39,68 +50,96 @@ frame = replication.regression_frame(panel)
 #
 # ## What a careful replicator notices, checked
 #
-# **1. The treated share.** The paper's Table 1 gives a mean of `did` of 0.167; the
-# official lists give:
+# **1. The treated share.** The paper's Table 1 gives a mean of `did` of
+# {glue:text}`paper_did_mean`; the official lists give (real data):
 
 # %%
-shares = pd.DataFrame(
-    {
-        r: {
-            "treated cities": len(code_pilots(r).treated),
-            "did mean": round(code_pilots(r).treated_share(), 4),
-        }
-        for r in ("parent", "ignore")
-    }
-).T
-shares["paper"] = paper.TABLE1.loc["did", "mean"]
-shares.astype({"treated cities": int})
+readings = replication.pilot_readings()
+tables.show(
+    readings[["treated cities", "treated city-years", "did mean", "paper did mean"]],
+    "The pilot lists against Table 1's mean of did",
+    decimals=4,
+    notes="Real data: the official pilot lists mapped to the 285 sample cities.",
+)
+
+# %% tags=["hide-input"]
+glue("paper_did_mean", f"{paper.TABLE1.loc['did', 'mean']:.3f}", display=False)
+glue(
+    "share_verdict",
+    "Neither reading reproduces it, so the authors' coding of the pilots differs from the "
+    "published lists in a way the paper does not document."
+    if not readings["reproduces"].any()
+    else "The " + " and ".join(readings.index[readings["reproduces"]]) + " reading reproduces it.",
+    display=False,
+)
 
 # %% [markdown]
-# Neither reading reproduces 0.167, so the authors' coding of the pilots differs from the
-# published lists in a way the paper does not document.
+# {glue:text}`share_verdict`
 #
-# **2. The constants reveal the regressions' units.** With Table 1's means the printed
-# constants satisfy ȳ − x̄′b only if `mar` and `fin` enter in percent:
+# **2. The constants reveal the regressions' units.** A fixed-effects regression reports
+# its constant as ȳ − x̄′b; with Table 1's means, which units make the printed constants
+# satisfy that identity within their rounding?
 
 # %%
-constants = replication.implied_constants()
-constants["gap, Table 1 units"] = (
-    constants["printed constant"] - constants["implied, Table 1 units"]
-).abs()
-constants["gap, percent"] = (
-    constants["printed constant"] - constants["implied, mar and fin in percent"]
-).abs()
-constants[["printed constant", "gap, Table 1 units", "gap, percent", "rounding bound"]].round(3)
+units = checks.constant_units()
+tables.show(
+    units,
+    "Printed constants against ȳ − x̄′b from Table 1's means",
+    notes="Computed from the paper's printed numbers alone (no data).",
+)
+
+# %% tags=["hide-input"]
+glue("units_sentence", replication.describe_constant_units(units), display=False)
 
 # %% [markdown]
+# {glue:text}`units_sentence`
+#
 # **3. R² = 0.915 in all seven columns of Table 2.** With 285 city and 18 year effects
-# the fixed effects carry nearly all the fit; adding weak controls moves R² in the fourth
-# decimal. On the twin, with the same structure:
+# the fixed effects carry nearly all the fit; adding weak controls moves R² little. On
+# this panel, with the same structure:
 
 # %%
 results = replication.estimate(2, panel)
-r2 = pd.Series({f"({c})": r.rsquared for c, r in results.items()}, name="R² on the twin")
-glue("r2_range", float(r2.max() - r2.min()), display=False)
-r2.round(4).to_frame().T
+r2 = {f"({c})": r.rsquared for c, r in results.items()}
+tables.show(
+    tables.labelled(pd.DataFrame([r2], index=["R²"]), panel), "R² of Table 2's columns", decimals=4
+)
+
+# %% tags=["hide-input"]
+spread = max(r2.values()) - min(r2.values())
+glue("r2_range", f"{spread:.4f}", display=False)
+glue(
+    "r2_verdict",
+    "less than one unit of the third decimal (0.001), so a table printing the same R² "
+    "in every column is what this structure can produce, not in itself a sign of an error"
+    if spread < 0.001
+    else "more than one unit of the third decimal (0.001): seven identical printed R² would "
+    "need the paper's controls to explain even less than they do here",
+    display=False,
+)
 
 # %% [markdown]
-# The seven R² differ by only {glue:text}`r2_range:.4f` in total, so a table printing
-# nearly the same R² in every column is what this structure produces, not in itself a
-# sign of an error (the paper's identical 0.915s need differences below 0.0005).
+# The seven R² span {glue:text}`r2_range`: {glue:text}`r2_verdict`. (Seven R² printed
+# as the same three decimals must lie within one rounding interval, a span below 0.001.)
 #
 # **4. innovp is printed as 0.001 (0.000) with one star.** Scanning every coefficient
 # and standard error consistent with that cell (see {ref}`ch-mechanism`):
 
 # %%
-bounds = replication.published_indirect_bounds()
-glue("sobel_p_low", float(bounds.loc["Sobel p-value", "minimum"]), display=False)
-glue("sobel_p_high", float(bounds.loc["Sobel p-value", "maximum"]), display=False)
-bounds.round(4)
+bounds = checks.published_indirect_bounds()
+tables.show(
+    bounds,
+    "What Table 3's printed cells allow for the indirect effect",
+    decimals=4,
+    notes="Computed from the paper's printed numbers alone (no data).",
+)
+
+# %% tags=["hide-input"]
+glue("published_verdict", replication.describe_published_indirect(), display=False)
 
 # %% [markdown]
-# The indirect effect through innovation is under 8% of the total, and its Sobel
-# p-value lies between {glue:text}`sobel_p_low:.3f` and {glue:text}`sobel_p_high:.3f`:
-# by the paper's own numbers, H2's mechanism is not significant at 5%.
+# {glue:text}`published_verdict` By the paper's own numbers, then, H2's mechanism
+# rests on a link significant at 10% only.
 #
 # **5. Staggered timing and TWFE.** The Goodman-Bacon weights and the de
 # Chaisemartin–D'Haultfœuille weights depend only on who is treated when — on the real
@@ -110,36 +149,89 @@ bounds.round(4)
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
 bacon = bacon_decomposition(frame, "nqp", **columns).by_type()["weight"]
 weights = twfe_weights(frame, "nqp", **columns)
-glue("forbidden_weight", float(bacon.loc["Later vs Earlier Treated"]), display=False)
-pd.Series(
-    {
-        "weight of treated vs never-treated comparisons": f"{bacon.loc['Treated vs Untreated']:.4f}",
-        "weight of early vs late comparisons": f"{bacon.loc['Earlier vs Later Treated']:.4f}",
-        "weight of late vs early (already treated controls)": f"{bacon.loc['Later vs Earlier Treated']:.4f}",
-        "negative TWFE weights on treated city-years": f"{weights.n_negative:d} of {len(weights.weights)}",
-    }
-).to_frame("real pilot timing")
+tables.show(
+    bacon.to_frame("weight in the TWFE coefficient"),
+    "Goodman-Bacon weights of the 2×2 comparisons",
+    decimals=4,
+    notes="The weights depend only on the real pilot timing, not on the outcome.",
+)
+
+# %% tags=["hide-input"]
+never = float((frame.groupby("city_id")["g"].first() == 0).mean())
+glue("never_share", f"{100 * never:.0f}", display=False)
+glue("clean_weight", f"{bacon.loc['Treated vs Untreated']:.3f}", display=False)
+forbidden = float(bacon.loc["Later vs Earlier Treated"])
+glue("forbidden_weight", f"{forbidden:.3f}", display=False)
+glue(
+    "forbidden_verdict",
+    "a small part (under a tenth)" if forbidden < 0.1 else "a sizeable part (a tenth or more)",
+    display=False,
+)
+glue(
+    "negative_weights",
+    "no treated city-year has a negative weight"
+    if weights.n_negative == 0
+    else f"{weights.n_negative} of {len(weights.weights)} treated city-years have negative weights",
+    display=False,
+)
 
 # %% [markdown]
-# With most cities never treated and three batches a year apart, comparisons that use
-# already-treated cities as controls carry only {glue:text}`forbidden_weight:.3f` of the
-# weight and no treated city-year has a negative weight. The paper's TWFE estimate is
-# therefore close to a clean comparison with never-treated cities — but the paper shows
-# no event study, so whether those cities trended in parallel before 2014 is untested;
-# the event study and the sensitivity analysis of {ref}`ch-modern-did` are what a reader
-# should ask of the real data.
+# With {glue:text}`never_share`% of the cities never treated, comparisons of pilots with
+# never-treated cities carry {glue:text}`clean_weight` of the weight, comparisons that use
+# already-treated cities as controls {glue:text}`forbidden_weight`, and
+# {glue:text}`negative_weights`. The forbidden comparisons are therefore
+# {glue:text}`forbidden_verdict` of the paper's TWFE estimate. That does not make it the average effect on the treated:
+# TWFE weights even the clean comparisons by the variance of treatment within them, not
+# by the number of treated city-years, so with effects that differ by batch it can still
+# miss the ATT ({ref}`ch-teaching` decomposes the gap). And the paper shows no event
+# study, so whether the pilots trended in parallel before 2014 is untested; the event
+# study and the sensitivity analysis of {ref}`ch-modern-did` are what a reader should ask
+# of the real data.
 #
-# **6. Table 4 column (1) halves the effect.** Province-by-year effects move the
-# coefficient from 0.125 to 0.075 in the paper. On the twin, whose province shocks are
-# unrelated to the pilots, the estimate barely moves ({ref}`ch-robustness`). A drop like
-# the paper's suggests that pilot cities sat in provinces whose index rose faster for
-# other reasons: a threat to the baseline, not a confirmation of it.
-#
+# **6. Table 4 column (1) changes the effect.** Province-by-year effects move the
+# coefficient from {glue:text}`paper_t2` to {glue:text}`paper_t4` in the paper. On this
+# panel:
+
+# %%
+table4 = replication.estimate(4, panel)
+tables.show(replicate.etable({"Table 2 (7)": results[7], "Table 4 (1)": table4[1]}, keep=["did"]))
+
+# %% tags=["hide-input"]
+published2 = paper.published(2).set_index(["column", "variable"])["coef"]
+published4 = paper.published(4).set_index(["column", "variable"])["coef"]
+did_values = {
+    "paper_t2": published2[(7, "did")],
+    "paper_t4": published4[(1, "did")],
+    "ours_t2": results[7].params["did"],
+    "ours_t4": table4[1].params["did"],
+}
+for name, value in did_values.items():
+    glue(name, f"{value:.3f}", display=False)
+glue(
+    "province_truth",
+    replication.describe_province_truth(results[7], table4[1], panel),
+    display=False,
+)
+
+# %% [markdown]
+# Here it moves from {glue:text}`ours_t2` to {glue:text}`ours_t4`.
+# {glue:text}`province_truth` A drop like the paper's says that pilot cities sat in
+# provinces whose index rose faster in the same years: a threat to the baseline, not a
+# confirmation of it.
+
+# %% tags=["hide-input"]
+glue("coverage_sentence", replication.describe_coverage(panel), display=False)
+
+# %% [markdown]
 # ## What the modern estimators change
 #
-# On the twin with a constant effect, nothing essential: every estimator is centred on
-# the truth once the controls that drive the trends are included. With effects that
-# differ by batch and grow over time, TWFE drifts away from the truth while the
-# imputation, Callaway–Sant'Anna and Sun–Abraham estimators do not ({ref}`ch-teaching`).
-# Whether that matters for the paper depends on data we do not have; the code to find
-# out is in this book.
+# {glue:text}`coverage_sentence`
+# The heterogeneity-robust estimators of {ref}`ch-modern-did` (imputation,
+# Callaway–Sant'Anna, Sun–Abraham) change which comparisons are used and which average
+# of effects is estimated; none of them removes a shock that moves with pilot status and
+# is not in the model, which only a comparison within provinces, or a covariate that
+# captures the shock, can address. {ref}`ch-teaching` shows, on twins whose effects
+# differ by batch and grow over time, how far each estimator's average over twins lands
+# from the effect on the treated and which average each one targets. Whether any of
+# this matters for the paper depends on data we do not have; the code to find out is in
+# this book.

@@ -8,6 +8,8 @@ nothing else: no panel, no estimation.
     sample (``reghdfe``; Stata [XT] xtreg, Methods and formulas). With Table 1's means the
     printed constants satisfy that identity to rounding only if ``mar`` and ``fin`` enter
     in percent: the evidence for :data:`replicate.data.schema.REGRESSION_SCALE`.
+``constant_units()``
+    For each printed constant, whether it fits Table 1's units, percent, or both.
 ``published_indirect_bounds()``
     The range of the indirect effect ``a·b`` and of its Sobel z that Table 3's printed
     cells allow, given their rounding and significance stars.
@@ -66,6 +68,25 @@ def implied_constants() -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows).set_index(["table", "column"])
+
+
+def constant_units() -> pd.DataFrame:
+    """Which units make each printed constant equal ȳ − x̄'b (from :func:`implied_constants`).
+
+    Returns the printed constant, the absolute gap to the implied constant with the means
+    in Table 1's units and with ``mar`` and ``fin`` in percent, the rounding bound, and
+    for each reading whether its gap lies within the bound (``fits Table 1 units``,
+    ``fits percent``).
+    """
+    implied = implied_constants()
+    printed = implied["printed constant"]
+    out = pd.DataFrame({"printed constant": printed})
+    out["gap, Table 1 units"] = (printed - implied["implied, Table 1 units"]).abs()
+    out["gap, percent"] = (printed - implied["implied, mar and fin in percent"]).abs()
+    out["rounding bound"] = implied["rounding bound"]
+    out["fits Table 1 units"] = out["gap, Table 1 units"] <= out["rounding bound"]
+    out["fits percent"] = out["gap, percent"] <= out["rounding bound"]
+    return out
 
 
 def printed_interval(value: float) -> tuple[float, float]:

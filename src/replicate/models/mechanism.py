@@ -102,6 +102,39 @@ class MediationResults(EstimateMixin):
         """Indirect effect as a share of the total effect."""
         return self.indirect / self.total_effect
 
+    def beside_truth(self, a: float, b: float, total: float) -> pd.DataFrame:
+        """The estimates beside the values a simulation was built with.
+
+        Parameters
+        ----------
+        a, b : float
+            The true effect of the treatment on the mediator and of the mediator on the
+            outcome (for the synthetic twin: ``truth.innovp_effect`` and
+            ``truth.coefficients["nqp"]["innovp"]``).
+        total : float
+            The true total effect (the twin's ``truth.att``: direct plus ``a·b``).
+
+        Returns
+        -------
+        DataFrame
+            One row each for ``a``, ``b``, ``a·b``, ``c'`` (true direct effect
+            ``total − a·b``) and ``c``, with the estimate, its standard error (Sobel for
+            ``a·b``), the truth, and the gap in standard errors ``(estimate − truth) / s.e.``.
+        """
+        rows = self.table()
+        truth = [a, b, a * b, total - a * b, total]
+        order = [rows.index[i] for i in (0, 1, 4, 2, 3)]
+        out = pd.DataFrame(
+            {
+                "estimate": rows.loc[order, "estimate"].to_numpy(float),
+                "s.e.": rows.loc[order, "s.e."].to_numpy(float),
+                "truth": truth,
+            },
+            index=order,
+        )
+        out["(estimate − truth) / s.e."] = (out["estimate"] - out["truth"]) / out["s.e."]
+        return out
+
     def table(self) -> pd.DataFrame:
         """The three equations' key coefficients and the indirect effect, with s.e."""
         rows = {

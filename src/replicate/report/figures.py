@@ -286,3 +286,34 @@ def bacon_plot(comparisons: pd.DataFrame, twfe: float, synthetic: bool = False) 
     ax.legend(fontsize=8)
     synthetic_note(fig, synthetic)
     return fig
+
+
+def distribution(
+    draws: np.ndarray,
+    estimate: float,
+    interval: tuple[float, float] | None = None,
+    xlabel: str = "estimate",
+    ylabel: str = "draws",
+    truth: float | None = None,
+    source=None,
+) -> plt.Figure:
+    """Histogram of resampling or simulation draws, with the estimate (solid line), an
+    interval (dashed), zero, and optionally the true value (the twin's truth).
+
+    ``source`` (a Panel or a result) stamps its data label with :func:`label`.
+    """
+    fig, ax = plt.subplots()
+    ax.hist(np.asarray(draws, dtype=float), bins=40, color=BATCH_COLOURS[2014], alpha=0.8)
+    ax.axvline(estimate, color="#b03a2e", ls="-", label=f"estimate {estimate:.4f}")
+    if interval is not None:
+        for i, value in enumerate(interval):
+            ax.axvline(value, color="#b03a2e", ls="--", label="95% interval" if i == 0 else None)
+    if truth is not None:
+        ax.axvline(truth, color="black", ls=":", lw=1.5, label=f"true value {truth:.4f}")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if source is not None:
+        label(fig, source)
+    return fig

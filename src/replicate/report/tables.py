@@ -70,6 +70,29 @@ def number(value: object, digits: int = 3) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def p_value(p: float, digits: int = 3) -> str:
+    """A p-value as prose prints it: "= 0.014", "< 0.001" when it rounds to zero, "not
+    defined" when it is missing (e.g. no variation), never "0.000" or "nan"."""
+    if p is None or not np.isfinite(p):
+        return "not defined"
+    floor = 10.0**-digits
+    return f"< {floor:.{digits}f}" if p < floor else f"= {p:.{digits}f}"
+
+
+def p_value_table(tests: dict[str, tuple[float, float, float]], digits: int = 3) -> pd.DataFrame:
+    """Tests side by side: ``{name: (p-value, lower, upper)}`` as a table with the p-value
+    printed as a table prints it ("0.014", "< 0.001", "not defined") and the interval."""
+    rows = {}
+    for name, (p, lower, upper) in tests.items():
+        text = p_value(p, digits)
+        rows[name] = {
+            "p-value": text.removeprefix("= "),
+            "95% CI lower": float(lower),
+            "95% CI upper": float(upper),
+        }
+    return pd.DataFrame(rows).T
+
+
 def cell(value: float, n_stars: int = 0, se: bool = False, digits: int = 3) -> str:
     """A coefficient cell ("0.144***") or a standard-error cell ("(0.028)")."""
     if value is None or not np.isfinite(value):

@@ -1,0 +1,154 @@
+"""The helpers the chapters' sentences are computed from: they say what the numbers say.
+
+Each sentence helper is checked against numbers computed another way (a simulation with
+a known truth, the published cells with their provenance, the real pilot lists), and the
+sentences are rendered on two different twins to check they follow the numbers rather
+than one seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from replicate import checks, paper, replication
+from replicate.data import load_panel
+from replicate.data.schema import CONTROLS
+from replicate.models.mechanism import mediation
+from replicate.report import tables
+
+MEDIATION = {"mediator": "innovp", "unit": "city_id", "time": "year", "cohort": "g"}
+
+
+# ----------------------------------------------------------------------------- mediation
+
+
+def _mediated_panel(a: float, b: float, direct: float, seed: int = 0) -> pd.DataFrame:
+    """A balanced panel with unit and year effects where did → m (a), m → y (b) and
+    did → y directly (direct): the true indirect effect is a·b."""
+    rng = np.random.default_rng(seed)
+    units, years = 400, np.arange(2005, 2015)
+    g = rng.choice([0, 0, 2009, 2011], size=units)
+    frame = pd.DataFrame(
+        {"unit": np.repeat(np.arange(units), years.size), "year": np.tile(years, units)}
+    )
+    frame["g"] = np.repeat(g, years.size)
+    did = ((frame["g"] > 0) & (frame["year"] >= frame["g"])).astype(float)
+    unit_fe = np.repeat(rng.normal(size=units), years.size)
+    year_fe = np.tile(rng.normal(size=years.size), units)
+    frame["m"] = unit_fe + year_fe + a * did + rng.normal(size=len(frame))
+    frame["y"] = unit_fe - year_fe + direct * did + b * frame["m"] + rng.normal(size=len(frame))
+    return frame
+
+
+def test_beside_truth_recovers_a_known_mechanism():
+    a, b, direct = 1.5, 0.4, 0.3
+    frame = _mediated_panel(a, b, direct)
+    result = mediation(frame, "y", mediator="m", unit="unit", time="year", cohort="g", draws=0)
+    beside = result.beside_truth(a, b, direct + a * b)
+    assert beside["truth"].tolist() == pytest.approx([a, b, a * b, direct, direct + a * b])
+    # a correct truth lies within sampling error of every estimate …
+    assert (beside["(estimate − truth) / s.e."].abs() < 4).all(), beside
+    # … and a wrong one does not: the gap column can fail
+    wrong = result.beside_truth(a + 1.0, b, direct + (a + 1.0) * b)
+    assert abs(wrong.loc[wrong.index[0], "(estimate − truth) / s.e."]) > 10
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_mediation_sentence_follows_its_numbers_on_two_twins(seed):
+    panel = load_panel("synthetic", seed=seed)
+    frame = replication.regression_frame(panel)
+    result = mediation(frame, "nqp", controls=CONTROLS, draws=99, seed=1, **MEDIATION)
+    text = replication.describe_mediation_truth(result, panel)
+    a, b, total = replication.mediation_truth(panel.truth)
+    assert f"a = {a:.3f}" in text and f"true total effect of {total:.3f}" in text
+    lo, hi = result.boot_ci
+    covers = lo <= a * b <= hi
+    assert ("interval covers it" in text) == covers
+    assert ("interval does not cover it" in text) == (not covers)
+    z = result.beside_truth(a, b, total)["(estimate − truth) / s.e."]
+    side = "above" if z.iloc[2] > 0 else "below"
+    assert f"{abs(z.iloc[2]):.1f} standard errors {side} it" in text
+
+
+def test_mediation_sentence_on_a_panel_without_truth(default_panel):
+    real_like = default_panel.frame.copy()
+    panel = load_panel(real_like)
+    assert panel.truth is None
+    frame = replication.regression_frame(panel)
+    result = mediation(frame, "nqp", controls=CONTROLS, draws=0, **MEDIATION)
+    assert "no truth" in replication.describe_mediation_truth(result, panel)
+    assert replication.describe_coverage(panel) == ""
+
+
+# ----------------------------------------------------------------------------- the paper alone
+
+
+def test_constant_units_by_hand():
+    """Table 2 column (1) has did alone: constant = mean(nqp) − mean(did)·b.
+    Published: Table 1 means 2.305 and 0.167, b = 0.144, constant 2.281 (Liu & Zou,
+    Tables 1 and 2), so the gap is |2.281 − (2.305 − 0.167·0.144)| = 0.000048."""
+    units = checks.constant_units()
+    assert units.loc[(2, 1), "gap, Table 1 units"] == pytest.approx(
+        abs(2.281 - (2.305 - 0.167 * 0.144)), abs=1e-9
+    )
+    assert units.loc[(2, 1), "fits Table 1 units"] and units.loc[(2, 1), "fits percent"]
+    # columns with mar or fin fit only in percent (their Table 1 units are ratios)
+    assert not units.loc[(2, 7), "fits Table 1 units"] and units.loc[(2, 7), "fits percent"]
+    text = replication.describe_constant_units(units)
+    assert "exactly the columns that include mar or fin" in text
+    assert f"Of the {len(units)} printed constants" in text
+
+
+def test_published_indirect_sentence_matches_the_bounds():
+    bounds = checks.published_indirect_bounds()
+    text = replication.describe_published_indirect()
+    low, high = bounds.loc["Sobel p-value", ["minimum", "maximum"]]
+    assert f"between {low:.3f} and {high:.3f}" in text
+    assert ("is not significant at 5%" in text) == (low > 0.05)
+
+
+# ----------------------------------------------------------------------------- real data
+
+
+def test_pilot_readings_and_the_singleton_sample():
+    readings = replication.pilot_readings()
+    n = paper.TABLE1.loc["did", "N"]
+    assert (readings["treated city-years"] / n).to_numpy() == pytest.approx(
+        readings["did mean"].to_numpy()
+    )
+    assert not readings["reproduces"].any()  # 0.1706 and 0.1688 against the printed 0.167
+    sample = replication.singleton_sample()
+    assert sample["N"] == sample["paper N"] == 5022  # Table 4 column (1), Liu & Zou
+    mix = replication.province_pilot_mix()
+    assert mix["cities"].sum() == 285 and len(mix) == 31
+    single = set(mix.index[mix["cities"] == 1])
+    assert single == set(sample["provinces"])
+    text = replication.describe_province_pilot_mix(mix)
+    assert f"Of the {len(mix)} provinces, {int((mix['mix'] == 'both').sum())} hold both" in text
+
+
+# ----------------------------------------------------------------------------- formatting
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [(1e-9, "< 0.001"), (0.0004, "< 0.001"), (0.014, "= 0.014"), (float("nan"), "not defined")],
+)
+def test_p_values_never_print_zero_or_nan(p, text):
+    assert tables.p_value(p) == text
+
+
+def test_p_value_table_prints_text():
+    out = tables.p_value_table({"t": (1e-6, 0.1, 0.2), "wild": (0.03, 0.05, 0.3)})
+    assert out["p-value"].tolist() == ["< 0.001", "0.030"]
+
+
+def test_calibration_sentence_only_for_the_twin(default_panel):
+    card = replication.scorecard(default_panel)
+    text = replication.describe_calibration_check(card, default_panel)
+    ours = int(card["status"].isin(["within rounding", "within tolerance"]).sum())
+    assert text.startswith(f"This twin reproduces {ours} of {len(card)}")
+    other = load_panel(default_panel.frame.copy())
+    assert replication.describe_calibration_check(card, other) == ""
