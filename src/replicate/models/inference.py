@@ -102,8 +102,15 @@ class PermutationResults(EstimateMixin):
     nobs: int
     slopes: np.ndarray = field(repr=False)
     """``c_j = d̃_j'Md̃ / d̃_j'Md̃_j``: draw ``j``'s coefficient when the outcome is ``d``."""
-    method_name = "Randomization inference on the TWFE coefficient (permuted cohorts)"
+    strata: str | None = None
+    """Column within whose values the cohorts were permuted (``None``: across all units)."""
+    n_strata: int = 1
     term = "did (TWFE)"
+
+    @property
+    def method_name(self) -> str:
+        where = f"within {self.strata}" if self.strata else "across all units"
+        return f"Randomization inference on the TWFE coefficient (cohorts permuted {where})"
 
     @property
     def se(self) -> float:
@@ -142,7 +149,48 @@ class PermutationResults(EstimateMixin):
         )
 
     def _details(self) -> dict[str, object]:
-        return {"p-value": f"{self.pvalue:.4g} ({self.n_draws} permutations, seed {self.seed})"}
+        where = f"within {self.n_strata} values of {self.strata!r}" if self.strata else "freely"
+        return {
+            "p-value": f"{self.pvalue:.4g} ({self.n_draws} permutations, seed {self.seed})",
+            "assignment": f"first treated periods permuted {where}",
+        }
+
+
+def _orders(
+    n_units: int, draws: int, rng: np.random.Generator, strata: np.ndarray | None = None
+) -> np.ndarray:
+    """``draws × n_units``: row ``j`` says which unit's cohort each unit receives.
+
+    Without strata, row ``j`` is ``rng.permutation(n_units)``. With ``strata`` (one integer
+    code per unit), units only swap cohorts with units of the same stratum, so every
+    stratum keeps its number of units in each cohort.
+    """
+    if strata is None:
+        return np.array([rng.permutation(n_units) for _ in range(draws)])
+    grouped = np.argsort(strata, kind="stable")  # units, stratum by stratum
+    keys = strata[grouped][None, :] + rng.random((draws, n_units))  # random order within
+    orders = np.empty((draws, n_units), dtype=np.int64)
+    orders[:, grouped] = grouped[np.argsort(keys, axis=1)]
+    return orders
+
+
+def _unit_strata(design: _common.Design, frame: pd.DataFrame, strata: str, method: str):
+    """One integer code per unit (units in sorted order) of the column ``strata``."""
+    if strata not in frame.columns:
+        raise ValueError(
+            f"{method}: strata column {strata!r} is not in the data; it has "
+            f"{list(map(str, frame.columns))}."
+        )
+    _common.check_present(frame, strata, "strata")
+    per_unit = frame.groupby(design.unit, sort=True)[strata].nunique()
+    if (per_unit > 1).any():
+        raise ValueError(
+            f"{method}: strata {strata!r} must be constant within each unit (the assignment "
+            f"permutes whole units); units {list(per_unit[per_unit > 1].index[:5])} have "
+            "several values. Fix: use a unit-level column such as the province."
+        )
+    values = frame.groupby(design.unit, sort=True)[strata].first()
+    return pd.factorize(values, sort=True)[0]
 
 
 def permutation_test(
@@ -156,12 +204,20 @@ def permutation_test(
     draws: int = 1000,
     seed: int = 0,
     progress: bool = False,
+    strata: str | None = None,
 ) -> PermutationResults:
     """Reassign first treated periods across units ``draws`` times; two-sided p-value.
 
     Balanced panel, unit and period effects. The p-value counts the observed assignment:
     ``(1 + #{|β*| ≥ |β|}) / (1 + draws)``. Permutation ``j`` is
     ``rng.permutation(units)`` of the seeded generator, so runs are reproducible.
+
+    The draws are the coefficient's distribution under the sharp null of no effect *and*
+    the stated assignment mechanism: by default, cohorts assigned completely at random
+    among all units (with the observed cohort sizes). With ``strata`` (a unit-level column,
+    e.g. the province) cohorts are permuted only within each stratum, which keeps every
+    stratum's number of treated units — the assignment when pilots were chosen province
+    by province (a stratified randomization test; Imbens & Rubin 2015, ch. 5).
     """
     method = "permutation_test"
     design = resolve(
@@ -194,8 +250,9 @@ def permutation_test(
     cd = d_res.reshape(shape) @ q.T
     gram_inv = np.linalg.pinv(dz.X.T @ dz.X) if xk else None
     dd = float(dz.d @ dz.d)  # d̃'d̃: the same for every permutation
+    codes_strata = None if strata is None else _unit_strata(design, frame, strata, method)
     rng = np.random.default_rng(seed)
-    orders = np.array([rng.permutation(dz.n_units) for _ in range(draws)])
+    orders = _orders(dz.n_units, draws, rng, codes_strata)
     block = max(1, BLOCK_CELLS // (dz.n_units * (2 + xk)))
     blocks = range(0, draws, block)
     if progress:
@@ -217,7 +274,17 @@ def permutation_test(
         slopes[start : start + len(assigned)] = cross / denom
     estimate = float(d_res @ y_res / (d_res @ d_res))
     p = (1 + np.sum(np.abs(out) >= abs(estimate) - 1e-12)) / (1 + draws)
-    return PermutationResults(estimate, out, float(p), draws, seed, len(frame), slopes)
+    return PermutationResults(
+        estimate,
+        out,
+        float(p),
+        draws,
+        seed,
+        len(frame),
+        slopes,
+        strata,
+        1 if codes_strata is None else int(codes_strata.max() + 1),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,6 +378,9 @@ class WildBootstrapResults(EstimateMixin):
     nobs: int
     n_clusters: int
     level: float
+    n_treated_clusters: int = 0
+    """Clusters holding at least one treated unit: what governs the bootstrap's reliability
+    when treatment is concentrated (MacKinnon & Webb 2017), more than ``n_clusters``."""
     method_name = "Wild cluster restricted bootstrap of the TWFE coefficient"
     term = "did (TWFE)"
 
@@ -330,7 +400,8 @@ class WildBootstrapResults(EstimateMixin):
     def _details(self) -> dict[str, object]:
         return {
             "bootstrap": f"{self.n_draws} draws, {self.weights} weights, seed {self.seed}; "
-            f"p = {self.pvalue:.4g}; {self.n_clusters} clusters",
+            f"p = {self.pvalue:.4g}; {self.n_clusters} clusters "
+            f"({self.n_treated_clusters} with treated units)",
         }
 
 
@@ -481,4 +552,9 @@ def wild_cluster_bootstrap(
         len(frame),
         int(boot.G),
         level,
+        int(
+            frame.loc[
+                treated_now(frame[design.cohort], frame[design.time]) == 1, design.cluster
+            ].nunique()
+        ),
     )

@@ -31,6 +31,10 @@ from replicate.models._common import EstimateMixin, resolve
 from replicate.models.twfe import TWFE, TWFEResults
 
 Method = Literal["nearest", "kernel"]
+BALANCE_THRESHOLD = 0.1
+"""A covariate counts as balanced when its absolute standardized difference is below
+this: the common rule of thumb (Austin 2009, Stat. Med. 28:3083; Stuart 2010, Stat. Sci.
+25:1, "less than 0.1")."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,6 +69,15 @@ class MatchingResults(EstimateMixin):
     @property
     def method_name(self) -> str:
         return f"PSM-DID ({self.method} matching on the propensity score)"
+
+    def balance_check(self, threshold: float = BALANCE_THRESHOLD) -> pd.DataFrame:
+        """Per covariate: standardized difference before and after matching and whether
+        its absolute value after matching is below ``threshold``."""
+        diff = self.balance["std. difference"].unstack("sample")
+        order = list(dict.fromkeys(self.balance.index.get_level_values("covariate")))
+        out = diff.reindex(order)[["before", "after"]]
+        out["balanced"] = out["after"].abs() < threshold
+        return out
 
     def _details(self) -> dict[str, object]:
         return {
