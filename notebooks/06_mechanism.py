@@ -88,12 +88,13 @@ glue("sobel_p", tables.p_value(result.sobel_p), display=False)
 glue("significance", "significant" if result.sobel_p < 0.05 else "not significant", display=False)
 glue("share", f"{100 * result.share_mediated:.1f}", display=False)
 glue("total", tables.number(result.total_effect, 3), display=False)
+glue("level", f"{100 * result.level:.0f}", display=False)
 glue("boot_ci", "[{}, {}]".format(*(tables.number(v, 4) for v in result.boot_ci)), display=False)
 
 # %% [markdown]
 # On this panel ({glue:text}`panel_label`) the indirect effect is
 # {glue:text}`indirect` (Sobel p {glue:text}`sobel_p`, {glue:text}`significance` at 5%;
-# 95% bootstrap interval {glue:text}`boot_ci`, {numref}`fig-indirect-bootstrap`), about
+# {glue:text}`level`% bootstrap interval {glue:text}`boot_ci`, {numref}`fig-indirect-bootstrap`), about
 # {glue:text}`share`% of the estimated total effect $c$ of {glue:text}`total`.
 #
 # ## What the twin was built with

@@ -7,11 +7,11 @@
 #
 # | kind | *within rounding* | *within tolerance* |
 # | --- | --- | --- |
-# | coefficient | ours rounds to the printed value (\|Δ\| ≤ 0.0005) | \|Δ\| ≤ one published standard error |
-# | standard error | as above | ours / paper between 0.8 and 1.25 (within 25%) |
-# | Table 1 statistic | as above (N exact) | \|Δ\| ≤ 5% of the variable's published standard deviation |
+# | coefficient | ours rounds to the printed value (\|Δ\| ≤ {glue:text}`rule_rounding`) | \|Δ\| ≤ one published standard error |
+# | standard error | as above | ours / paper between {glue:text}`rule_se` |
+# | Table 1 statistic | as above (N exact) | \|Δ\| ≤ {glue:text}`rule_table1` of the variable's published standard deviation |
 # | N | exact | — |
-# | R² | as above | \|Δ\| ≤ 0.003 |
+# | R² | as above | \|Δ\| ≤ {glue:text}`rule_r2` |
 #
 # Anything else is *off*. A published number whose specification was not estimated (for
 # instance after changing the controls) is *not estimated*.
@@ -30,6 +30,10 @@ from replicate.report import tables
 
 panel = load_panel(data, reading=reading)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
+glue("rule_rounding", f"{replication.ROUNDING:.4f}", display=False)
+glue("rule_se", "{:g} and {:g}".format(*replication.SE_RATIO), display=False)
+glue("rule_table1", f"{replication.TABLE1_SD_SHARE:.0%}", display=False)
+glue("rule_r2", f"{replication.R2_TOLERANCE:g}", display=False)
 
 # %%
 card = replication.scorecard(panel, **options)

@@ -45,6 +45,7 @@ from replicate import paths
 from replicate.cli import transcript
 from replicate.data import cities, io, synthetic
 from replicate.data.schema import VARIABLES
+from replicate.report import tables
 
 # %% [markdown]
 # ## The schema
@@ -76,7 +77,7 @@ user = user[["城市", "年份", *[c for c in user.columns if c not in ("城市"
 # written with the twin's label inside the file, as `replicate synth` writes it
 label = {**twin.metadata, "synthetic": True, "label": twin.label}
 good = io.write_panel(user, folder / "panel_zh.dta", label, force=True)
-user.head(3)
+tables.show(tables.labelled(user.head(3), twin.panel()), "The first rows of panel_zh.dta")
 
 # %% [markdown]
 # `replicate check-data` maps the headers and the city names, derives `did` from the

@@ -716,6 +716,11 @@ def describe_mediation_truth(result, panel) -> str:
     errors).
     """
     truth = getattr(panel, "truth", None)
+    if truth is None and getattr(panel, "synthetic", False):
+        return (
+            "This panel is labelled synthetic but carries no record of the truth it was built "
+            "with (a twin read back from a file), so there is no truth to compare with."
+        )
     if truth is None:
         return "This panel is not the synthetic twin, so there is no truth to compare with."
     a, b, total = mediation_truth(truth)
@@ -726,7 +731,7 @@ def describe_mediation_truth(result, panel) -> str:
     text = (
         f"The twin was built with a = {a:.3f} and b = {b:.5f}: a true indirect effect of "
         f"{a * b:.4f}, {100 * a * b / total:.1f}% of its true total effect of {total:.3f}. "
-        f"The estimate {result.indirect:.4f} lies {_signed(z[2])} it, and the 95% bootstrap "
+        f"The estimate {result.indirect:.4f} lies {_signed(z[2])} it, and the {100 * result.level:.0f}% bootstrap "
         f"interval {covers} it. Both factors are estimated with error — â = {result.a:.3f} "
         f"lies {_signed(z[0])} a, b̂ = {result.b:.5f} lies {_signed(z[1])} b — and their "
         f"product inherits both. The total effect is "
