@@ -8,77 +8,120 @@
 # better {cite}`roth_2023_trending`. This chapter runs those tools on the book's panel:
 # an event study with a joint pre-trend test and uniform bands, the Goodman-Bacon
 # decomposition, the de Chaisemartin–D'Haultfœuille weights, three heterogeneity-robust
-# estimators, a Rambachan–Roth sensitivity analysis, randomization and wild-bootstrap
-# inference, and PSM-DID.
+# estimators, controls measured before the pilot, a Rambachan–Roth sensitivity analysis,
+# randomization and wild-bootstrap inference, and PSM-DID.
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
-controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # the paper's controls
-rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's units
+controls = None  # None: the paper's six (schema.CONTROLS); or e.g. ["fdi", "hum"]
+rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
 window = [-6, 6]  # event-study window; endpoints are binned
 permutations = 1000  # randomization-inference draws
+strata = "province"  # column within which the stratified permutation reassigns pilots
 bootstrap_draws = 9999  # wild cluster bootstrap draws
-mbar_values = [0.5, 1.0]  # relative-magnitude bounds (each costs ~13 s on this machine)
-m_values = [0.0, 0.01, 0.02, 0.04]  # smoothness bounds (fast)
-seed = 20241128  # seed of every random draw in this chapter
+coarse_cluster = "province"  # the coarser clustering level of the wild bootstrap
+mbar_values = [0.5, 1.0, 2.0]  # relative-magnitude bounds M̄
+m_values = [0.0, 0.01, 0.02, 0.04]  # smoothness bounds M
+rm_method = "Conditional"  # HonestDiD test for M̄: "Conditional" (fast) or "C-LF" (its default)
+honest_grid = 500  # grid points of the HonestDiD test inversion
+seed = 20241128  # seed of every random draw (the book's seed, synthetic.DEFAULT_SEED)
 
-# %%
-import matplotlib.pyplot as plt
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 from myst_nb import glue
 
 from replicate import fit, replication
 from replicate.data import load_panel
+from replicate.models.compare import COLUMN_LABELS, compare_estimators, relative_size
 from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
-from replicate.models.matching import psm_did
-from replicate.models.sensitivity import breakdown, sensitivity
-from replicate.models.staggered import (
-    bacon_decomposition,
-    callaway_santanna,
-    imputation,
-    sun_abraham,
-    twfe_weights,
-)
+from replicate.models.matching import BALANCE_THRESHOLD, psm_did
+from replicate.models.sensitivity import describe_breakdown, sensitivity
+from replicate.models.staggered import bacon_decomposition, sun_abraham, twfe_weights
 from replicate.report import figures, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
-frame = replication.regression_frame(panel, rescale)
+options = replication.options_from(globals())  # the parameters above, defaults resolved
+controls = options["controls"]
+frame = replication.regression_frame(panel, options["rescale"])
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
-truth = panel.truth
+truth = panel.truth  # None unless the panel is the synthetic twin
+glue("panel_label", tables.data_label(panel), display=False)
 print(panel.summary())
 
 # %% [markdown]
+# Every number below is computed on {glue:text}`panel_label`; on the synthetic twin it
+# describes the twin, not China.
+#
 # ## The event study
 #
 # Instead of one coefficient, an {term}`event study` estimates one per year relative to
-# the pilot (the year before is the reference), binning the ends of the window. Coefficients before the
-# pilot test {term}`parallel trends`; those after trace the effect over time. The shaded band is
-# *uniform*: it covers all coefficients at once with 95% probability, which is what a
-# reader looking at the whole picture needs.
+# the pilot (the year before is the reference), binning the ends of the window. The
+# coefficients before the pilot *test for pre-trends*; those after trace the effect over
+# time. The shaded band is *uniform*: it covers all coefficients at once with 95%
+# probability, which is what a reader looking at the whole picture needs.
 
 # %%
 study = event_study(frame, "nqp", **columns, window=tuple(window), controls=controls, seed=seed)
-glue("pretrend_F", float(study.pretrend_F), display=False)
-glue("pretrend_p", float(study.pretrend_p), display=False)
-glue("sup_t", float(study.sup_t), display=False)
-study.table.drop(columns="label").round(4)
+tables.show(
+    tables.labelled(study.table.drop(columns="label"), panel),
+    "Event study of the pilot on nqp (TWFE, city and year effects, controls; clustered by city)",
+    decimals=4,
+)
 
-# %% mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the paper's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}, "image": {"alt": "Event study of the pilot on nqp (TWFE with city and year effects and the paper's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin."}}
-fig = figures.event_study_plot(
-    study.table, truth.by_event_time if truth is not None else None, synthetic=panel.synthetic
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the chapter's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}, "image": {"alt": "Event study of the pilot on nqp with pointwise intervals, a uniform band and, on the twin, the true effect"}}
+fig = figures.event_study_plot(study.table, truth.by_event_time if truth is not None else None)
+fig = figures.label(fig, panel)
+
+# %% tags=["hide-input"]
+glue("pretrend_F", tables.number(study.pretrend_F, 2), display=False)
+glue("pretrend_p", tables.p_value(study.pretrend_p), display=False)
+glue("pretrend_df", "{}, {}".format(*study.pretrend_df), display=False)
+glue("pretrend_verdict", "rejects" if study.pretrend_p < 0.05 else "does not reject", display=False)
+glue("sup_t", tables.number(study.sup_t, 2), display=False)
+
+# %% [markdown]
+# The joint test that all pre-pilot coefficients are zero gives
+# F({glue:text}`pretrend_df`) = {glue:text}`pretrend_F` (p {glue:text}`pretrend_p`): at 5%
+# it {glue:text}`pretrend_verdict` the absence of pre-trends. The uniform band uses a
+# critical value of {glue:text}`sup_t` instead of 1.96 ({numref}`fig-event-study`).
+#
+# A test that does not reject does not prove {term}`parallel trends`. It may lack power
+# against violations that matter {cite}`roth_2023_trending`, and estimates reported
+# *because* a pre-test passed are biased towards the violations the test cannot see
+# {cite}`roth_2022_pretest`. The leads of a TWFE event study have a further problem
+# when effects differ across batches: each lead is contaminated by the effects of other
+# batches and event times {cite}`sun_abraham_2021`, so a TWFE lead can be non-zero
+# without any pre-trend, or zero despite one. Sun and Abraham's estimator compares each
+# batch only with never-treated cities and has clean leads; here they are side by side:
+
+# %%
+sa_leads = sun_abraham(frame, "nqp", **columns, controls=controls)
+
+# %% tags=["hide-input"]
+leads = list(range(max(window[0] + 1, -5), -1))  # unbinned TWFE leads
+lead_table = tables.labelled(
+    study.table.loc[leads, ["coef", "se"]]
+    .set_axis(["TWFE estimate", "TWFE s.e."], axis=1)
+    .join(
+        sa_leads.by_event.loc[leads].set_axis(["Sun–Abraham estimate", "Sun–Abraham s.e."], axis=1)
+    )
+    .rename_axis("years since the pilot"),
+    panel,
+)
+gap = (lead_table["TWFE estimate"] - lead_table["Sun–Abraham estimate"]).abs()
+glue("lead_gap", tables.number(gap.max(), 3), display=False)
+glue("lead_gap_se", tables.number(gap.max() / lead_table["TWFE s.e."].mean(), 2), display=False)
+tables.show(
+    lead_table, "Leads (pre-pilot coefficients): TWFE event study and Sun–Abraham", decimals=4
 )
 
 # %% [markdown]
-# The joint test that all pre-pilot coefficients are zero gives F = {glue:text}`pretrend_F:.2f`
-# (p = {glue:text}`pretrend_p:.3f`); the uniform band uses a critical value of
-# {glue:text}`sup_t:.2f` instead of 1.96 ({numref}`fig-event-study`). A pre-trend test
-# that does not reject is weak evidence: it may lack power against violations that matter
-# {cite}`roth_2023_trending`, which is why the sensitivity analysis below asks how large a
-# violation the conclusion survives.
+# The largest gap between a TWFE lead and its Sun–Abraham counterpart is
+# {glue:text}`lead_gap` ({glue:text}`lead_gap_se` TWFE standard errors).
 #
 # ## What the TWFE coefficient averages
 #
@@ -90,42 +133,59 @@ fig = figures.event_study_plot(
 
 # %%
 bacon = bacon_decomposition(frame, "nqp", **columns)
-twfe_plain_fit = fit("nqp ~ did | city_id + year", frame)
-twfe_plain = twfe_plain_fit.params["did"]
-glue(
-    "bacon_forbidden",
-    float(bacon.by_type().loc["Later vs Earlier Treated", "weight"]),
-    display=False,
-)
+
+# %% tags=["hide-input"]
 summary = bacon.by_type()
 summary.loc["total (= TWFE)"] = [
     summary["weight"].sum(),
     bacon.estimate,
     summary["comparisons"].sum(),
 ]
-summary.round(4)
+forbidden = summary["weight"].get("Later vs Earlier Treated", 0.0)
+glue("bacon_forbidden", tables.number(forbidden, 3), display=False)
+glue(
+    "bacon_clean",
+    tables.number(summary["weight"].get("Treated vs Untreated", 0.0), 3),
+    display=False,
+)
+glue("n_never", int((frame.groupby("city_id")["g"].first() == 0).sum()), display=False)
+glue("n_cities", int(frame["city_id"].nunique()), display=False)
+tables.show(
+    tables.labelled(summary, panel), "Goodman-Bacon decomposition of TWFE (no controls)", decimals=4
+)
 
-# %% mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}, "image": {"alt": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate."}}
-fig = figures.bacon_plot(bacon.comparisons, twfe_plain, synthetic=panel.synthetic)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}, "image": {"alt": "Scatter of 2×2 DID estimates against their weights in the TWFE coefficient, by comparison type"}}
+fig = figures.label(figures.bacon_plot(bacon.comparisons, bacon.estimate), panel)
 
 # %% [markdown]
 # Comparisons that use already-treated cities as controls carry a weight of
-# {glue:text}`bacon_forbidden:.3f` here ({numref}`fig-bacon`). The design is forgiving:
-# most cities are never treated and the three batches are a year apart, so the TWFE
-# coefficient is dominated by clean comparisons. de Chaisemartin and D'Haultfœuille
-# {cite}`dechaisemartin_2020` ask the same question cell by cell:
+# {glue:text}`bacon_forbidden` here, and pilot-versus-never-pilot comparisons
+# {glue:text}`bacon_clean` ({numref}`fig-bacon`): {glue:text}`n_never` of the
+# {glue:text}`n_cities` cities are never treated and the three batches are a year apart.
+# de Chaisemartin and D'Haultfœuille {cite}`dechaisemartin_2020` ask the same question
+# cell by cell:
 
 # %%
 weights = twfe_weights(frame, "nqp", **columns)
-pd.Series(
-    {
-        "treated city-years": len(weights.weights),
-        "negative weights": weights.n_negative,
-        "sum of negative weights": weights.sum_negative,
-        "TWFE coefficient": weights.beta,
-        "σ_fe: s.d. of effects that could flip the sign": weights.sigma_fe,
-    }
-).round(4).astype(object).to_frame("value")
+
+# %% tags=["hide-input"]
+tables.show(
+    tables.labelled(
+        pd.Series(
+            {
+                "treated city-years": len(weights.weights),
+                "negative weights": weights.n_negative,
+                "sum of negative weights": weights.sum_negative,
+                "TWFE coefficient": weights.beta,
+                "σ_fe: s.d. of effects that could flip the sign": weights.sigma_fe,
+            },
+            dtype=object,
+        ).to_frame("value"),
+        panel,
+    ),
+    "de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient (no controls)",
+    decimals=4,
+)
 
 # %% [markdown]
 # ## Estimators robust to heterogeneous effects
@@ -135,145 +195,307 @@ pd.Series(
 # not-yet-treated cities, then aggregated), Sun–Abraham {cite}`sun_abraham_2021`
 # (batch-by-event-time interactions), and the imputation estimator of Borusyak, Jaravel
 # and Spiess {cite}`borusyak_2024` (city and year effects fitted on untreated
-# city-years only). They are shown without controls, with TWFE beside them.
+# city-years only). One call runs them all, without covariates, with the paper's
+# time-varying controls, and with the controls' pre-pilot means (next section):
 
 # %%
-cs_never = callaway_santanna(frame, "nqp", **columns, control_group="nevertreated", seed=seed)
-cs_notyet = callaway_santanna(frame, "nqp", **columns, control_group="notyettreated", seed=seed)
-sa = sun_abraham(frame, "nqp", **columns)
-bjs = imputation(frame, "nqp", **columns)
-sa_x = sun_abraham(frame, "nqp", **columns, controls=controls)
-bjs_x = imputation(frame, "nqp", **columns, controls=controls)
-twfe_controls = fit(f"nqp ~ {' + '.join(['did', *controls])} | city_id + year", frame)
-rows = {
-    "TWFE, no controls": (twfe_plain, twfe_plain_fit.std_errors["did"]),
-    "TWFE, paper's controls (Table 2 col. 7)": (
-        twfe_controls.params["did"],
-        twfe_controls.std_errors["did"],
-    ),
-    "Callaway–Sant'Anna, never treated (simple)": tuple(cs_never.overall.loc["simple"]),
-    "Callaway–Sant'Anna, not yet treated (simple)": tuple(cs_notyet.overall.loc["simple"]),
-    "Callaway–Sant'Anna, never treated (event-time average)": tuple(
-        cs_never.overall.loc["dynamic"]
-    ),
-    "Sun–Abraham (event-time average)": (sa.estimate, sa.se),
-    "imputation, BJS (all treated city-years)": (bjs.estimate, bjs.se),
-    "Sun–Abraham with the paper's controls": (sa_x.estimate, sa_x.se),
-    "imputation, BJS, with the paper's controls": (bjs_x.estimate, bjs_x.se),
-}
-comparison = pd.DataFrame(rows, index=["estimate", "s.e."]).T
-cs_aggregations = pd.concat(
-    {"never treated": cs_never.overall, "not yet treated": cs_notyet.overall}, axis=1
+comparison = compare_estimators(
+    frame,
+    "nqp",
+    **columns,
+    controls=controls,
+    covariates=("none", "time-varying", "baseline"),
+    seed=seed,
+    truth=truth,
 )
-if truth is not None:
-    comparison["true effect"] = truth.att
+estimates = comparison.tidy().set_index(["estimator", "covariates", "comparison"])
+shown = estimates.drop(columns=["p_value", "target"]).rename(columns=COLUMN_LABELS)
 tables.show(
-    comparison,
-    f"Estimates of the pilot effect — {panel.label}",
-    synthetic=panel.synthetic,
+    tables.labelled(shown.query("covariates != 'baseline'"), panel),
+    "Estimates of the pilot effect, without covariates and with the paper's controls",
     decimals=4,
 )
 
+# %% tags=["hide-input"]
+cs = comparison.result("callaway_santanna")
+twfe_se = estimates.loc[("TWFE", "none", "every city-year"), "std_error"]
+bjs_se = estimates.loc[("imputation (BJS)", "none", "not yet treated"), "std_error"]
+glue("cs_se", tables.number(cs.se, 4), display=False)
+glue("twfe_se", tables.number(twfe_se, 4), display=False)
+glue("bjs_se", tables.number(bjs_se, 4), display=False)
+glue("cs_vs_twfe", relative_size(cs.se, twfe_se), display=False)
+glue("cs_vs_bjs", relative_size(cs.se, bjs_se), display=False)
+twfe_none = estimates.loc[("TWFE", "none", "every city-year"), "estimate"]
+twfe_tv = estimates.loc[("TWFE", "time-varying", "every city-year"), "estimate"]
+glue("twfe_none", tables.number(twfe_none, 3), display=False)
+glue("twfe_tv", tables.number(twfe_tv, 3), display=False)
+glue(
+    "twfe_tv_se",
+    tables.number(estimates.loc[("TWFE", "time-varying", "every city-year"), "std_error"], 3),
+    display=False,
+)
+glue("es_avg_se", tables.number(study.se, 3), display=False)
+if truth is None:
+    truth_sentence = "On a real panel the true effect is unknown."
+else:
+    constant = max(np.ptp(truth.by_event_time.loc[0:]), np.ptp(truth.by_cohort)) < 1e-9
+    truth_sentence = (
+        f"On the twin the true effect is {tables.number(truth.att, 3)} on average, "
+        + (
+            "the same for every batch and year, so the heterogeneity problems of TWFE do not arise."
+            if constant
+            else "and it differs across batches or years, so TWFE's weighting matters."
+        )
+    )
+glue("truth_sentence", truth_sentence, display=False)
+
 # %% [markdown]
+# Callaway–Sant'Anna's standard error ({glue:text}`cs_se`, never-treated comparison,
+# simple aggregation) is {glue:text}`cs_vs_twfe` TWFE's ({glue:text}`twfe_se`) and
+# {glue:text}`cs_vs_bjs` the imputation estimator's ({glue:text}`bjs_se`), all without
+# covariates ("about the same" means within 10%). Where it is larger, the reason is its
+# design: each post-pilot year is compared with a single base year (the year before the
+# pilot), while TWFE and the imputation estimator use every pre-pilot year — the price
+# of robustness when effects happen to be homogeneous. {glue:text}`truth_sentence`
+# TWFE moves from {glue:text}`twfe_none` without controls to {glue:text}`twfe_tv` with
+# the paper's controls; {numref}`fig-estimators` shows the four estimators' effects by
+# years since the pilot. The teaching chapter switches on heterogeneity to show where
+# TWFE parts company with the others.
+#
 # Callaway–Sant'Anna's four aggregations of the batch-by-year effects: *simple* (every
 # post-pilot batch-year, weighted by batch size), *group* (average effect of each batch,
 # then averaged), *dynamic* (by years since the pilot, then averaged) and *calendar* (by
 # year, then averaged), with both control groups:
 
-# %%
-cs_aggregations.round(4)
+# %% tags=["hide-input"]
+cs_aggregations = pd.concat(
+    {
+        "never treated": cs.overall,
+        "not yet treated": comparison.result(
+            "callaway_santanna", "none", "not yet treated"
+        ).overall,
+    },
+    axis=1,
+)
+tables.show(tables.labelled(cs_aggregations, panel), "Callaway–Sant'Anna aggregations", decimals=4)
 
-# %% mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator. Dashed: the true effect when the data are the synthetic twin."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator, without covariates except the event study. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Event-time effects of four estimators side by side, with the twin's true effect"}}
 effects = {
     "TWFE event study": study.table.loc[study.table.index >= -5, ["coef", "se"]].rename(
         columns={"coef": "estimate"}
     ),
-    "Callaway–Sant'Anna": cs_never.aggregations["dynamic"].loc[-5:],
-    "Sun–Abraham": sa.by_event.loc[-5:],
-    "imputation (BJS)": bjs.by_event,
+    "Callaway–Sant'Anna": cs.aggregations["dynamic"].loc[-5:],
+    "Sun–Abraham": comparison.result("sun_abraham").by_event.loc[-5:],
+    "imputation (BJS)": comparison.result("imputation", "none", "not yet treated").by_event,
 }
 fig = figures.estimator_comparison(
-    effects, truth.by_event_time.loc[-1:] if truth is not None else None, synthetic=panel.synthetic
+    effects, truth.by_event_time.loc[-1:] if truth is not None else None
 )
+fig = figures.label(fig, panel)
 
 # %% [markdown]
-# On the default twin the effect is the same for every batch and year, so the
-# heterogeneity problems of TWFE do not arise ({numref}`fig-estimators`). What does
-# arise is *conditional* parallel trends: in the twin, as the paper's drop from 0.144 to
-# 0.125 suggests of its data, the controls of pilot cities trend differently and move the
-# outcome, so estimators without controls are pulled upwards and those with the paper's
-# controls (TWFE column 7, Sun–Abraham and the imputation estimator with controls) are
-# the ones to compare with the truth. Callaway–Sant'Anna conditions on pre-treatment
-# covariates only, not on time-varying controls like these. Callaway–Sant'Anna compares each year with a single base
-# year (the year before the pilot), so its standard errors are larger than those of TWFE
-# and the imputation estimator, which use every pre-pilot year — the price of robustness
-# when effects happen to be homogeneous. The teaching chapter switches on heterogeneity to show
-# where TWFE parts company with them.
+# ## Controls the pilot may move
+#
+# The paper's controls are measured every year, after the pilot as well as before.
+# Broadband can itself move some of them — foreign investment (`fdi`), marketization
+# (`mar`), financial development (`fin`) — and conditioning on an outcome of the
+# treatment is a *bad control* {cite}`angrist_pischke_2009`: it can remove part of the
+# effect or add a bias. The remedy is to use the controls' values *before* the pilot.
+# The table uses each city's mean over {glue:text}`baseline_years`, in TWFE, Sun–Abraham
+# and the imputation estimator interacted with year effects (so cities with different
+# baselines may follow different trends: `nqp ~ did + C(year):fdi_pre + … | city_id +
+# year`), and as the covariates of a doubly robust Callaway–Sant'Anna
+# (`est_method="dr"`, the default).
+
+# %% tags=["hide-input"]
+first_pilot = int(frame.loc[frame["g"] > 0, "g"].min())
+glue("baseline_years", f"{int(frame['year'].min())}–{first_pilot - 1}", display=False)
+tables.show(
+    tables.labelled(shown.query("covariates != 'none'"), panel),
+    "Time-varying controls against their pre-pilot means",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+twfe_base = estimates.loc[("TWFE", "baseline", "every city-year")]
+cs_base = estimates.loc[("Callaway–Sant'Anna", "baseline", "never treated")]
+glue("twfe_base", tables.number(twfe_base["estimate"], 3), display=False)
+glue("cs_base", tables.number(cs_base["estimate"], 3), display=False)
+glue(
+    "cs_base_ci",
+    "[{}, {}]".format(*(tables.number(v, 3) for v in cs_base[["conf_low", "conf_high"]])),
+    display=False,
+)
+if truth is None:
+    closer = "On a real panel the true effect is unknown, so only the gap can be read."
+else:
+    gaps = {
+        "time-varying": abs(twfe_tv - truth.att),
+        "pre-pilot": abs(twfe_base["estimate"] - truth.att),
+    }
+    best = min(gaps, key=gaps.get)
+    closer = (
+        f"On the twin, whose true effect is {tables.number(truth.att, 3)}, the TWFE estimate "
+        f"with {best} controls is the closer one (off by {tables.number(gaps[best], 3)})."
+    )
+glue("closer_sentence", closer, display=False)
+
+# %% [markdown]
+# With pre-pilot covariates TWFE gives {glue:text}`twfe_base` (with time-varying controls
+# {glue:text}`twfe_tv`), and the doubly robust Callaway–Sant'Anna
+# {glue:text}`cs_base` (95% interval {glue:text}`cs_base_ci`). {glue:text}`closer_sentence`
 #
 # ## How robust is the effect to violations of parallel trends?
 #
 # Rambachan and Roth {cite}`rambachan_roth_2023` replace "parallel trends hold" by a
 # bound: post-pilot violations at most $\bar M$ times the largest pre-pilot one
 # (*relative magnitudes*), or a trend whose slope changes by at most $M$ per year
-# (*smoothness*). The table gives robust 95% intervals for the effect in the pilot year.
+# (*smoothness*). The table gives robust 95% intervals for two targets: the **average
+# effect over the post-pilot years** (the event study's summary, the effect a policy
+# reader asks about) and the effect in the pilot year. For relative magnitudes it uses
+# the conditional test (`rm_method`; HonestDiD's default hybrid "C-LF" can be somewhat
+# shorter and costs about fifty times more here).
 
 # %%
-rm = sensitivity(study, "relative_magnitude", mbar_values, grid_points=200)
-sd = sensitivity(study, "smoothness", m_values)
-glue("rm_breakdown", float(breakdown(rm)), display=False)
-glue("sd_breakdown", float(breakdown(sd)), display=False)
-pd.concat(
-    {"relative magnitudes (M̄)": rm[["lower", "upper"]], "smoothness (M)": sd[["lower", "upper"]]}
-).round(4)
+honest = {
+    target: {
+        "relative magnitudes (M̄)": sensitivity(
+            study,
+            "relative_magnitude",
+            mbar_values,
+            target=target,
+            method=rm_method,
+            grid_points=honest_grid,
+        ),
+        "smoothness (M)": sensitivity(study, "smoothness", m_values, target=target),
+    }
+    for target in ("average", "first")
+}
 
-# %% mystnb={"figure": {"caption": "Rambachan–Roth robust 95% confidence intervals for the pilot-year effect under relative-magnitude bounds (left) and smoothness bounds (right); the leftmost interval in each panel is the conventional one.", "name": "fig-honestdid"}, "image": {"alt": "Rambachan–Roth robust 95% confidence intervals for the pilot-year effect under relative-magnitude bounds (left) and smoothness bounds (right); the leftmost interval in each panel is the conventional one."}}
-fig, axes = plt.subplots(1, 2, figsize=(8, 3.6), sharey=True)
-original = rm.attrs["original"]
-for ax, table, name in ((axes[0], rm, "M̄"), (axes[1], sd, "M")):
-    positions = np.arange(len(table) + 1)
-    lows = [original[0], *table["lower"]]
-    highs = [original[1], *table["upper"]]
-    ax.vlines(positions, lows, highs, color="#1b6ca8", lw=3)
-    ax.set_xticks(positions, ["original", *[f"{v:g}" for v in table.index]])
-    ax.axhline(0, color="black", lw=0.8)
-    ax.set_xlabel(name)
-axes[0].set_ylabel("effect in the pilot year")
-figures.synthetic_note(fig, panel.synthetic)
+# %% tags=["hide-input"]
+names = {"average": "average post-pilot effect", "first": "pilot-year effect"}
+blocks = {}
+for target, tables_by_kind in honest.items():
+    conventional = tables_by_kind["smoothness (M)"].attrs["original"]
+    rows = [("conventional (parallel trends)", "", *conventional)]
+    for kind, table in tables_by_kind.items():
+        rows += [(kind, f"{value:g}", row.lower, row.upper) for value, row in table.iterrows()]
+    blocks[names[target]] = pd.DataFrame(
+        rows, columns=["restriction", "bound", "lower", "upper"]
+    ).set_index(["restriction", "bound"])
+tables.show(
+    tables.labelled(pd.concat(blocks, axis=1), panel),
+    "Rambachan–Roth robust 95% intervals",
+    decimals=3,
+)
+
+# %% tags=["hide-input"]
+for target in ("average", "first"):
+    glue(
+        f"{target}_est",
+        tables.number(study.estimate if target == "average" else study.betahat[study.n_pre], 3),
+        display=False,
+    )
+    glue(
+        f"{target}_ci",
+        "[{}, {}]".format(
+            *(tables.number(v, 3) for v in honest[target]["smoothness (M)"].attrs["original"])
+        ),
+        display=False,
+    )
+    glue(
+        f"{target}_rm_breakdown",
+        describe_breakdown(honest[target]["relative magnitudes (M̄)"], "M̄"),
+        display=False,
+    )
+    glue(
+        f"{target}_sd_breakdown",
+        describe_breakdown(honest[target]["smoothness (M)"], "M"),
+        display=False,
+    )
 
 # %% [markdown]
-# The effect stays significant up to $\bar M$ = {glue:text}`rm_breakdown` and
-# $M$ = {glue:text}`sd_breakdown` on these grids (a missing value means it never does)
-# ({numref}`fig-honestdid`).
+# The average post-pilot effect is {glue:text}`average_est` with a conventional 95%
+# interval {glue:text}`average_ci`; the breakdown value — the largest bound under which
+# the robust interval still excludes zero — is, for relative magnitudes,
+# {glue:text}`average_rm_breakdown`, and for smoothness, {glue:text}`average_sd_breakdown`.
+# The pilot-year effect is {glue:text}`first_est` ({glue:text}`first_ci`); its breakdown
+# values are {glue:text}`first_rm_breakdown` and {glue:text}`first_sd_breakdown`. The
+# event study's average has a standard error of {glue:text}`es_avg_se`, against
+# {glue:text}`twfe_tv_se` for the single TWFE coefficient with the same controls: each
+# event-study coefficient is measured against the one year before the pilot, the TWFE
+# coefficient against all pre-pilot years, so the event study is the less precise
+# summary before any sensitivity bound is applied.
 #
 # ## Inference that does not rest on asymptotics
 #
 # **{term}`Randomization inference`.** Reassign the pilot histories — which city got which
-# batch — at random across the 285 cities, keeping the batch sizes, and re-estimate
-# the baseline each time. The share of placebo estimates as large as the real one is
-# an exact p-value for the sharp null of no effect anywhere.
+# batch — at random, keeping the batch sizes, and re-estimate the baseline each time.
+# The placebo estimates form the distribution of the coefficient under the sharp null
+# of no effect in any city *and a stated assignment mechanism*. Drawn completely at
+# random among all {glue:text}`n_cities` cities, the share of placebo estimates as large
+# as the real one is a p-value only if the pilots could have gone to any city with equal
+# probability. They could not: cities applied to become pilots and were selected, and
+# pilot cities differ from the others before the pilot (see the balance table of the
+# PSM section). Permuting *within provinces* keeps each province's number of pilot
+# cities, an assignment closer to how pilots were chosen. Both are shown:
 
 # %%
-ri = permutation_test(
-    frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed, progress=True
-)
-glue("ri_p", float(ri.pvalue), display=False)
-ri.table().to_frame("value")
+ri = {
+    "completely at random": permutation_test(
+        frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed
+    ),
+    f"within {strata}": permutation_test(
+        frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed, strata=strata
+    ),
+}
 
-# %% mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment.", "name": "fig-permutation"}, "image": {"alt": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across cities at random, keeping the batch sizes; the red line is the estimate with the real assignment."}}
-fig, ax = plt.subplots()
-ax.hist(ri.draws, bins=40, color="#7f8c8d")
-ax.axvline(ri.estimate, color="#b03a2e", lw=2, label=f"real assignment {ri.estimate:.3f}")
-ax.set_xlabel("placebo estimate")
-ax.set_ylabel("permutations")
-legend = ax.legend()
-figures.synthetic_note(fig, panel.synthetic)
+# %% tags=["hide-input"]
+ri_table = pd.DataFrame(
+    {
+        name: {
+            "estimate": r.estimate,
+            "s.d. of placebo estimates": r.se,
+            "p-value": tables.p_value(r.pvalue).removeprefix("= "),
+            "95% CI lower": r.conf_int()[0],
+            "95% CI upper": r.conf_int()[1],
+            "permutations": r.n_draws,
+        }
+        for name, r in ri.items()
+    }
+).T.rename_axis("assignment")
+tables.show(
+    tables.labelled(ri_table, panel),
+    "Randomization inference on the baseline TWFE coefficient",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+free, stratified = ri.values()
+glue("ri_p", tables.p_value(free.pvalue), display=False)
+glue("ri_p_strata", tables.p_value(stratified.pvalue), display=False)
+glue("ri_sd_ratio", tables.number(stratified.se / free.se, 2), display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across all cities completely at random, keeping the batch sizes; the solid line is the estimate with the real assignment, the dashed lines the 95% interval from inverting the test.", "name": "fig-permutation"}, "image": {"alt": "Histogram of placebo TWFE estimates under random reassignment of pilots, with the real estimate marked"}}
+fig = figures.distribution(
+    free.draws,
+    free.estimate,
+    free.conf_int(),
+    xlabel="placebo estimate",
+    ylabel="permutations",
+    source=panel,
+)
 
 # %% [markdown]
+# Completely at random, p {glue:text}`ri_p`; within provinces, p {glue:text}`ri_p_strata`,
+# with placebo estimates {glue:text}`ri_sd_ratio` times as dispersed
+# ({numref}`fig-permutation`).
+#
 # **Placebo in time.** Pretend each pilot city was treated some years early and use only
-# the years before any real pilot (2005–2013): a real effect cannot show up there.
+# the years before any real pilot: a real effect cannot show up there.
 
-# %%
-pd.Series(
+# %% tags=["hide-input"]
+placebo = pd.Series(
     {
         f"pilots moved {k} years earlier": placebo_in_time(
             frame, "nqp", **columns, shift=k, controls=controls
@@ -281,61 +503,149 @@ pd.Series(
         for k in (2, 3, 4, 5)
     },
     name="placebo estimate",
-).round(4).to_frame()
+).to_frame()
+tables.show(
+    tables.labelled(placebo, panel),
+    "Placebo-in-time estimates (years before the first pilot)",
+    decimals=4,
+)
 
 # %% [markdown]
 # **{term}`Wild cluster bootstrap`.** The restricted wild bootstrap {cite}`cameron_gelbach_miller_2008`
-# redraws the residuals city by city with random signs (Rademacher) or six-point (Webb)
-# weights under the null of no effect, a refinement that matters with few or unequal
-# clusters — for instance when clustering by province.
+# redraws the residuals cluster by cluster with random signs (Rademacher) or six-point
+# (Webb) weights under the null of no effect. With {glue:text}`n_cities` city clusters
+# it adds little to the cluster-robust t test; where it matters is the coarser level,
+# provinces, whose cities may share shocks:
 
 # %%
-boot = {
-    w: wild_cluster_bootstrap(
-        frame, "nqp", **columns, controls=controls, draws=bootstrap_draws, weights=w, seed=seed
+twfe_controls = {
+    level: fit(
+        f"nqp ~ {' + '.join(['did', *controls])} | city_id + year", frame, vcov={"CRV1": level}
     )
-    for w in ("rademacher", "webb")
+    for level in ("city_id", coarse_cluster)
 }
-clustered = twfe_controls.conf_int().loc["did"]
-pd.DataFrame(
-    {
-        "cluster-robust t": (twfe_controls.pvalues["did"], clustered["lower"], clustered["upper"]),
-        **{f"wild bootstrap ({w})": (b.pvalue, *b.conf_int()) for w, b in boot.items()},
-    },
-    index=["p-value", "95% CI lower", "95% CI upper"],
-).T.round(4)
+boot = {
+    "city_id": wild_cluster_bootstrap(
+        frame,
+        "nqp",
+        **columns,
+        controls=controls,
+        draws=bootstrap_draws,
+        weights="rademacher",
+        seed=seed,
+    ),
+    coarse_cluster: wild_cluster_bootstrap(
+        frame,
+        "nqp",
+        **columns,
+        controls=controls,
+        cluster=coarse_cluster,
+        draws=bootstrap_draws,
+        weights="webb",
+        seed=seed,
+    ),
+}
+
+# %% tags=["hide-input"]
+tests = {}
+for level, res in twfe_controls.items():
+    b = boot[level]
+    tests[f"{level} ({b.n_clusters} clusters): cluster-robust t"] = (
+        res.pvalues["did"],
+        *res.conf_int().loc["did"],
+    )
+    tests[f"{level} ({b.n_clusters} clusters): wild bootstrap ({b.weights.title()})"] = (
+        b.pvalue,
+        *b.conf_int(),
+    )
+tables.show(
+    tables.labelled(tables.p_value_table(tests), panel),
+    "The baseline's did: cluster-robust t and wild bootstrap at two clustering levels",
+)
+
+# %% tags=["hide-input"]
+coarse = boot[coarse_cluster]
+glue("n_coarse", coarse.n_clusters, display=False)
+glue("n_treated_coarse", coarse.n_treated_clusters, display=False)
+glue("coarse_name", coarse_cluster, display=False)
+glue(
+    "few_treated",
+    "few, so neither test is reliable there and the randomization tests above are the safer guide"
+    if coarse.n_treated_clusters < 10
+    else "not few by this rule, so the bootstrap at this level is credible",
+    display=False,
+)
 
 # %% [markdown]
+# What makes cluster-robust inference fragile is not only the number of clusters but
+# the number of *treated* clusters: with few clusters containing treated units, both the
+# cluster-robust t test and the restricted wild bootstrap can be badly wrong, the
+# bootstrap by under-rejecting {cite}`mackinnon_webb_2017`. Of the {glue:text}`n_coarse`
+# {glue:text}`coarse_name` clusters, {glue:text}`n_treated_coarse` contain a pilot city:
+# taking fewer than ten treated clusters as "few", that is {glue:text}`few_treated`.
+# Treatment also varies *within* provinces (pilot and non-pilot cities side by side),
+# which helps. Webb weights are used at the coarse level because with few clusters the
+# two-point Rademacher weights give few distinct bootstrap samples.
+#
 # ## PSM-DID
 #
 # Chinese applied work on pilot policies often matches pilot cities ({term}`propensity
-# score matching`) to similar
-# non-pilot cities before the DID. Scores come from a logit of pilot status on the
-# controls' pre-2014 means; matching is on the logit of the score.
+# score matching`) to similar non-pilot cities before the DID. Scores come from a logit
+# of pilot status on the controls' pre-pilot means; matching is on the logit of the
+# score.
 
 # %%
 psm = {
     m: psm_did(frame, "nqp", **columns, match_on=controls, controls=controls, method=m)
     for m in ("nearest", "kernel")
 }
-pd.DataFrame(
-    {
-        m: {
-            "pilot cities matched": f"{r.n_treated_matched} of {r.n_treated}",
-            "controls used": r.n_controls_used,
-            "DID estimate": round(r.did.params["did"], 4),
-            "s.e.": round(r.did.std_errors["did"], 4),
-        }
-        for m, r in psm.items()
-    }
-).T
 
-# %%
-psm["nearest"].balance.round(3)
+# %% tags=["hide-input"]
+tables.show(
+    tables.labelled(
+        pd.DataFrame(
+            {
+                m: {
+                    "pilot cities matched": f"{r.n_treated_matched} of {r.n_treated}",
+                    "controls used": r.n_controls_used,
+                    "DID estimate": r.estimate,
+                    "s.e.": r.se,
+                }
+                for m, r in psm.items()
+            }
+        ).T,
+        panel,
+    ),
+    "PSM-DID: matched samples and estimates",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+balance = pd.concat({m: r.balance_check() for m, r in psm.items()}, axis=1)
+for m, r in psm.items():
+    check = r.balance_check()
+    fails = list(check.index[~check["balanced"]])
+    glue(f"psm_{m}_pass", f"{int(check['balanced'].sum())} of {len(check)}", display=False)
+    glue(
+        f"psm_{m}_fail",
+        "none"
+        if not fails
+        else ", ".join(f"{c} ({tables.number(check.loc[c, 'after'], 3)})" for c in fails),
+        display=False,
+    )
+glue("balance_threshold", f"{BALANCE_THRESHOLD:g}", display=False)
+tables.show(
+    tables.labelled(balance, panel),
+    f"Standardized differences of the pre-pilot covariates (balanced: |after| < {BALANCE_THRESHOLD})",
+    decimals=3,
+)
 
 # %% [markdown]
-# Matching improves balance on the pre-pilot covariates (standardized differences near
-# zero after matching). It does not make the design more credible by itself: DID already
-# removes fixed differences between cities, and matching on levels can even select
-# controls on transitory shocks. It is a robustness check, not a fix for non-parallel
-# trends.
+# A covariate counts as balanced when its absolute standardized difference after
+# matching is below {glue:text}`balance_threshold` {cite}`austin_2009,stuart_2010`. After
+# nearest-neighbour matching {glue:text}`psm_nearest_pass` covariates pass; those that
+# do not: {glue:text}`psm_nearest_fail`. After kernel matching
+# {glue:text}`psm_kernel_pass` pass; those that do not: {glue:text}`psm_kernel_fail`.
+# Matching does not make the design more credible by itself: DID already removes fixed
+# differences between cities, and matching on levels can even select controls on
+# transitory shocks. It is a robustness check, not a fix for non-parallel trends.

@@ -58,6 +58,14 @@ NAMES = {
     "imputation": "imputation (BJS)",
 }
 COMPARISON = {"nevertreated": "never treated", "notyettreated": "not yet treated"}
+COLUMN_LABELS = {
+    "std_error": "s.e.",
+    "conf_low": "95% CI lower",
+    "conf_high": "95% CI upper",
+    "p_value": "p-value",
+    "true_effect": "true effect",
+}
+"""Readable headers for :meth:`EstimatorComparison.tidy`'s columns (``frame.rename(columns=...)``)."""
 
 
 def baseline_covariates(
