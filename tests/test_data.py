@@ -96,8 +96,8 @@ def test_pilot_options_are_validated(kwargs, message):
 
 
 @pytest.fixture(scope="module")
-def good() -> pd.DataFrame:
-    return synthetic.make_twin().frame
+def good(default_twin) -> pd.DataFrame:
+    return default_twin.frame  # built once per session (conftest); copy before changing
 
 
 def _check(

@@ -7,7 +7,6 @@ import pytest
 
 import replicate
 from replicate import replication
-from replicate.data import load_panel
 from replicate.report import tables
 from replicate.report.etable import etable
 
@@ -15,8 +14,8 @@ PROVINCE_YEAR = ["city_id", "year", "province#year"]
 
 
 @pytest.fixture(scope="module")
-def panel():
-    return load_panel()
+def panel(default_panel):
+    return default_panel  # built once per session (conftest)
 
 
 @pytest.fixture(scope="module")

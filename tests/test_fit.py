@@ -25,7 +25,6 @@ from pyfixest.demeaners import MapDemeaner
 from scipy import sparse
 
 from replicate import fit
-from replicate.data import synthetic
 from replicate.models import fixed_effects as fe
 from replicate.replication import regression_frame
 
@@ -42,8 +41,8 @@ SSC = {
 
 
 @pytest.fixture(scope="module")
-def panel():
-    return synthetic.make_twin().panel()
+def panel(default_panel):
+    return default_panel  # built once per session (conftest)
 
 
 @pytest.fixture(scope="module")

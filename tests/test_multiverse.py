@@ -21,8 +21,8 @@ CACHE_RTOL = 1e-8
 
 
 @pytest.fixture(scope="module")
-def panel():
-    return load_panel("synthetic")
+def panel(default_panel):
+    return default_panel  # built once per session (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -132,19 +132,35 @@ def test_failure_is_recorded_not_raised(prepared):
     assert np.isnan(row["estimate"])
 
 
-def test_serial_and_cluster_runs_are_byte_identical_and_resume(panel, small_space, tmp_path):
+@pytest.fixture(scope="module")
+def serial_run(panel, small_space, tmp_path_factory):
+    """The small space run serially once for the module: the result and its file's bytes."""
+    out = tmp_path_factory.mktemp("serial")
     serial, rep = mv.run_multiverse(
-        panel, small_space, out=tmp_path / "a", scheduler="serial", progress=False
+        panel, small_space, out=out / "a", scheduler="serial", progress=False
     )
     assert rep.computed == len(small_space) and rep.failed == 0
-    a = serial.write(tmp_path / "serial.parquet").read_bytes()
+    return serial, serial.write(out / "serial.parquet").read_bytes()
 
+
+@pytest.fixture(scope="module")
+def serial_bytes(serial_run) -> bytes:
+    return serial_run[1]
+
+
+@pytest.mark.slow  # starts a local Dask cluster (≈ 20–40 s); `make test-slow`
+def test_cluster_run_is_byte_identical_to_the_serial_run(
+    panel, small_space, serial_bytes, tmp_path
+):
     dist, rep2 = mv.run_multiverse(
         panel, small_space, out=tmp_path / "b", scheduler=None, workers=2, progress=False
     )
     assert rep2.workers == 2 and rep2.computed == len(small_space)
-    assert dist.write(tmp_path / "dask.parquet").read_bytes() == a
+    assert dist.write(tmp_path / "dask.parquet").read_bytes() == serial_bytes
 
+
+def test_interrupted_run_resumes_byte_identically(panel, small_space, serial_bytes, tmp_path):
+    a = serial_bytes
     # Interrupted after 5 tasks, then resumed: only the rest is computed, same bytes.
     out = tmp_path / "c"
     _, half = mv.run_multiverse(
@@ -164,8 +180,8 @@ def test_serial_and_cluster_runs_are_byte_identical_and_resume(panel, small_spac
     assert fresh.computed == 2
 
 
-def test_summaries(panel, small_space):
-    result, _ = mv.run_multiverse(panel, small_space, progress=False)
+def test_summaries(small_space, serial_run):
+    result = serial_run[0]
     summary = mv.robustness_summary(result)
     assert summary.loc["all specifications", "specifications"] == len(small_space)
     ok = result.ok

@@ -24,13 +24,13 @@ SE_TOL = 1e-6
 
 
 @pytest.fixture(scope="module")
-def panel():
-    return load_panel()
+def panel(default_panel):
+    return default_panel  # built once per session (conftest)
 
 
 @pytest.fixture(scope="module")
-def table2(panel):
-    return replication.estimate(2, panel)
+def table2(default_table2):
+    return default_table2  # fitted once per session (conftest)
 
 
 # ----------------------------------------------------------------------------- published

@@ -16,7 +16,6 @@ import pytest
 import statsmodels.api as sm
 
 from replicate import fit
-from replicate.data import synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models import fixed_effects as fe
 
@@ -29,8 +28,8 @@ def formula(regressors, absorb="city_id + year", outcome="nqp"):
 
 
 @pytest.fixture(scope="module")
-def frame() -> pd.DataFrame:
-    return synthetic.make_twin().panel().frame
+def frame(default_panel) -> pd.DataFrame:
+    return default_panel.frame  # built once per session (conftest); copy before changing
 
 
 @pytest.fixture(scope="module")
