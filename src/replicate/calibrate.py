@@ -48,8 +48,8 @@ TABLE1_SD_SHARE = 0.05
 R2_TOLERANCE = 0.003
 SEARCH_SEEDS = tuple(range(100_001, 100_021))
 """Common random numbers of the search (20 twins)."""
-POLISH_SEEDS = tuple(range(200_001, 200_101))
-"""100 other twins for the final Newton step on the effect parameters: the search's 20
+POLISH_SEEDS = tuple(range(200_001, 200_201))
+"""200 other twins for the final Newton step on the effect parameters: the search's 20
 twins leave a Monte Carlo error of about a fifth of a standard error in their mean, as
 large as the headline tolerance."""
 CHECK_SEEDS = tuple(range(1, 201))
@@ -309,7 +309,7 @@ def _to_vector(theta: Mapping[str, float], names: Sequence[str]) -> np.ndarray:
     def one(n):
         if n in LOG_PARAMETERS:
             return np.log(max(theta[n], 1e-6))
-        return np.arctanh(np.clip(theta[n], -0.9, 0.9)) if n in TANH_PARAMETERS else theta[n]
+        return np.arctanh(np.clip(theta[n], -0.999, 0.999)) if n in TANH_PARAMETERS else theta[n]
 
     return np.array([one(n) for n in names])
 
@@ -365,7 +365,7 @@ def search(
     iterations: int = 6,
     log=print,
     checkpoint: Path | None = None,
-    polish: int = 2,
+    polish: int = 1,
     polish_seeds: Sequence[int] = POLISH_SEEDS,
 ) -> CalibrationResult:
     """Levenberg–Marquardt on the simulated moments with a forward-difference Jacobian.
