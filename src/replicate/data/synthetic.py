@@ -184,6 +184,10 @@ class Knobs:
         outcome equations, and provincial shocks are independent of the pilots, so
         parallel trends hold without controls too; the teaching chapter uses this to
         isolate the heterogeneity lessons.
+    all_treated : bool
+        True: the panel keeps only the pilot cities (no never-treated city), as a study
+        that samples only eventually treated units; after the last batch's first year
+        every city is treated. The truth (ATT, by batch, by event time) is unchanged.
     """
 
     cohort_effects: Mapping[int, float] | None = None
@@ -191,6 +195,7 @@ class Knobs:
     anticipation: int = 0
     pretrend: float = 0.0
     conditional_trends: bool = True
+    all_treated: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -241,7 +246,10 @@ class Twin:
         """The twin as a validated :class:`replicate.data.panel.Panel`."""
         from replicate.data.validate import Panel, validate
 
-        frame, notes, coding = validate(self.frame, reading=self.reading, source=self.label)
+        balanced = "allow" if self.truth.knobs.all_treated else "require"
+        frame, notes, coding = validate(
+            self.frame, reading=self.reading, source=self.label, balanced=balanced
+        )
         return Panel(frame, self.label, True, tuple(notes), coding, self.truth)
 
     def write(self, path: str | Path, force: bool = False) -> Path:
@@ -604,8 +612,10 @@ def make_twin(
         name="effect",
     )
     coefficients = _coefficients(theta)
+    keep = np.repeat(d.g > 0, n_t) if knobs.all_treated else np.ones(n_c * n_t, bool)
+    frame = frame[keep].reset_index(drop=True)
     truth = Truth(
-        pd.Series(tau.ravel(), name="tau"),
+        pd.Series(tau.ravel()[keep], name="tau"),
         float(tau.ravel()[treated_rows].mean()),
         by_cohort,
         by_event,
