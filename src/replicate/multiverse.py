@@ -992,17 +992,26 @@ def cached_or_run(panel, cache: str | Path = TWIN_CACHE, **options) -> tuple[Mul
     prepared = prepare(panel)
     specs = space(codings=codings_of(prepared))
     cache = Path(cache)
+    shown = cache.relative_to(paths.ROOT) if cache.is_relative_to(paths.ROOT) else cache
+    stale = ""
     if cache.exists():
         cached = load(cache)
         same_space = cached.table["hash"].tolist() == specs["hash"].tolist()
         if cached.data_hash == prepared.fingerprint and same_space:
             return cached, (
-                f"read from the precomputed file {cache.relative_to(paths.ROOT)} "
-                "(made with `replicate multiverse --export`), whose data fingerprint and "
-                "specification hashes equal this panel's and the current space's"
+                f"read from the precomputed file {shown} (made with `replicate multiverse "
+                "--export`), whose data fingerprint and specification hashes equal this "
+                "panel's and the current space's"
+            )
+        if cached.label == prepared.label:
+            stale = (
+                f"; the precomputed file {shown} is stale (other twin or space): regenerate "
+                f"it with `replicate multiverse --out DIR --export {shown}`"
             )
     result, report = run_multiverse(panel, specs, **options)
-    return result, f"computed now ({report.computed} specifications in {report.seconds:.0f} s)"
+    return result, (
+        f"computed now ({report.computed} specifications in {report.seconds:.0f} s){stale}"
+    )
 
 
 # ----------------------------------------------------------------------------- summaries
