@@ -149,7 +149,7 @@ def test_compare_estimators_twfe_with_baseline_trends_matches_pyfixest(twin):
     table = comparison.tidy()
     data = baseline_covariates(twin, ["fdi", "mar"], **PAPER)
     ref = pf.feols(
-        "nqp ~ did + i(year, fdi_pre) + i(year, mar_pre) | city_id + year",
+        "nqp ~ did + i(year, fdi_pre, ref=2005) + i(year, mar_pre, ref=2005) | city_id + year",
         data,
         vcov={"CRV1": "city_id"},
     )
