@@ -4,10 +4,15 @@
 #
 # The synthetic twin knows the true effect of the pilot in every city and year. This
 # chapter uses its knobs to show *when* the paper's estimator — {term}`two-way fixed
-# effects` — misleads with {term}`staggered adoption`, and
-# how the heterogeneity-robust estimators of {ref}`ch-modern-did` recover the truth.
-# Change the parameters (or run `replicate run 10 -p dynamic_slope 0.1`) and watch what
-# moves. Everything here is **synthetic by design**.
+# effects` — misleads with {term}`staggered adoption`, *why* (a decomposition of its
+# bias into {term}`variance weighting` and {term}`forbidden comparison`s), and how the
+# heterogeneity-robust estimators of {ref}`ch-modern-did` fare against their own targets.
+# Every claim below is an average over many twins, printed with its Monte Carlo standard
+# error, and every exercise's solution is computed the same way. Change the parameters
+# (e.g. `replicate run 10 -p dynamic_slope 0.1`) and watch what moves; raise the number
+# of twins with `replicate run 10 -p monte_carlo_draws 200 -p exercise_draws 100` (or run
+# the same draws on a Dask cluster with `replicate montecarlo`). Everything here is
+# **synthetic by design**.
 
 # %% tags=["parameters"]
 data = "synthetic"  # unused: this chapter always simulates
@@ -17,178 +22,582 @@ dynamic_slope = 0.04  # extra effect per year since the pilot
 anticipation = 0  # years the effect starts before the pilot
 pretrend = 0.0  # extra yearly growth of pilot cities before their pilot
 conditional_trends = False  # True: controls drive the trends, as in the default twin
-monte_carlo_draws = 20  # twins per estimator in the Monte Carlo
+all_treated = False  # True: keep only the pilot cities (no never-treated city)
+monte_carlo_draws = 20  # twins in the Monte Carlo of the estimators and of the bias
+exercise_draws = 12  # twins behind each exercise's solution
 
-# %%
+# %% tags=["hide-input"]
+import numpy as np
 import pandas as pd
+from myst_nb import glue
+from scipy import stats
 
-from replicate import montecarlo
+from replicate import montecarlo, teaching
+from replicate import multiverse as mv
 from replicate.data import synthetic
-from replicate.models import TWFE
+from replicate.data.schema import CONTROLS
+from replicate.models.bias import PARTS, true_effects, twfe_bias
 from replicate.models.event_study import event_study
-from replicate.models.staggered import (
-    bacon_decomposition,
-    callaway_santanna,
-    imputation,
-    sun_abraham,
-)
 from replicate.replication import regression_frame
 from replicate.report import figures, tables
 
 figures.use_style()
-knobs = synthetic.Knobs(
-    cohort_effects=cohort_effects,
-    dynamic_slope=dynamic_slope,
-    anticipation=anticipation,
-    pretrend=pretrend,
-    conditional_trends=conditional_trends,
-)
-twin = synthetic.make_twin(seed=seed, knobs=knobs)
+knobs = {
+    "cohort_effects": cohort_effects,
+    "dynamic_slope": dynamic_slope,
+    "anticipation": anticipation,
+    "pretrend": pretrend,
+    "conditional_trends": conditional_trends,
+    **({"all_treated": True} if all_treated else {}),  # absent when off: same seeds as the CLI
+}
+twin = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**knobs))
 panel = twin.panel()
-frame = regression_frame(panel)
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
+frame = regression_frame(panel).merge(true_effects(twin), on=["city_id", "year"])
 truth = twin.truth
-pd.DataFrame({"true ATT by batch": truth.by_cohort}).T.round(4)
+glue("teach_label", tables.data_label(panel), display=False)
+glue("teach_draws", monte_carlo_draws, display=False)
+glue("teach_exercise_draws", exercise_draws, display=False)
+
+# %%
+tables.show(
+    tables.labelled(pd.DataFrame({"true ATT by batch": truth.by_cohort}).T, panel),
+    "The twin's true average effect on the treated, by pilot batch",
+    decimals=4,
+)
 
 # %% [markdown]
-# Early pilots have larger effects, and every effect grows with time: exactly the
-# {term}`heterogeneous treatment effects` that make staggered TWFE go wrong. The controls
-# are switched off in the outcome (`conditional_trends = False`), so parallel trends
-# hold without them and every difference below comes from heterogeneity alone.
+# With the default parameters early pilots have larger effects, and every effect grows
+# with time: exactly the {term}`heterogeneous treatment effects` that make staggered TWFE
+# go wrong. The controls are switched off in the outcome (`conditional_trends = False`),
+# so parallel trends hold without them and every difference below comes from
+# heterogeneity alone.
 #
 # ## One draw: estimates against the truth
 
 # %%
-estimates = {
-    "TWFE (the paper's estimator)": TWFE(frame, "nqp", ["did"]).fit().params["did"],
-    "Callaway–Sant'Anna (simple)": callaway_santanna(
-        frame, "nqp", **columns, seed=seed
-    ).overall.loc["simple", "estimate"],
-    "Sun–Abraham (event-time average)": sun_abraham(frame, "nqp", **columns).estimate,
-    "imputation, BJS": imputation(frame, "nqp", **columns).estimate,
-}
-result = pd.DataFrame({"estimate": estimates})
-result["true ATT (treated city-years)"] = truth.att
-result["error"] = result["estimate"] - truth.att
+design = montecarlo.Design(knobs, estimators=("twfe", "cs_never", "sun_abraham", "imputation"))
+one = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design))
+one_draw = teaching.against_own_estimand(one, truth)
 tables.show(
-    result, "One synthetic draw with heterogeneous, growing effects", synthetic=True, decimals=4
+    tables.labelled(
+        one_draw[["estimand", "truth", "mean estimate", "bias", "failed"]].rename(
+            columns={"mean estimate": "estimate"}
+        ),
+        panel,
+    ),
+    "One twin: each estimator against its own target (bias = estimate − target; "
+    "failed = 1 if the estimator refused this panel)",
+    decimals=4,
 )
 
 # %% [markdown]
-# The estimators target slightly different averages — the imputation estimator weights
-# every treated city-year equally, which is the ATT shown; Callaway–Sant'Anna's simple
-# aggregation weights batches by size; the event-time average weights each year since
-# the pilot equally — but only TWFE is pulled away by the {term}`forbidden
-# comparison`s. The decomposition shows where:
+# The estimators target slightly different averages — the imputation estimator and
+# Callaway–Sant'Anna's simple aggregation average the effects of all treated city-years
+# (the ATT); Sun–Abraham's summary weights each year since the pilot equally — so each
+# is compared with its own target. One draw mixes bias with noise; the next section
+# repeats the experiment.
+#
+# ## Many draws: bias with its Monte Carlo standard error
+#
+# The same runner as the multiverse ({ref}`ch-multiverse`), here in this process;
+# `replicate montecarlo --draws 1000 --cohort-effects 2014:0.3,2015:0.15,2016:0
+# --dynamic-slope 0.04 --no-conditional-trends --estimators twfe,cs_never,sun_abraham,imputation`
+# runs the same draws (seeds from the design's hash) on a Dask cluster.
 
 # %%
-bacon = bacon_decomposition(frame, "nqp", **columns)
-bacon.by_type().round(4)
-
-# %% [markdown]
-# When the 2014 batch's effect keeps growing, using it as a "control" for the 2016
-# batch subtracts that growth from the later batch's change: the late-vs-early
-# comparisons are biased downwards, and they carry weight in TWFE.
-#
-# ## Many draws
-#
-# One draw mixes bias with noise. Repeating the experiment separates them.
-
-# %%
-# The multiverse runner, here in this process; `replicate montecarlo --draws 1000
-# --cohort-effects 2014:0.3,2015:0.15,2016:0 --dynamic-slope 0.04 --no-conditional-trends
-# --estimators twfe,imputation,sun_abraham` runs the same draws (seeds from the design's
-# hash) on a Dask cluster.
-design = montecarlo.Design(
-    {
-        "cohort_effects": cohort_effects,
-        "dynamic_slope": dynamic_slope,
-        "anticipation": anticipation,
-        "pretrend": pretrend,
-        "conditional_trends": conditional_trends,
-    },
-    estimators=("twfe", "imputation", "sun_abraham"),
-)
 draws, _ = montecarlo.run(design, monte_carlo_draws)
-summary = montecarlo.summarise(draws)
-summary["bias / Monte Carlo s.e."] = summary["bias"] / summary["bias MC s.e."]
-summary[
-    ["draws", "truth (ATT)", "mean estimate", "bias", "bias MC s.e.", "bias / Monte Carlo s.e."]
-    + ["coverage", "coverage MC s.e."]
-].round(4)
+own = teaching.against_own_estimand(draws, truth)
+tables.show(
+    tables.labelled(own, panel),
+    f"{monte_carlo_draws} twins: each estimator against its own target",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+glue("teach_mc_own_estimand", tables.show(tables.labelled(own, panel), decimals=4))
+for key, label in {
+    "twfe": "TWFE",
+    "imputation": "imputation (BJS)",
+    "cs": "Callaway–Sant'Anna, never treated",
+    "sa": "Sun–Abraham",
+}.items():
+    row = own.loc[label]
+    glue(f"teach_bias_{key}", teaching.with_se(row["bias"], row["bias MC s.e."], 4), display=False)
+    glue(
+        f"teach_where_{key}",
+        teaching.against(row["bias"], row["bias MC s.e."], 0.0, "its target"),
+        display=False,
+    )
 
 # %% [markdown]
-# (Sun–Abraham's event-time average is a different estimand — each year since the pilot
-# counts equally — so its distance from the city-year ATT is not a bias.)
+# Over {glue:text}`teach_draws` twins, TWFE's average error against the ATT is
+# {glue:text}`teach_bias_twfe`: {glue:text}`teach_where_twfe`. The imputation estimator
+# misses its target by {glue:text}`teach_bias_imputation` ({glue:text}`teach_where_imputation`),
+# Callaway–Sant'Anna by {glue:text}`teach_bias_cs` ({glue:text}`teach_where_cs`) and
+# Sun–Abraham, against the mean of the effects by year since the pilot, by
+# {glue:text}`teach_bias_sa` ({glue:text}`teach_where_sa`). A verdict "within Monte
+# Carlo error" means the mean error is within two Monte Carlo standard errors of zero;
+# more twins shrink that margin.
+#
+# ## Why TWFE misses: weighting and forbidden comparisons
+#
+# {cite}`goodman_bacon_2021` writes the TWFE coefficient as a weighted average of 2×2
+# comparisons. Each 2×2's estimate is its treated group's own effect, minus the change in
+# its *control* group's effect (zero unless the control is already treated), plus the 2×2
+# of the untreated outcomes (noise, or a violation of parallel trends). So TWFE's bias
+# against the ATT splits exactly into three parts (`replicate.models.bias.twfe_bias`):
+#
+# * **variance weighting** — each comparison's own effect, weighted by TWFE's weights
+#   rather than by treated city-years, minus the ATT;
+# * **forbidden comparisons** — the change in an already-treated control's effect,
+#   weighted;
+# * **noise and trend violation** — the 2×2s of untreated outcomes, weighted (mean zero
+#   over draws when parallel trends hold).
+
+# %%
+bias = twfe_bias(frame, "nqp", "tau", **columns)
+tables.show(
+    tables.labelled(bias.by_type(), panel),
+    "One twin: TWFE's bias (estimate − ATT) by comparison type and source",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+parts = teaching.decomposition_summary(teaching.run("decomposition", design, monte_carlo_draws))
+tables.show(
+    tables.labelled(parts, panel),
+    f"{monte_carlo_draws} twins: mean of each part of TWFE's bias, with Monte Carlo s.e.",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+total = parts.loc["all comparisons"]
+glue("teach_dec_total", teaching.with_se(total["total"], total["total MC s.e."], 4), display=False)
+for part, key in zip(PARTS, ("weighting", "forbidden", "noise"), strict=True):
+    glue(
+        f"teach_dec_{key}",
+        teaching.with_se(total[part], total[f"{part} MC s.e."], 4),
+        display=False,
+    )
+weighting_share = abs(total[PARTS[0]]) / (abs(total[PARTS[0]]) + abs(total[PARTS[1]]))
+glue(
+    "teach_dec_larger",
+    "variance weighting" if weighting_share > 0.5 else "the forbidden comparisons",
+    display=False,
+)
+glue(
+    "teach_dec_noise_where",
+    teaching.against(total[PARTS[2]], total[f"{PARTS[2]} MC s.e."], 0.0, "zero"),
+    display=False,
+)
+clean = parts.loc[parts.index != "all comparisons"]
+top = clean[PARTS[0]].abs().idxmax()
+glue("teach_dec_top_type", top, display=False)
+glue("teach_dec_top_weight", tables.number(clean.loc[top, "mean weight"], 3), display=False)
+early = int(truth.by_cohort.index.min())
+largest = truth.by_cohort.idxmax() == early
+glue(
+    "teach_early_batch",
+    f"the {early} batch" + (", whose effect is the largest" if largest else ""),
+    display=False,
+)
+
+# %% [markdown]
+# On the twin, TWFE's mean bias over the draws is {glue:text}`teach_dec_total`. Variance
+# weighting contributes {glue:text}`teach_dec_weighting`, the forbidden comparisons
+# {glue:text}`teach_dec_forbidden`, and noise {glue:text}`teach_dec_noise` —
+# {glue:text}`teach_dec_noise_where`, as it should be with parallel trends. With these
+# knobs the larger part comes from {glue:text}`teach_dec_larger`: most of the weight
+# ({glue:text}`teach_dec_top_weight`) sits on the "{glue:text}`teach_dec_top_type`"
+# comparisons. TWFE weights a batch in them by its size times the variance of its
+# treatment, D̄(1 − D̄) (D̄ the share of years it is treated); the ATT weights it by its
+# treated city-years, size times D̄. Relative to the ATT, TWFE therefore down-weights
+# the batches treated longest — here {glue:text}`teach_early_batch`. The first two parts are the same in every draw (the weights depend
+# only on who is treated when, the effects are not random); only the noise part varies.
+# Forbidden comparisons matter most when there is little else to compare with — next.
+#
+# ## No never-treated cities: TWFE fails visibly
+#
+# Many studies keep only the units that are eventually treated. The knob
+# `all_treated=True` keeps only the pilot cities: after the last batch's first year every
+# city is treated, and every comparison is between batches.
+
+# %%
+design_all = montecarlo.Design(
+    {**knobs, "all_treated": True}, estimators=("twfe", "cs_notyet", "sun_abraham", "imputation")
+)
+twin_all = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**design_all.knobs))
+one_all = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design_all))
+one_all["estimator"] = one_all["estimator"].map(mv.ESTIMATOR_LABELS)
+one_all["estimate"] = one_all["estimate"].map(lambda v: tables.number(v, 4))
+one_all["error"] = one_all["error"].str.split(": ", n=1).str[-1].str.split(". ").str[0]
+tables.show(
+    tables.labelled(
+        one_all.set_index("estimator")[["estimate", "status", "error"]], twin_all.panel()
+    ),
+    "Pilot cities only (one twin): what each estimator returns",
+)
+
+# %% tags=["hide-input"]
+parts_all = teaching.decomposition_summary(
+    teaching.run("decomposition", design_all, monte_carlo_draws)
+)
+tables.show(
+    tables.labelled(parts_all, twin_all.panel()),
+    f"Pilot cities only, {monte_carlo_draws} twins: mean of each part of TWFE's bias",
+    decimals=4,
+)
+
+# %% tags=["hide-input"]
+everything = parts_all.loc["all comparisons"]
+att_all = twin_all.truth.att
+glue(
+    "teach_all_bias",
+    teaching.with_se(everything["total"], everything["total MC s.e."], 3),
+    display=False,
+)
+glue("teach_all_ratio", f"{100 * abs(everything['total']) / att_all:.0f}%", display=False)
+glue("teach_all_att", tables.number(att_all, 3), display=False)
+glue("teach_all_mean", tables.number(att_all + everything["total"], 3), display=False)
+glue(
+    "teach_all_forbidden",
+    teaching.with_se(
+        parts_all.loc["all comparisons", PARTS[1]],
+        parts_all.loc["all comparisons", f"{PARTS[1]} MC s.e."],
+        3,
+    ),
+    display=False,
+)
+failed = one_all.loc[one_all["status"] != "ok", "estimator"].tolist()
+glue("teach_all_refuse", " and ".join(failed) if failed else "none of the others", display=False)
+glue("teach_all_cities", twin_all.panel().frame["city_id"].nunique(), display=False)
+
+# %% [markdown]
+# On the {glue:text}`teach_all_cities` pilot cities alone, TWFE averages
+# {glue:text}`teach_all_mean` against a true ATT of {glue:text}`teach_all_att`: a bias of
+# {glue:text}`teach_all_bias`, {glue:text}`teach_all_ratio` of the effect, and no warning.
+# The forbidden comparisons alone contribute {glue:text}`teach_all_forbidden`: the early
+# batches, whose effects keep growing, are the only controls left for the late batch.
+# The robust estimators do not paper over the gap: {glue:text}`teach_all_refuse` refuse
+# the panel (no never-treated city, or no untreated city in the last years, so those
+# years' effects are not identified). Callaway–Sant'Anna with not-yet-treated controls
+# returns a number, but only the batch-years before the last batch's pilot have a
+# not-yet-treated control, so it cannot estimate the ATT of all treated city-years
+# either.
 #
 # ## The event study with a known truth
 
 # %% mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}, "image": {"alt": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed)"}}
 study = event_study(frame, "nqp", **columns, window=(-6, 6), seed=seed)
-fig = figures.event_study_plot(study.table, truth.by_event_time, synthetic=True)
+fig = figures.label(figures.event_study_plot(study.table, truth.by_event_time), panel)
+
+# %% tags=["hide-input"]
+# The Monte Carlo studies behind the exercises' solutions: each changes one knob of this
+# chapter's design and repeats the experiment on `exercise_draws` twins.
+R = exercise_draws
+homogeneous = {
+    **knobs,
+    "cohort_effects": {2014: 0.12, 2015: 0.12, 2016: 0.12},
+    "dynamic_slope": 0.0,
+}
+homo = teaching.run("decomposition", montecarlo.Design(homogeneous), R)
+homo_total = homo.groupby("draw")[["total", *PARTS]].sum()
+glue(
+    "ex_homo_bias",
+    teaching.with_se(*teaching.summarise_mean(homo_total["total"]), 4),
+    display=False,
+)
+glue(
+    "ex_homo_where",
+    teaching.against(*teaching.summarise_mean(homo_total["total"]), 0.0, "the truth"),
+    display=False,
+)
+glue(
+    "ex_homo_system",
+    tables.number(float(homo_total[[PARTS[0], PARTS[1]]].abs().to_numpy().max()), 4),
+    display=False,
+)
+glue("ex_draws", R, display=False)
+
+pretests = {}
+for slope in (0.02, 0.005):
+    rows = teaching.run("pretest", montecarlo.Design({**homogeneous, "pretrend": slope}), R)
+    pretests[slope] = rows
+    rate = teaching.summarise_rate(rows["pretest_p"] < 0.05)
+    glue(
+        f"ex_pre_reject_{str(slope).replace('.', '')}",
+        teaching.percent_with_se(*rate),
+        display=False,
+    )
+small = pretests[0.005]
+passed = small["pretest_p"] >= 0.05
+first_pilot = min(truth.by_cohort.index)
+glue("ex_pre_years", f"{panel.frame['year'].min()} and {first_pilot - 1}", display=False)
+glue(
+    "ex_pre_violation",
+    tables.number(0.005 * (first_pilot - 1 - panel.frame["year"].min()), 3),
+    display=False,
+)
+glue("ex_roth_pass", teaching.percent_with_se(*teaching.summarise_rate(passed)), display=False)
+glue(
+    "ex_roth_all",
+    teaching.with_se(*teaching.summarise_mean(small["twfe"] - small["att"]), 4),
+    display=False,
+)
+glue(
+    "ex_roth_passed",
+    teaching.with_se(*teaching.summarise_mean((small["twfe"] - small["att"])[passed]), 4)
+    if passed.sum() > 1
+    else "not defined (fewer than two draws passed)",
+    display=False,
+)
+error_all = teaching.summarise_mean(small["twfe"] - small["att"])
+error_passed = teaching.summarise_mean((small["twfe"] - small["att"])[passed])
+glue("ex_roth_where_all", teaching.against(*error_all, 0.0, "the truth"), display=False)
+glue("ex_roth_where_passed", teaching.against(*error_passed, 0.0, "the truth"), display=False)
+glue(
+    "ex_roth_versus",
+    teaching.against(*error_passed, error_all[0], "the mean over all draws"),
+    display=False,
+)
+
+# %% tags=["hide-input"]
+homo_design = montecarlo.Design(homogeneous, estimators=("twfe",))
+homo_draws, _ = montecarlo.run(homo_design, R)
+z = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
+se_twfe = float(homo_draws["se"].mean())
+mde = z * se_twfe
+indirect = synthetic.make_twin(
+    seed=seed,
+    knobs=synthetic.Knobs(**{**homogeneous, "cohort_effects": {2014: 0.0, 2015: 0.0, 2016: 0.0}}),
+).truth.att
+at_mde = {**homogeneous, "cohort_effects": {b: mde - indirect for b in (2014, 2015, 2016)}}
+power_draws, _ = montecarlo.run(montecarlo.Design(at_mde, estimators=("twfe",)), R)
+power = montecarlo.summarise(power_draws).loc["TWFE"]
+glue("ex_mde_se", tables.number(se_twfe, 4), display=False)
+glue("ex_mde", tables.number(mde, 3), display=False)
+glue("ex_mde_z", tables.number(z, 2), display=False)
+glue(
+    "ex_mde_power", teaching.percent_with_se(power["power"], power["power MC s.e."]), display=False
+)
+glue(
+    "ex_mde_where",
+    teaching.against(power["power"], power["power MC s.e."], 0.80, "the planned 80%"),
+    display=False,
+)
+
+clus = teaching.run("clustering", montecarlo.Design(knobs), R)
+clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
+for level in ("city", "province"):
+    d = clus[clus["cluster"] == level]
+    glue(
+        f"ex_cl_cover_{level}",
+        teaching.percent_with_se(*teaching.summarise_rate(d["covered"])),
+        display=False,
+    )
+    glue(f"ex_cl_se_{level}", tables.number(float(d["se"].mean()), 4), display=False)
+    glue(f"ex_cl_n_{level}", int(d["n_clusters"].iloc[0]), display=False)
+    glue(f"ex_cl_treated_{level}", int(d["treated_clusters"].iloc[0]), display=False)
+glue(
+    "ex_cl_sd",
+    tables.number(float(clus.loc[clus["cluster"] == "city", "estimate"].std(ddof=1)), 4),
+    display=False,
+)
+
+# %% tags=["hide-input"]
+conditional = {**knobs, "conditional_trends": True}
+plain = montecarlo.run(
+    montecarlo.Design(conditional, estimators=("twfe", "imputation", "cs_never")), R
+)[0]
+adjusted = montecarlo.run(
+    montecarlo.Design(conditional, estimators=("cs_never",), controls=tuple(CONTROLS)), R
+)[0]
+for name, table in (("plain", plain), ("dr", adjusted)):
+    for estimator, d in table.groupby("estimator"):
+        mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])
+        glue(f"ex_cond_{name}_{estimator}", teaching.with_se(*mean_se, 4), display=False)
+        glue(
+            f"ex_cond_{name}_{estimator}_where",
+            teaching.against(*mean_se, 0.0, "the truth"),
+            display=False,
+        )
+
+dr = teaching.summarise_mean(adjusted["estimate"] - adjusted["truth"])
+no_controls = plain[plain["estimator"] == "cs_never"]
+glue(
+    "ex_cond_dr_versus",
+    teaching.against(
+        *dr, float((no_controls["estimate"] - no_controls["truth"]).mean()), "the error without"
+    ),
+    display=False,
+)
+
+timing = teaching.run(
+    "timing", montecarlo.Design({**knobs, "anticipation": max(anticipation, 2)}), R
+)
+for dating, d in timing.groupby("dating"):
+    mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])
+    glue(f"ex_time_{dating}", teaching.with_se(*mean_se, 4), display=False)
+    glue(f"ex_time_{dating}_where", teaching.against(*mean_se, 0.0, "its truth"), display=False)
+glue("ex_time_lead", max(anticipation, 2), display=False)
+
+twfe_row = own.loc["TWFE"]
+glue("ex_mc_se", tables.number(twfe_row["bias MC s.e."], 4), display=False)
+glue(
+    "ex_mc_se_100",
+    tables.number(twfe_row["bias MC s.e."] * np.sqrt(monte_carlo_draws / 100), 4),
+    display=False,
+)
 
 # %% [markdown]
 # ## Exercises
 #
+# Each solution quotes a Monte Carlo on {glue:text}`teach_exercise_draws` twins run
+# above with one knob changed (raise `exercise_draws` to sharpen it).
+#
 # :::{exercise}
 # :label: ex-homogeneous
 # Set `cohort_effects = {2014: 0.12, 2015: 0.12, 2016: 0.12}` and `dynamic_slope = 0`.
-# Which estimators are unbiased now, and what happens to the late-vs-early comparisons in
-# the Goodman-Bacon table?
+# Is TWFE unbiased now? What happens to the variance-weighting and forbidden-comparison
+# parts of its bias?
 # :::
 #
 # :::{solution} ex-homogeneous
 # :class: dropdown
-# All of them. With a constant effect the already-treated batches are valid controls
-# (their outcome moves in parallel once treated), so every 2×2 comparison estimates the
-# same effect and the weighted average is unbiased. The late-vs-early estimates scatter
-# around the truth instead of below it.
+# With a constant effect every 2×2 comparison estimates the same effect: the weights no
+# longer matter and an already-treated control's effect does not change, so both parts
+# are zero (largest absolute value over the draws {glue:text}`ex_homo_system`). TWFE's
+# mean error is {glue:text}`ex_homo_bias`, {glue:text}`ex_homo_where`.
 # :::
 #
 # :::{exercise}
 # :label: ex-anticipation
-# Set `anticipation = 1`. Which event-study coefficient is affected, and why does the
-# whole profile shift?
+# Set `anticipation = 2`: the effect starts when the pilot is announced, two years
+# before it is implemented. Estimate with the cohort dated at implementation (the pilot
+# year) and at announcement (two years earlier). Which is biased, and why?
 # :::
 #
 # :::{solution} ex-anticipation
 # :class: dropdown
-# The effect now starts in year −1, which is the reference year. Every coefficient is
-# measured relative to a contaminated baseline, so the post-pilot effects are understated
-# by the anticipated effect and the pre-pilot coefficients drop below zero at −2 and
-# earlier. The fix is to choose an earlier reference year (−2) or model anticipation.
+# Dated at implementation, the announcement year counts as untreated although it is
+# already affected, so it contaminates the comparison: the imputation estimator's mean
+# error is {glue:text}`ex_time_implementation` ({glue:text}`ex_time_implementation_where`).
+# Dated at announcement ({glue:text}`ex_time_lead` years earlier), against the effect of
+# the city-years from the announcement on, it is {glue:text}`ex_time_announcement`
+# ({glue:text}`ex_time_announcement_where`). In an event study the same contamination
+# shifts every coefficient, because the reference year (−1) is itself treated; date
+# treatment at announcement or move the reference year before it.
 # :::
 #
 # :::{exercise}
 # :label: ex-pretrend
-# Set `pretrend = 0.02` (pilot cities growing 0.02 per year faster before their pilot).
-# Does the joint pre-trend test reject? Try `0.005`. What does this say about reading a
-# non-rejection as evidence for {term}`parallel trends`?
+# With homogeneous effects (as in {ref}`ex-homogeneous`), set `pretrend = 0.02` (pilot
+# cities growing 0.02 per year faster before their pilot). Does the TWFE event study's
+# joint pre-trend test reject? Try `0.005`. What does this say
+# about reading a non-rejection as evidence for {term}`parallel trends`?
 # :::
 #
 # :::{solution} ex-pretrend
 # :class: dropdown
-# At 0.02 per year the pre-period coefficients trend clearly and the F test rejects. At
-# 0.005 it usually does not, yet the violation accumulates to several hundredths by the
-# end of the sample — comparable to the effect itself. A pre-test has limited power, which
-# is why the {term}`sensitivity analysis` asks how
-# large a violation the conclusion survives instead.
+# At 0.02 per year the joint F test rejects at 5% in {glue:text}`ex_pre_reject_002`. At
+# 0.005 it rejects in {glue:text}`ex_pre_reject_0005`, yet that violation accumulates to
+# {glue:text}`ex_pre_violation` between {glue:text}`ex_pre_years`. A pre-test has limited power, which
+# is why the {term}`sensitivity analysis` asks how large a violation the conclusion
+# survives instead.
+# :::
+#
+# :::{exercise}
+# :label: ex-pretest
+# Keep `pretrend = 0.005`. Report TWFE's error only in the draws whose pre-trend test does
+# not reject — what a literature that publishes only "clean" event studies would show.
+# Is it smaller than over all draws? (Read {cite}`roth_2022_pretest`.)
+# :::
+#
+# :::{solution} ex-pretest
+# :class: dropdown
+# The pre-test passes in {glue:text}`ex_roth_pass`. Over all draws TWFE's mean error is
+# {glue:text}`ex_roth_all` ({glue:text}`ex_roth_where_all`); over the draws that pass, it
+# is {glue:text}`ex_roth_passed` ({glue:text}`ex_roth_where_passed`;
+# {glue:text}`ex_roth_versus`). Passing selects the draws in which noise happened to hide
+# the trend; it does not remove the violation, which is the same in every draw. Roth
+# shows that the estimates reported after a passed pre-test can be *more* biased than
+# the unconditional ones and their intervals undercover — a pre-test is a filter on
+# noise, not a check of the assumption. More draws (`exercise_draws`) separate the two
+# means more sharply.
+# :::
+#
+# :::{exercise}
+# :label: ex-power
+# With homogeneous effects (as in {ref}`ex-homogeneous`), what is the smallest effect
+# TWFE detects with 80% power at the 5% level? Set every batch's effect to it and check
+# the rejection rate.
+# :::
+#
+# :::{solution} ex-power
+# :class: dropdown
+# The minimum detectable effect is (z₀.₉₇₅ + z₀.₈₀) × s.e. = {glue:text}`ex_mde_z` ×
+# {glue:text}`ex_mde_se` = {glue:text}`ex_mde` (mean TWFE standard error over the draws).
+# At that total effect TWFE rejects zero in {glue:text}`ex_mde_power`,
+# {glue:text}`ex_mde_where`. The twin's effect also runs through `innovp`, so the batch
+# effects are set to the MDE minus that indirect part.
+# :::
+#
+# :::{exercise}
+# :label: ex-clustering
+# Cluster TWFE by city and by province. Which intervals cover the true ATT about 95% of
+# the time? How many clusters, and how many *treated* clusters, does each have?
+# :::
+#
+# :::{solution} ex-clustering
+# :class: dropdown
+# City clusters ({glue:text}`ex_cl_n_city`, of which {glue:text}`ex_cl_treated_city`
+# treated): mean s.e. {glue:text}`ex_cl_se_city`, coverage {glue:text}`ex_cl_cover_city`.
+# Province clusters ({glue:text}`ex_cl_n_province`, {glue:text}`ex_cl_treated_province`
+# with a pilot city): mean s.e. {glue:text}`ex_cl_se_province`, coverage
+# {glue:text}`ex_cl_cover_province`. Compare both with the spread of the estimates over
+# the draws ({glue:text}`ex_cl_sd`). The twin has province-by-year shocks, which city
+# clusters ignore; province clusters allow for them but rest on few clusters. What
+# matters is the number of *treated* clusters: with only a handful, cluster-robust tests
+# over-reject however many clusters there are, and the wild cluster bootstrap is the
+# remedy {cite}`mackinnon_webb_2017`.
 # :::
 #
 # :::{exercise}
 # :label: ex-conditional
 # Set `conditional_trends = True` (the book's default twin). Now the controls move the
 # outcome and trend with pilot status. What happens to the estimators run without
-# controls, and why can TWFE look *less* biased than before?
+# controls?
 # :::
 #
 # :::{solution} ex-conditional
 # :class: dropdown
-# Parallel trends now hold only conditional on the controls, so every estimator without
-# them picks up the pilot cities' faster-moving controls — an upward bias. For TWFE it
-# partly offsets the downward heterogeneity bias, so it can land near the truth for the
-# wrong reason. Add the controls (`TWFE(..., ["did", *controls])`, `imputation(...,
-# controls=controls)`) to remove the confounding.
+# Parallel trends now hold only conditional on the controls. Without them TWFE's mean
+# error is {glue:text}`ex_cond_plain_twfe` ({glue:text}`ex_cond_plain_twfe_where`), the
+# imputation estimator's {glue:text}`ex_cond_plain_imputation`
+# ({glue:text}`ex_cond_plain_imputation_where`): the pilot cities' faster-moving controls
+# are read as an effect. For TWFE this upward bias adds to its downward heterogeneity
+# bias ({glue:text}`teach_bias_twfe` with `conditional_trends = False`), so TWFE can
+# look closer to the truth for the wrong reason.
+# :::
+#
+# :::{exercise}
+# :label: ex-cs-covariates
+# Still with `conditional_trends = True`, run Callaway–Sant'Anna without and with the six
+# controls (`callaway_santanna(..., controls=CONTROLS, est_method="dr")`, doubly robust).
+# :::
+#
+# :::{solution} ex-cs-covariates
+# :class: dropdown
+# Without controls its mean error is {glue:text}`ex_cond_plain_cs_never`
+# ({glue:text}`ex_cond_plain_cs_never_where`); with them, doubly robust, it is
+# {glue:text}`ex_cond_dr_cs_never` ({glue:text}`ex_cond_dr_cs_never_where`;
+# {glue:text}`ex_cond_dr_versus`). Callaway–Sant'Anna conditions on the controls' values
+# in the base year. In this twin the controls of pilot cities also trend differently
+# and shift when the pilot starts, and base-year values cannot capture what happens
+# after it; conditioning on them removes only the part of the confounding that the
+# baseline predicts. Time-varying controls that the pilot moves are "bad controls" for
+# any estimator: say which covariates are pre-treatment before adding them.
 # :::
 #
 # :::{exercise}
@@ -199,7 +608,8 @@ fig = figures.event_study_plot(study.table, truth.by_event_time, synthetic=True)
 #
 # :::{solution} ex-monte-carlo
 # :class: dropdown
-# The bias stays (it is a property of the estimator under this data-generating process);
-# its Monte Carlo standard error shrinks like one over the square root of the draws, so
-# the bias becomes unmistakable relative to it.
+# The bias is a property of the estimator under this data-generating process and stays
+# (up to noise); its Monte Carlo standard error, {glue:text}`ex_mc_se` with
+# {glue:text}`teach_draws` twins, shrinks like one over the square root of the draws, to
+# about {glue:text}`ex_mc_se_100` with 100.
 # :::
