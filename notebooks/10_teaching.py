@@ -296,8 +296,9 @@ fig = figures.label(figures.event_study_plot(study.table, truth.by_event_time), 
 # The Monte Carlo studies behind the exercises' solutions: each changes one knob of this
 # chapter's design and repeats the experiment on `exercise_draws` twins.
 R = exercise_draws
+base = {k: v for k, v in knobs.items() if k != "all_treated"}  # exercises keep every city
 homogeneous = {
-    **knobs,
+    **base,
     "cohort_effects": {2014: 0.12, 2015: 0.12, 2016: 0.12},
     "dynamic_slope": 0.0,
 }
@@ -387,7 +388,7 @@ glue(
     display=False,
 )
 
-clus = teaching.run("clustering", montecarlo.Design(knobs), R)
+clus = teaching.run("clustering", montecarlo.Design(base), R)
 clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
 for level in ("city", "province"):
     d = clus[clus["cluster"] == level]
@@ -406,7 +407,7 @@ glue(
 )
 
 # %% tags=["hide-input"]
-conditional = {**knobs, "conditional_trends": True}
+conditional = {**base, "conditional_trends": True}
 plain = montecarlo.run(
     montecarlo.Design(conditional, estimators=("twfe", "imputation", "cs_never")), R
 )[0]
@@ -434,7 +435,7 @@ glue(
 )
 
 timing = teaching.run(
-    "timing", montecarlo.Design({**knobs, "anticipation": max(anticipation, 2)}), R
+    "timing", montecarlo.Design({**base, "anticipation": max(anticipation, 2)}), R
 )
 for dating, d in timing.groupby("dating"):
     mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])

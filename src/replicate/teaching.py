@@ -159,6 +159,8 @@ def run(
 def summarise_mean(values) -> tuple[float, float]:
     """Mean and its Monte Carlo standard error ``s.d./√R``."""
     x = np.asarray(values, float)
+    if not x.size:
+        return np.nan, np.nan
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else np.nan
 
 
@@ -202,7 +204,7 @@ def against_own_estimand(draws: pd.DataFrame, truth) -> pd.DataFrame:
         rows[mv.ESTIMATOR_LABELS[estimator]] = {
             "estimand": ESTIMANDS[estimator],
             "truth": targets[estimator],
-            "mean estimate": float(ok["estimate"].mean()),
+            "mean estimate": bias + targets[estimator],
             "bias": bias,
             "bias MC s.e.": bias_se,
             "draws": len(ok),
@@ -242,6 +244,8 @@ def with_se(mean: float, se: float, digits: int = 3) -> str:
     draw) says so instead."""
     from replicate.report.tables import number
 
+    if not np.isfinite(mean):
+        return "not defined (no draw gave an estimate)"
     if not np.isfinite(se):
         return f"{number(mean, digits)} (one draw: no Monte Carlo s.e.)"
     if se < 0.5 * 10.0**-digits:
@@ -259,6 +263,8 @@ def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth")
     :data:`SIGNIFICANT_Z` Monte Carlo standard errors: "below the truth", "above the
     truth" or "within Monte Carlo error of the truth"."""
     gap = mean - value
+    if not np.isfinite(gap):
+        return "not compared (no draw gave an estimate)"
     if np.isfinite(se) and abs(gap) <= SIGNIFICANT_Z * se or gap == 0:
         return f"within Monte Carlo error of {unit}"
     return f"{'below' if gap < 0 else 'above'} {unit}"
