@@ -58,6 +58,7 @@ truth = twin.truth
 glue("teach_label", tables.data_label(panel), display=False)
 glue("teach_draws", monte_carlo_draws, display=False)
 glue("teach_exercise_draws", exercise_draws, display=False)
+glue("teach_effects", teaching.describe_effects(truth, knobs), display=False)
 
 # %%
 tables.show(
@@ -67,11 +68,7 @@ tables.show(
 )
 
 # %% [markdown]
-# With the default parameters early pilots have larger effects, and every effect grows
-# with time: exactly the {term}`heterogeneous treatment effects` that make staggered TWFE
-# go wrong. The controls are switched off in the outcome (`conditional_trends = False`),
-# so parallel trends hold without them and every difference below comes from
-# heterogeneity alone.
+# {glue:text}`teach_effects` (See {term}`heterogeneous treatment effects`.)
 #
 # ## One draw: estimates against the truth
 
@@ -272,13 +269,27 @@ glue(
 failed = one_all.loc[one_all["status"] != "ok", "estimator"].tolist()
 glue("teach_all_refuse", " and ".join(failed) if failed else "none of the others", display=False)
 glue("teach_all_cities", twin_all.panel().frame["city_id"].nunique(), display=False)
+twfe_warning = one_all.set_index("estimator").loc["TWFE", "warning"]
+glue(
+    "teach_all_warning",
+    f'with the warning "{twfe_warning}"' if twfe_warning else "and no warning",
+    display=False,
+)
+glue(
+    "teach_all_effects",
+    teaching.describe_effects(twin_all.truth, design_all.knobs)
+    .split(":")[0]
+    .removeprefix("On this twin "),
+    display=False,
+)
 
 # %% [markdown]
 # On the {glue:text}`teach_all_cities` pilot cities alone, TWFE averages
 # {glue:text}`teach_all_mean` against a true ATT of {glue:text}`teach_all_att`: a bias of
-# {glue:text}`teach_all_bias`, {glue:text}`teach_all_ratio` of the effect, and no warning.
+# {glue:text}`teach_all_bias`, {glue:text}`teach_all_ratio` of the effect, {glue:text}`teach_all_warning`.
 # The forbidden comparisons alone contribute {glue:text}`teach_all_forbidden`: the early
-# batches, whose effects keep growing, are the only controls left for the late batch.
+# batches are the only controls left for the late batch, and on this twin
+# {glue:text}`teach_all_effects`.
 # The robust estimators do not paper over the gap: {glue:text}`teach_all_refuse` refuse
 # the panel (no never-treated city, or no untreated city in the last years, so those
 # years' effects are not identified). Callaway–Sant'Anna with not-yet-treated controls

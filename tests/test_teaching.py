@@ -167,3 +167,19 @@ def test_prose_words_follow_the_numbers():
     assert teaching.percent_with_se(0.7, 0.1) == "70% of draws (Monte Carlo s.e. 10 points)"
     mean, se = teaching.summarise_mean([1.0, 2.0, 3.0])
     assert (mean, se) == pytest.approx((2.0, 1 / np.sqrt(3)))
+
+
+def test_effects_described_from_the_truth():
+    from replicate import teaching
+    from replicate.data import synthetic
+
+    knobs = {"cohort_effects": {2014: 0.3, 2015: 0.15, 2016: 0.0}, "dynamic_slope": 0.04}
+    truth = synthetic.make_twin(seed=1, knobs=synthetic.Knobs(**knobs)).truth
+    text = teaching.describe_effects(truth, {**knobs, "conditional_trends": False})
+    assert "earlier pilots have larger effects" in text and "grows with time" in text
+    assert "hold without them" in text
+    flat = {"cohort_effects": {2014: 0.1, 2015: 0.1, 2016: 0.1}, "dynamic_slope": 0.0}
+    truth = synthetic.make_twin(seed=1, knobs=synthetic.Knobs(**flat)).truth
+    text = teaching.describe_effects(truth, flat)
+    assert "same average effect" in text and "nothing to go wrong" in text
+    assert "only given the controls" in text
