@@ -189,9 +189,19 @@ glue(
     display=False,
 )
 clean = parts.loc[parts.index != "all comparisons"]
-top = clean[PARTS[0]].abs().idxmax()
+top = clean["mean weight"].astype(float).idxmax()
 glue("teach_dec_top_type", top, display=False)
 glue("teach_dec_top_weight", tables.number(clean.loc[top, "mean weight"], 3), display=False)
+glue(
+    "teach_dec_why",
+    "TWFE weights a batch in them by its size times the variance of its treatment, "
+    "D̄(1 − D̄) (D̄ the share of years it is treated); the ATT weights it by its treated "
+    "city-years, size times D̄. Relative to the ATT, TWFE therefore down-weights the "
+    "batches treated longest"
+    if top == "Treated vs Untreated"
+    else "Their weights differ from the batches' shares of treated city-years",
+    display=False,
+)
 early = int(truth.by_cohort.index.min())
 largest = truth.by_cohort.idxmax() == early
 glue(
@@ -204,13 +214,11 @@ glue(
 # On the twin, TWFE's mean bias over the draws is {glue:text}`teach_dec_total`. Variance
 # weighting contributes {glue:text}`teach_dec_weighting`, the forbidden comparisons
 # {glue:text}`teach_dec_forbidden`, and noise {glue:text}`teach_dec_noise` —
-# {glue:text}`teach_dec_noise_where`, as it should be with parallel trends. With these
-# knobs the larger part comes from {glue:text}`teach_dec_larger`: most of the weight
+# {glue:text}`teach_dec_noise_where` (with parallel trends its mean is zero). With these
+# knobs the larger part comes from {glue:text}`teach_dec_larger`. Most of the weight
 # ({glue:text}`teach_dec_top_weight`) sits on the "{glue:text}`teach_dec_top_type`"
-# comparisons. TWFE weights a batch in them by its size times the variance of its
-# treatment, D̄(1 − D̄) (D̄ the share of years it is treated); the ATT weights it by its
-# treated city-years, size times D̄. Relative to the ATT, TWFE therefore down-weights
-# the batches treated longest — here {glue:text}`teach_early_batch`. The first two parts are the same in every draw (the weights depend
+# comparisons. {glue:text}`teach_dec_why` — here {glue:text}`teach_early_batch` is
+# treated longest. The first two parts are the same in every draw (the weights depend
 # only on who is treated when, the effects are not random); only the noise part varies.
 # Forbidden comparisons matter most when there is little else to compare with — next.
 #
@@ -399,7 +407,7 @@ glue(
     display=False,
 )
 
-clus = teaching.run("clustering", montecarlo.Design(base), R)
+clus = teaching.run("clustering", montecarlo.Design(homogeneous), R)  # no bias: coverage = s.e.
 clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
 for level in ("city", "province"):
     d = clus[clus["cluster"] == level]
@@ -425,6 +433,20 @@ plain = montecarlo.run(
 adjusted = montecarlo.run(
     montecarlo.Design(conditional, estimators=("cs_never",), controls=tuple(CONTROLS)), R
 )[0]
+errors = {e: (d["estimate"] - d["truth"]).mean() for e, d in plain.groupby("estimator")}
+heterogeneity = own.loc["TWFE", "bias"]
+opposite = heterogeneity * errors["imputation"] < 0  # imputation: confounding only
+closer = abs(errors["twfe"]) < abs(errors["imputation"])
+glue(
+    "ex_cond_offset",
+    "the two biases have opposite signs, so TWFE lands closer to the truth than the "
+    "imputation estimator — for the wrong reason"
+    if opposite and closer
+    else "the two biases have opposite signs and partly offset"
+    if opposite
+    else "the two biases have the same sign and add up",
+    display=False,
+)
 for name, table in (("plain", plain), ("dr", adjusted)):
     for estimator, d in table.groupby("estimator"):
         mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])
@@ -492,8 +514,8 @@ glue(
 #
 # :::{solution} ex-anticipation
 # :class: dropdown
-# Dated at implementation, the announcement year counts as untreated although it is
-# already affected, so it contaminates the comparison: the imputation estimator's mean
+# Dated at implementation, the years between announcement and implementation count as
+# untreated although they are already affected, so it contaminates the comparison: the imputation estimator's mean
 # error is {glue:text}`ex_time_implementation` ({glue:text}`ex_time_implementation_where`).
 # Dated at announcement ({glue:text}`ex_time_lead` years earlier), against the effect of
 # the city-years from the announcement on, it is {glue:text}`ex_time_announcement`
@@ -557,7 +579,9 @@ glue(
 #
 # :::{exercise}
 # :label: ex-clustering
-# Cluster TWFE by city and by province. Which intervals cover the true ATT about 95% of
+# With homogeneous effects (as in {ref}`ex-homogeneous`, so TWFE is unbiased and
+# coverage measures the standard errors alone), cluster TWFE by city and by province.
+# Which intervals cover the true ATT about 95% of
 # the time? How many clusters, and how many *treated* clusters, does each have?
 # :::
 #
@@ -588,9 +612,9 @@ glue(
 # error is {glue:text}`ex_cond_plain_twfe` ({glue:text}`ex_cond_plain_twfe_where`), the
 # imputation estimator's {glue:text}`ex_cond_plain_imputation`
 # ({glue:text}`ex_cond_plain_imputation_where`): the pilot cities' faster-moving controls
-# are read as an effect. For TWFE this upward bias adds to its downward heterogeneity
-# bias ({glue:text}`teach_bias_twfe` with `conditional_trends = False`), so TWFE can
-# look closer to the truth for the wrong reason.
+# are read as an effect. TWFE also carries its heterogeneity bias
+# ({glue:text}`teach_bias_twfe` with `conditional_trends = False`,
+# {glue:text}`teach_where_twfe`): {glue:text}`ex_cond_offset`.
 # :::
 #
 # :::{exercise}
