@@ -183,3 +183,25 @@ def test_effects_described_from_the_truth():
     text = teaching.describe_effects(truth, flat)
     assert "same average effect" in text and "nothing to go wrong" in text
     assert "only given the controls" in text
+
+
+def test_every_study_runs_on_the_montecarlo_twins():
+    from replicate import montecarlo, teaching
+
+    design = montecarlo.Design({"anticipation": 2, "conditional_trends": False}, ("twfe",))
+    twfe = montecarlo.run(design, 1)[0]["estimate"].iloc[0]
+    pretest = teaching.run("pretest", design, 1)
+    assert 0 <= pretest["pretest_p"].iloc[0] <= 1
+    assert pretest["twfe"].iloc[0] == pytest.approx(twfe)
+    clustering = teaching.run("clustering", design, 1).set_index("cluster")
+    assert clustering["estimate"].to_numpy() == pytest.approx([twfe, twfe])
+    assert clustering.loc["city", "n_clusters"] == 285
+    assert (
+        clustering.loc["province", "treated_clusters"] <= clustering.loc["province", "n_clusters"]
+    )
+    timing = teaching.run("timing", design, 1).set_index("dating")
+    # announcement dating targets the effect from two years before the pilot on, which
+    # includes the anticipated years: a different (here smaller) average than the ATT
+    assert timing.loc["implementation", "truth"] != pytest.approx(
+        timing.loc["announcement", "truth"]
+    )
