@@ -204,9 +204,10 @@ def test_tables_and_page_fit_the_width(visit, entry, width):
 SYNTHETIC_MARK = "SYNTHETIC"
 """The label every result computed on the twin carries (``tables.SYNTHETIC_NOTE``, the
 twin's ``data_label`` "SYNTHETIC twin (seed …)")."""
-REAL_MARK = re.compile(r"\breal data\b|\bdata are real\b|\bnot data\b", re.IGNORECASE)
-"""How a table states that its numbers are real (e.g. "real data: the official pilot
-lists") or that it holds no data at all (e.g. a table of parameters: "not data")."""
+REAL_MARK = re.compile(r"\breal data\b|\bdata are real\b|\bnot data\b|\bno data\b", re.I)
+"""How a table states that its numbers are real (e.g. "Real data: the official pilot
+lists") or that it holds no data at all (a table of parameters, or one computed from the
+paper's printed numbers alone: "not data", "(no data)")."""
 
 
 def _runs_on_the_twin(entry: str) -> bool:
@@ -228,8 +229,8 @@ def test_every_table_computed_on_the_twin_is_labelled(visit, entry):
         _describe(t)
         for t in facts["tables"]
         if t["inOutput"]
-        and SYNTHETIC_MARK not in t["caption"] + t["notes"]
-        and not REAL_MARK.search(t["caption"] + t["notes"])
+        and SYNTHETIC_MARK not in t["caption"] + " " + t["notes"]
+        and not REAL_MARK.search(t["caption"] + " " + t["notes"])
     ]
     n = sum(t["inOutput"] for t in facts["tables"])
     assert not unlabelled, (
@@ -241,7 +242,7 @@ def test_every_table_computed_on_the_twin_is_labelled(visit, entry):
 _NAN = re.compile(r"(?<![\w.])(nan|NaN|<NA>)(?![\w])")
 _TQDM = re.compile(r"\d+(\.\d+)?\s*it/s|\d+%\|")
 _WARNING = re.compile(r"\b\w*Warning\b|\bTraceback\b")
-_P_ZERO = re.compile(r"\bp(?:-value)?\s*[=:]\s*0(?:\.0+)?(?![\d.])")
+_P_ZERO = re.compile(r"\bp(?:-value)?(?:\s*[=:]|\s+(?:of|is))\s*0(?:\.0+)?(?![\d.])")
 
 
 @pytest.mark.parametrize("entry", PAGES)
@@ -268,6 +269,9 @@ _P_HEADER = re.compile(
 )
 
 
+_ZERO = re.compile(r"0(\.0*)?(e[+-]?\d+)?")
+
+
 @pytest.mark.parametrize("entry", PAGES)
 def test_p_values_are_never_printed_as_zero(visit, entry):
     """A p-value column shows "< 0.001" for tiny values, never 0.0 or 0.000."""
@@ -281,8 +285,15 @@ def test_p_values_are_never_printed_as_zero(visit, entry):
             for row in table["rows"]:
                 # body rows may carry one more cell (the index) than the last header row
                 cell = row[i + len(row) - len(header)] if len(row) >= len(header) else ""
-                if re.fullmatch(r"0(\.0*)?(e[+-]?\d+)?", cell.strip()):
+                if _ZERO.fullmatch(cell.strip()):
                     zeros.append(f"{_describe(table)} column {name!r} row {row[0]!r}: {cell!r}")
+        for row in table["rows"]:  # a p-value row (e.g. "Sobel p-value | 0.053 | 0.103")
+            if row and _P_HEADER.match(row[0].strip()):
+                zeros += [
+                    f"{_describe(table)} row {row[0]!r}: {c!r}"
+                    for c in row[1:]
+                    if _ZERO.fullmatch(c.strip())
+                ]
     assert not zeros, f"{entry}: p-values printed as zero: " + "; ".join(zeros[:10])
 
 
