@@ -14,15 +14,12 @@ seed = 20241128  # the book's seed; any integer gives another draw
 monte_carlo_draws = 100  # twins drawn to check that TWFE recovers the truth
 
 # %%
-import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from replicate import paper
+from replicate import calibrate, fit, paper, replication
 from replicate.data import synthetic
-from replicate.data.schema import CONTROLS
-from replicate.models import TWFE
-from replicate.replication import compare_table1, regression_frame
+from replicate.replication import compare_table1
 from replicate.report import figures, tables
 
 figures.use_style()
@@ -91,7 +88,7 @@ t1.xs("diff", axis=1, level="source").round(4)
 # {ref}`ch-calibration`):
 
 # %%
-baseline = TWFE(regression_frame(twin.frame), "nqp", ["did", *CONTROLS]).fit()
+baseline = fit(replication.formulas(2)[7], twin.panel(), vcov={"CRV1": "city_id"})
 published = paper.published(2).query("column == 7").set_index("variable")
 pd.DataFrame(
     {
@@ -115,49 +112,30 @@ pd.DataFrame(
 # grow over time) to show other ways TWFE goes wrong.
 
 # %%
-import warnings
+mc = calibrate.coverage_draws(seeds=range(monte_carlo_draws))
+summary = calibrate.summarise_coverage(mc).set_index(["specification", "clustered by"])
+tables.show(
+    tables.labelled(summary, twin.panel()),
+    f"TWFE over {monte_carlo_draws} twins: mean estimate and coverage of 95% intervals",
+    decimals=3,
+)
 
-from scipy import stats
-
-province_year = ("city_id", "year", "province", "province#year")
-rows = []
-for s in range(monte_carlo_draws):
-    frame = regression_frame(synthetic.make_twin(seed=s).panel())
-    for label, absorb in (
-        ("city + year effects (Table 2)", ("city_id", "year")),
-        ("+ province-by-year effects (Table 4)", province_year),
-    ):
-        model = TWFE(frame, "nqp", ["did", *CONTROLS], absorb)
-        for cluster in ("city_id", "province"):
-            with warnings.catch_warnings():  # few provinces: said in the text below
-                warnings.simplefilter("ignore", UserWarning)
-                res = model.fit(cluster=cluster)
-            rows.append(
-                {
-                    "specification": label,
-                    "cluster": cluster,
-                    "estimate": res.params["did"],
-                    "clusters": res.n_clusters,
-                    "covers": abs(res.params["did"] - twin.truth.att)
-                    <= stats.t.ppf(0.975, res.n_clusters - 1) * res.std_errors["did"],
-                }
-            )
-mc = pd.DataFrame(rows)
-mc_city = mc[mc["cluster"] == "city_id"]
-summary = mc_city.groupby("specification", sort=False)["estimate"].agg(["mean", "std", "count"])
-summary["Monte Carlo s.e. of the mean"] = summary["std"] / np.sqrt(summary["count"])
-summary["truth (ATT)"] = twin.truth.att
-coverage = mc.pivot_table(index="specification", columns="cluster", values="covers", sort=False)
-summary = summary.join(coverage.add_prefix("95% CI covers the truth, clustered by "))
-draws = mc_city.loc[mc_city["specification"].str.startswith("city"), "estimate"].to_numpy()
-draws_py = mc_city.loc[mc_city["specification"].str.startswith("+"), "estimate"].to_numpy()
-glue("twin_cov_t2_city", f"{coverage.iloc[0]['city_id']:.0%}", display=False)
-glue("twin_cov_t4_city", f"{coverage.iloc[1]['city_id']:.0%}", display=False)
-glue("twin_cov_t4_province", f"{coverage.iloc[1]['province']:.0%}", display=False)
-n_prov = mc.loc[mc["cluster"] == "province", "clusters"]
+# %% tags=["hide-input"]
+t2, t4 = "Table 2 column 7", "Table 4 column 1"
+glue("twin_cov_t2_city", f"{summary.loc[(t2, 'city'), 'covers the true ATT']:.0%}", display=False)
+glue("twin_cov_t4_city", f"{summary.loc[(t4, 'city'), 'covers the true ATT']:.0%}", display=False)
+glue(
+    "twin_cov_t4_province",
+    f"{summary.loc[(t4, 'province'), 'covers the true ATT']:.0%}",
+    display=False,
+)
+n_prov = summary.xs("province", level="clustered by")["clusters"]
 glue("n_provinces", f"{n_prov.min()}–{n_prov.max()}", display=False)
-glue("twin_bias_t2", f"{draws.mean() - twin.truth.att:.3f}", display=False)
-summary.round(4)
+bias_t2 = summary.loc[(t2, "city"), "mean estimate"] - summary.loc[(t2, "city"), "true ATT"]
+glue("twin_bias_t2", f"{bias_t2:.3f}", display=False)
+city = mc[mc["cluster"] == "city"]
+draws = city.loc[city["spec"] == t2, "estimate"].to_numpy()
+draws_py = city.loc[city["spec"] == t4, "estimate"].to_numpy()
 
 # %% [markdown]
 # On {glue:text}`monte_carlo_draws_text` twins, the paper's specification overstates the
@@ -181,7 +159,7 @@ ax.axvline(twin.truth.att, color="#b03a2e", lw=2, label=f"truth {twin.truth.att:
 ax.set_xlabel("TWFE estimate of did")
 ax.set_ylabel("twins")
 ax.legend()
-figures.synthetic_note(fig, True)
+figures.label(fig, twin.panel())
 
 # %% [markdown]
 # ## Teaching knobs
@@ -201,6 +179,8 @@ pd.DataFrame({"true ATT by batch": dynamic.truth.by_cohort}).round(4)
 # ## Writing the twin to a file
 #
 # `replicate synth --seed 1 --out twin.csv` (or `.parquet`, `.dta`, `.xlsx`) writes a
-# twin in the panel schema. The file carries its synthetic label in its metadata (a
-# `.meta.json` beside a CSV, the data label of a Stata file, a `metadata` sheet in
-# Excel), and every table made from it says so.
+# twin in the panel schema. The file carries its synthetic label inside it where the
+# format allows (Parquet metadata, the Stata data label, an Excel sheet named
+# `_replicate_meta`) and, for a CSV, in a `.meta.json` sidecar bound to the file by its
+# SHA-256 hash, so a label cannot stay behind when the data change; every table made
+# from it says so.

@@ -102,3 +102,39 @@ def test_register_adds_the_subcommand():
     calibrate.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["calibrate", "--check-only"])
     assert args.check_only and callable(args.func)
+
+
+def test_coverage_draws_equal_the_engine_on_the_same_twin():
+    """The coverage study's fast regressions equal replicate.fit on make_twin(seed)."""
+    import replicate
+    from replicate import calibrate, replication
+    from replicate.data import synthetic
+
+    draws = calibrate.coverage_draws(seeds=[5]).set_index(["spec", "cluster"])
+    panel = synthetic.make_twin(seed=5).panel()
+    for table, column in ((2, 7), (4, 1)):
+        formula = replication.formulas(table)[column]
+        for cluster, column_name in (("city", "city_id"), ("province", "province")):
+            res = replicate.fit(formula, panel, vcov={"CRV1": column_name})
+            row = draws.loc[(f"Table {table} column {column}", cluster)]
+            assert abs(row["estimate"] - res.params["did"]) < 1e-6
+            assert abs(row["se"] / res.std_errors["did"] - 1) < 1e-5
+            assert row["df"] == res.n_clusters - 1
+
+
+def test_summarise_coverage_counts_intervals_that_cover():
+    import pandas as pd
+    from scipy import stats
+
+    from replicate import calibrate
+
+    crit = stats.t.ppf(0.975, 99)
+    # Four twins, truth 1.0, s.e. 1: estimates 1, 1 + 0.5 crit, 1 + 2 crit, 1 - 3 crit.
+    est = [1.0, 1 + 0.5 * crit, 1 + 2 * crit, 1 - 3 * crit]
+    draws = pd.DataFrame(
+        {"spec": "s", "cluster": "city", "estimate": est, "se": 1.0, "df": 99, "att": 1.0}
+    )
+    (row,) = calibrate.summarise_coverage(draws).to_dict("records")
+    assert row["covers the true ATT"] == 0.5
+    assert row["MC s.e. of coverage"] == (0.25 / 4) ** 0.5
+    assert row["twins"] == 4 and row["clusters"] == 100

@@ -241,8 +241,14 @@ class Evaluator:
                 groups = self.prov_keep if reg.province_year else self.design.province
             n_g = int(groups.max()) + 1
             # fixed effects not nested in the clusters: the years (18 − 1), or the
-            # province-by-year cells beyond the provinces (17 per province)
-            not_nested = 17 * (int(self.prov_keep.max()) + 1) if reg.province_year else 17
+            # province-by-year cells beyond the provinces (17 per province) — none when
+            # clustering by province, in which every province-by-year cell is nested
+            if not reg.province_year:
+                not_nested = 17
+            elif cluster == "city":
+                not_nested = 17 * (int(self.prov_keep.max()) + 1)
+            else:
+                not_nested = 0
             q = n_g / (n_g - 1) * (n - 1) / (n - k - not_nested - 1)
             D = np.column_stack([Xt + xbar, np.ones(n)])
             scores = (D * e[:, None]).reshape(n_c, n_t, k + 1).sum(1)
@@ -486,14 +492,13 @@ def monte_carlo_table(
     return table, counts
 
 
-def coverage(
+def coverage_draws(
     theta: Mapping[str, float] | None = None, seeds: Sequence[int] = CHECK_SEEDS
 ) -> pd.DataFrame:
-    """Coverage of 95% intervals for ``did`` in Table 2 column 7 and Table 4 column 1,
-    clustered by city and by province: of the twin's true ATT and of the estimator's own
-    mean over twins (its pseudo-truth, which separates bias from too-narrow intervals)."""
-    from scipy import stats
-
+    """The ``did`` estimate of Table 2 column 7 and Table 4 column 1 on each twin of
+    ``seeds``, clustered by city and by province: one row per twin, specification and
+    clustering, with the s.e., the degrees of freedom of the t interval and the twin's
+    true ATT."""
     theta = dict(theta or synthetic.calibrated_parameters())
     evaluator = Evaluator()
     rows = []
@@ -515,30 +520,47 @@ def coverage(
                         "att": att,
                     }
                 )
-    frame = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def summarise_coverage(draws: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Coverage of ``level`` t intervals over twins (from :func:`coverage_draws`): of the
+    true ATT and of the estimator's own mean (its pseudo-truth, which separates bias from
+    too-narrow intervals), each with its Monte Carlo standard error ``√(p(1−p)/R)``."""
+    from scipy import stats
+
     out = []
-    for (spec, cluster), g in frame.groupby(["spec", "cluster"], sort=False):
-        crit = stats.t.ppf(0.975, g["df"].to_numpy())
+    for (spec, cluster), g in draws.groupby(["spec", "cluster"], sort=False):
+        crit = stats.t.ppf(0.5 + level / 2, g["df"].to_numpy())
         center = g["estimate"].mean()
+        covers_att = float((np.abs(g["estimate"] - g["att"]) <= crit * g["se"]).mean())
+        covers_mean = float((np.abs(g["estimate"] - center) <= crit * g["se"]).mean())
+        r = len(g)
         out.append(
             {
                 "specification": spec,
                 "clustered by": cluster,
                 "clusters": int(g["df"].iloc[0]) + 1,
-                "twins": len(g),
+                "twins": r,
                 "mean estimate": center,
+                "Monte Carlo s.e. of the mean": g["estimate"].std(ddof=1) / np.sqrt(r),
                 "true ATT": g["att"].mean(),
                 "s.d. of estimates": g["estimate"].std(ddof=1),
                 "mean s.e.": g["se"].mean(),
-                "covers the true ATT": float(
-                    (np.abs(g["estimate"] - g["att"]) <= crit * g["se"]).mean()
-                ),
-                "covers the estimator's mean": float(
-                    (np.abs(g["estimate"] - center) <= crit * g["se"]).mean()
-                ),
+                "covers the true ATT": covers_att,
+                "MC s.e. of coverage": float(np.sqrt(covers_att * (1 - covers_att) / r)),
+                "covers the estimator's mean": covers_mean,
             }
         )
     return pd.DataFrame(out)
+
+
+def coverage(
+    theta: Mapping[str, float] | None = None, seeds: Sequence[int] = CHECK_SEEDS
+) -> pd.DataFrame:
+    """Coverage of 95% intervals for ``did`` in Table 2 column 7 and Table 4 column 1,
+    clustered by city and by province (:func:`coverage_draws`, :func:`summarise_coverage`)."""
+    return summarise_coverage(coverage_draws(theta, seeds))
 
 
 def code_version() -> str:
