@@ -185,14 +185,24 @@ def test_page_loads_offline_with_math_and_images(visit, entry):
     assert facts["nReplication"] >= _expected(entry, "tables.show("), f"{entry}: tables missing"
 
 
+PAPER_TABLE = re.compile(r"Table [1-4]\b")
+"""Captions of the paper's own tables (``paper_table``/``etable``), which must fit a phone."""
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("entry", PAGES)
 def test_tables_and_page_fit_the_width(visit, entry, width):
-    """Issue 13: no table scrolls sideways in its container, and the page does not either."""
+    """Issue 13: at 1,280 px no table scrolls sideways in its container; at 390 px the
+    paper's tables (captions "Table 1" … "Table 4") still fit, while any other table may
+    scroll inside its own container (a phone cannot show a year-by-year table whole); the
+    page itself never scrolls sideways at either width."""
     facts = visit(entry, width)
+    must_fit = [
+        t for t in facts["tables"] if width == "1280px" or PAPER_TABLE.match(t["caption"].strip())
+    ]
     wide = [
         f"{_describe(t)} is {t['width']}px in {t['room']}px"
-        for t in facts["tables"]
+        for t in must_fit
         if t["width"] > t["room"] + 1
     ]
     assert not wide, f"{entry} at {width}: tables overflow: " + "; ".join(wide)

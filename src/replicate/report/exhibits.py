@@ -4,8 +4,8 @@ After papermill has executed the chapters, :func:`collect` reads the executed no
 and finds
 
 - **tables**: every output of :func:`replicate.report.tables.show`, which carries the
-  table as CSV, LaTeX and Markdown beside its HTML (``text/csv``, ``text/latex``,
-  ``text/markdown``) and its caption and data label in the output's metadata;
+  table as LaTeX and Markdown beside its HTML (``text/latex``, ``text/markdown``) and
+  its CSV, caption and data label in the output's metadata (no renderer reads it);
 - **figures**: every matplotlib figure, as PNG and PDF (``figures.use_style`` asks the
   inline backend for both; the site shows the PNG). A figure's name is the cross-reference
   name of its cell (``mystnb.figure.name``) when it has one.
@@ -35,7 +35,7 @@ PAGE = paths.BOOK_DIR / "generated" / "exhibits.md"
 METADATA_KEY = "replicate"
 """Key of the output metadata in which ``tables.show`` stores caption and data label."""
 
-TABLE_FORMATS = {"text/csv": "csv", "text/latex": "tex", "text/markdown": "md"}
+TABLE_FORMATS = {"text/latex": "tex", "text/markdown": "md"}
 FIGURE_FORMATS = {"image/png": "png", "application/pdf": "pdf", "image/svg+xml": "svg"}
 _PAPER_TABLE = re.compile(r"\bTable ([1-4])\b")
 
@@ -106,10 +106,11 @@ def collect_notebook(path: Path) -> list[Exhibit]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             meta = output.get("metadata", {}).get(METADATA_KEY, {})
-            if "text/csv" in data:
+            if "csv" in meta:
                 caption = meta.get("caption", "")
                 stem = meta.get("name") or _slug(caption) or "table"
-                files = {ext: _text(data[m]) for m, ext in TABLE_FORMATS.items() if m in data}
+                files = {"csv": meta["csv"]}
+                files |= {ext: _text(data[m]) for m, ext in TABLE_FORMATS.items() if m in data}
                 found.append(
                     Exhibit(
                         chapter,

@@ -424,11 +424,11 @@ class Rendered:
         return render(self.frame, "md", **self.options)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        """HTML for the page, plus Markdown, LaTeX and CSV for the exhibit files.
+        """HTML for the page, plus Markdown and LaTeX, and (in the output's metadata, which
+        no renderer shows) the CSV, caption and data label for the exhibit files.
 
-        ``replicate.report.exhibits`` reads the extra formats and the caption and data
-        label (in the output's metadata) from the executed notebook; the site shows the
-        HTML. The CSV carries the synthetic marker in a ``data`` column.
+        ``replicate.report.exhibits`` reads them from the executed notebook; the site shows
+        the HTML. The CSV carries the synthetic marker in a ``data`` column.
         """
         frame, options = self.frame, self.options
         synthetic = options["synthetic"]
@@ -450,11 +450,11 @@ class Rendered:
             "text/html": render(frame, "html", **options),
             "text/markdown": render(frame, "md", **options),
             "text/latex": render(frame, "latex", **options),
-            "text/csv": render(csv_frame, "csv", **options),
             "text/plain": render(frame, "md", **options),
         }
         label = SYNTHETIC_NOTE if synthetic else notes
-        return data, {"replicate": {"caption": caption, "data_label": label}}
+        meta = {"caption": caption, "data_label": label, "csv": render(csv_frame, "csv", **options)}
+        return data, {"replicate": meta}
 
     def __str__(self) -> str:
         return render(self.frame, "md", **self.options)
