@@ -1226,7 +1226,8 @@ def runner_options(parser, out: str) -> None:
 
 
 def register(subparsers) -> None:
-    """Add ``replicate multiverse`` and ``replicate montecarlo`` to the CLI."""
+    """Add ``replicate multiverse`` to the CLI (``replicate montecarlo`` is
+    :func:`replicate.montecarlo.register`: montecarlo builds on this module, not back)."""
     p = subparsers.add_parser(
         "multiverse",
         help="estimate every defensible specification (specification curve)",
@@ -1242,6 +1243,3 @@ def register(subparsers) -> None:
     p.add_argument("--estimators", help=f"comma-separated subset of {','.join(ESTIMATORS)}")
     p.add_argument("--limit", type=int, help="only the first N specifications (by hash)")
     p.set_defaults(func=_cmd_multiverse)
-    from replicate import montecarlo
-
-    montecarlo.register(subparsers)
