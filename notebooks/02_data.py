@@ -14,6 +14,7 @@ reading = "parent"  # sub-city pilot entries treat their parent city ("parent") 
 
 # %% tags=["hide-input"]
 import pandas as pd
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from replicate import paper, replication
@@ -62,10 +63,17 @@ glue(
 # evidenced (real data).
 
 # %%
-pd.crosstab(entries["entity_type"], entries["batch_year"], margins=True, margins_name="total")
+lists = "Real data: the official pilot lists (data/raw/reference)."
+by_type = pd.crosstab(
+    entries["entity_type"], entries["batch_year"], margins=True, margins_name="total"
+)
+tables.show(by_type.rename_axis("entry type"), "Pilot entries by type and batch", notes=lists)
 
 # %%
-pd.crosstab(entries["evidence"], entries["batch_year"], margins=True, margins_name="total")
+by_evidence = pd.crosstab(
+    entries["evidence"], entries["batch_year"], margins=True, margins_name="total"
+)
+tables.show(by_evidence, "Pilot entries by evidence of membership and batch", notes=lists)
 
 # %% [markdown]
 # Entries below prefecture level (Kunshan under Suzhou, Yongcheng under Shangqiu, four
@@ -76,10 +84,11 @@ pd.crosstab(entries["evidence"], entries["batch_year"], margins=True, margins_na
 # %%
 readings = replication.pilot_readings()
 tables.show(
-    readings,
+    readings.drop(columns="paper did mean"),
     "The two readings against Table 1's mean of did",
     decimals=4,
-    notes="Real data: the official pilot lists mapped to the 285 sample cities.",
+    notes="Real data: the official pilot lists mapped to the 285 sample cities. "
+    f"Table 1's mean of did: {paper.TABLE1.loc['did', 'mean']:.3f}.",
 )
 
 # %% tags=["hide-input"]
@@ -127,10 +136,11 @@ glue("province_mix", replication.describe_province_pilot_mix(mix), display=False
 # The variables follow the paper's definitions (`data/README.md` has the codebook).
 
 # %%
-pd.DataFrame(
+codebook = pd.DataFrame(
     [(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
     columns=["variable", "meaning", "measurement in the paper"],
 ).set_index("variable")
+display(codebook, Markdown("*Not data: the codebook of the panel's columns.*"))
 
 # %% [markdown]
 # ### Table 1: descriptive statistics

@@ -22,7 +22,7 @@ from myst_nb import glue
 
 from replicate.data import gwr_reports
 from replicate.index import count_documents, entropy_weights, index_table, load_dictionary, prepare
-from replicate.report import figures
+from replicate.report import figures, tables
 
 figures.use_style()
 reports = gwr_reports().set_index("year")
@@ -57,9 +57,13 @@ dictionary.table[["term", "gloss", "category", "reason"]].set_index("term")
 
 # %%
 prepared = reports["text"].map(prepare)
-pd.DataFrame(
+real = "Real data: the State Council's Government Work Reports (data/raw)."
+lengths = pd.DataFrame(
     {"characters as stored": reports["text"].str.len(), "after preparation": prepared.str.len()}
-).T
+)
+tables.show(
+    lengths.rename(index=str), "Length of each report before and after preparation", notes=real
+)
 
 # %% [markdown]
 # ## Counting without double counting
@@ -78,7 +82,7 @@ by_method = {m: count_documents(reports["text"], dictionary, m) for m in ("scan"
 totals = pd.DataFrame({m: c[dictionary.terms].sum(axis=1) for m, c in by_method.items()})
 totals["naive − scan"] = totals["naive"] - totals["scan"]
 totals["jieba − scan"] = totals["jieba"] - totals["scan"]
-totals.T
+tables.show(totals.rename(index=str), "Keyword counts by counting method", notes=real)
 
 # %% [markdown]
 # The naive count inflates every later report, and more so as nested terms spread
@@ -91,7 +95,12 @@ totals.T
 # %%
 counts = by_method[method]
 index = index_table(counts, dictionary)
-index[["count", "chars", "per_10k", "nqp"]].round(2).T.astype(object)
+tables.show(
+    index[["count", "chars", "per_10k", "nqp"]].rename(index=str),
+    f"The national index ({method} counting)",
+    decimals=2,
+    notes=real,
+)
 
 # %% mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}, "image": {"alt": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate."}}
 years = range(reports.index.min(), reports.index.max() + 1)
@@ -175,14 +184,17 @@ share_after = 1 - index_reduced.loc[after, "count"].sum() / index.loc[after, "co
 glue("treatment_terms", ", ".join(dictionary.treatment_terms), display=False)
 glue("treatment_share", f"{share:.1%}", display=False)
 glue("treatment_share_after", f"{share_after:.1%}", display=False)
-pd.DataFrame(
+without = pd.DataFrame(
     {
-        "all 46 terms": index["count"],
+        f"all {len(dictionary.terms)} terms": index["count"],
         f"without the {len(dictionary.treatment_terms)}": index_reduced["count"],
-        "nqp, all terms": index["nqp"].round(2),
-        "nqp, without": index_reduced["nqp"].round(2),
+        "nqp, all terms": index["nqp"],
+        "nqp, without": index_reduced["nqp"],
     }
-).astype(object).T
+)
+tables.show(
+    without.rename(index=str), "Keyword counts without the treatment terms", decimals=2, notes=real
+)
 
 # %% [markdown]
 # In the national reports these terms make up {glue:text}`treatment_share` of all
@@ -216,13 +228,18 @@ print(f"{first}: …{text[max(0, position - 60) : position + 40]}…")
 
 # %%
 weights = entropy_weights(per_cat.dropna())
-pd.concat(
-    [
-        weights.weights.rename(lambda s: s.removeprefix("per_10k_")).to_frame().T,
-        weights.scores.to_frame().T.rename(index={"composite": "composite by year"}),
-    ],
-    axis=0,
-).round(3)
+tables.show(
+    weights.weights.rename(lambda s: s.removeprefix("per_10k_")).to_frame("entropy weight"),
+    "Entropy weights of the four categories",
+    notes=real,
+)
+
+# %%
+tables.show(
+    weights.scores.to_frame("composite").rename(index=str),
+    "The entropy-weighted composite by year",
+    notes=real,
+)
 
 # %% [markdown]
 # ## City corpora

@@ -39,7 +39,7 @@ workdir = "_build/own-data"  # where the example files are written (relative to 
 import json
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown, display
 
 from replicate import paths
 from replicate.cli import transcript
@@ -55,10 +55,11 @@ from replicate.report import tables
 # aliases listed in `replicate.data.schema.ALIASES`.
 
 # %%
-pd.DataFrame(
+schema = pd.DataFrame(
     [(v.name, v.meaning, "yes" if v.required else "no") for v in VARIABLES.values()],
     columns=["column", "meaning", "required"],
 ).set_index("column")
+display(schema, Markdown("*Not data: the columns a panel file may hold.*"))
 
 # %% [markdown]
 # ## A file with Chinese headers
@@ -77,7 +78,11 @@ user = user[["城市", "年份", *[c for c in user.columns if c not in ("城市"
 # written with the twin's label inside the file, as `replicate synth` writes it
 label = {**twin.metadata, "synthetic": True, "label": twin.label}
 good = io.write_panel(user, folder / "panel_zh.dta", label, force=True)
-tables.show(tables.labelled(user.head(3), twin.panel()), "The first rows of panel_zh.dta")
+shown = user.columns[:9]  # the whole width does not fit a page
+tables.show(
+    tables.labelled(user[shown].head(3).astype({"年份": str}), twin.panel()),
+    f"The first rows of panel_zh.dta ({len(shown)} of its {user.shape[1]} columns)",
+)
 
 # %% [markdown]
 # `replicate check-data` maps the headers and the city names, derives `did` from the

@@ -38,6 +38,7 @@ vcov = {"CRV1": "city_id"}  # {"CRV1": column}, "hetero" or "iid"
 
 # %% tags=["hide-input"]
 import pandas as pd
+from IPython.display import Markdown, display
 
 import replicate
 from replicate import replication
@@ -63,4 +64,7 @@ tables.show(replicate.etable(paper_column, yours, labels=["Table 2 (7)", "yours"
 # %% tags=["hide-input"]
 pd.set_option("display.max_colwidth", 90)
 parameters = notebook_parameters()
-parameters[parameters["notebook"] != "13_specifications"].set_index(["notebook", "parameter"])
+display(
+    parameters[parameters["notebook"] != "13_specifications"].set_index(["notebook", "parameter"]),
+    Markdown("*Not data: the parameters each chapter declares, read from its first cell.*"),
+)
