@@ -68,10 +68,21 @@ print(twin.label, "—", twin.metadata["note"])
 # structural coefficients the default twin uses:
 
 # %%
-pd.DataFrame(twin.truth.coefficients).round(4)
+tables.show(
+    tables.labelled(pd.DataFrame(twin.truth.coefficients).astype(object).fillna("—"), twin.panel()),
+    "Structural coefficients of the default twin, by equation",
+    decimals=4,
+    notes="Parameters of the SYNTHETIC twin's generator, not data. "
+    "— : the variable does not enter that equation.",
+)
 
 # %%
-pd.Series(twin.metadata, name="value").drop("note").to_frame()
+generated = {k: v for k, v in twin.metadata.items() if k not in ("note", "knobs")}
+generated.update({f"knob: {k}": v for k, v in twin.metadata["knobs"].items()})
+tables.show(
+    tables.labelled(pd.Series(generated, name="value").astype(str).to_frame(), twin.panel()),
+    "How the default twin was generated",
+)
 
 # %% [markdown]
 # ## How close the twin comes to its targets
@@ -80,7 +91,11 @@ pd.Series(twin.metadata, name="value").drop("note").to_frame()
 
 # %%
 t1 = tables.table1(compare_table1(twin.frame))
-t1.xs("diff", axis=1, level="source").round(4)
+tables.show(
+    tables.labelled(t1.xs("diff", axis=1, level="source"), twin.panel()),
+    "Table 1 on the twin minus the paper's Table 1",
+    decimals=4,
+)
 
 # %% [markdown]
 # The baseline regression (Table 2 column 7) on the twin, against the paper's
@@ -90,7 +105,7 @@ t1.xs("diff", axis=1, level="source").round(4)
 # %%
 baseline = fit(replication.formulas(2)[7], twin.panel(), vcov={"CRV1": "city_id"})
 published = paper.published(2).query("column == 7").set_index("variable")
-pd.DataFrame(
+baseline_table = pd.DataFrame(
     {
         "this twin": [baseline.rsquared, baseline.std_errors["did"], baseline.params["did"]],
         "paper": [
@@ -100,7 +115,12 @@ pd.DataFrame(
         ],
     },
     index=["R²", "s.e. of did", "did estimate"],
-).assign(**{"true effect (ATT)": twin.truth.att}).round(4)
+).assign(**{"true effect (ATT)": twin.truth.att})
+tables.show(
+    tables.labelled(baseline_table, baseline),
+    "Table 2 column 7 on the twin against the paper",
+    decimals=4,
+)
 
 # %% [markdown]
 # One draw's estimate differs from the truth by sampling error. Drawing many twins
@@ -115,9 +135,18 @@ pd.DataFrame(
 mc = calibrate.coverage_draws(seeds=range(monte_carlo_draws))
 summary = calibrate.summarise_coverage(mc).set_index(["specification", "clustered by"])
 tables.show(
-    tables.labelled(summary, twin.panel()),
+    tables.labelled(
+        summary.drop(columns="twins")
+        .rename(index={"Table 2 column 7": "T2 (7)", "Table 4 column 1": "T4 (1)"})
+        .astype(object)
+        .T,
+        twin.panel(),
+    ),
     f"TWFE over {monte_carlo_draws} twins: mean estimate and coverage of 95% intervals",
     decimals=3,
+    notes=f"Data: {monte_carlo_draws} SYNTHETIC twins (seeds 0–{monte_carlo_draws - 1}). "
+    "T2 (7): Table 2 column 7, city and year effects; T4 (1): Table 4 column 1, with "
+    "province-by-year effects; city, province: how the standard errors are clustered.",
 )
 
 # %% tags=["hide-input"]
@@ -173,7 +202,14 @@ figures.label(fig, twin.panel())
 # %%
 knobs = synthetic.Knobs(cohort_effects={2014: 0.30, 2015: 0.12, 2016: 0.0}, dynamic_slope=0.04)
 dynamic = synthetic.make_twin(seed=seed, knobs=knobs)
-pd.DataFrame({"true ATT by batch": dynamic.truth.by_cohort}).round(4)
+tables.show(
+    tables.labelled(
+        pd.DataFrame({"true ATT by batch": dynamic.truth.by_cohort}).rename(index=str),
+        dynamic.panel(),
+    ),
+    "A twin with batch-specific, growing effects: its true effect by pilot batch",
+    decimals=4,
+)
 
 # %% [markdown]
 # ## Writing the twin to a file

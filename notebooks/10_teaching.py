@@ -76,9 +76,10 @@ tables.show(
 design = montecarlo.Design(knobs, estimators=("twfe", "cs_never", "sun_abraham", "imputation"))
 one = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design))
 one_draw = teaching.against_own_estimand(one, truth)
+targets = "Targets (truth): " + "; ".join(f"{k}: {v}" for k, v in one_draw["estimand"].items())
 tables.show(
     tables.labelled(
-        one_draw[["estimand", "truth", "mean estimate", "bias", "failed"]].rename(
+        one_draw[["truth", "mean estimate", "bias", "failed"]].rename(
             columns={"mean estimate": "estimate"}
         ),
         panel,
@@ -86,6 +87,7 @@ tables.show(
     "One twin: each estimator against its own target (bias = estimate − target; "
     "failed = 1 if the estimator refused this panel)",
     decimals=4,
+    notes=f"Data: {tables.data_label(panel)}. {targets}.",
 )
 
 # %% [markdown]
@@ -106,13 +108,20 @@ tables.show(
 draws, _ = montecarlo.run(design, monte_carlo_draws)
 own = teaching.against_own_estimand(draws, truth)
 tables.show(
-    tables.labelled(own, panel),
+    tables.labelled(
+        own.drop(columns="estimand").rename(
+            columns={"mean estimate": "estimate", "bias MC s.e.": "MC s.e."}
+        ),
+        panel,
+    ),
     f"{monte_carlo_draws} twins: each estimator against its own target",
     decimals=4,
+    notes=f"Data: {monte_carlo_draws} SYNTHETIC twins with the knobs above. estimate: mean "
+    "over the twins that gave one (draws); MC s.e.: Monte Carlo s.e. of the bias. "
+    f"{targets}.",
 )
 
 # %% tags=["hide-input"]
-glue("teach_mc_own_estimand", tables.show(tables.labelled(own, panel), decimals=4))
 for key, label in {
     "twfe": "TWFE",
     "imputation": "imputation (BJS)",
@@ -155,17 +164,22 @@ for key, label in {
 # %%
 bias = twfe_bias(frame, "nqp", "tau", **columns)
 tables.show(
-    tables.labelled(bias.by_type(), panel),
+    tables.labelled(bias.by_type().rename(columns=teaching.PART_HEADERS), panel),
     "One twin: TWFE's bias (estimate − ATT) by comparison type and source",
     decimals=4,
+    notes=f"Data: {tables.data_label(panel)}. {teaching.PART_NOTES}",
 )
 
 # %% tags=["hide-input"]
 parts = teaching.decomposition_summary(teaching.run("decomposition", design, monte_carlo_draws))
+decomposition_notes = (
+    f"{teaching.PART_NOTES} Monte Carlo s.e. in parentheses; (0.0000): the part is the same "
+    "in every draw (weights and effects are not random)."
+)
 tables.show(
-    tables.labelled(parts, panel),
+    tables.labelled(teaching.decomposition_layout(parts), panel),
     f"{monte_carlo_draws} twins: mean of each part of TWFE's bias, with Monte Carlo s.e.",
-    decimals=4,
+    notes=f"Data: {monte_carlo_draws} SYNTHETIC twins. {decomposition_notes}",
 )
 
 # %% tags=["hide-input"]
@@ -235,7 +249,7 @@ design_all = montecarlo.Design(
 twin_all = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**design_all.knobs))
 one_all = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design_all))
 one_all["estimator"] = one_all["estimator"].map(mv.ESTIMATOR_LABELS)
-one_all["estimate"] = one_all["estimate"].map(lambda v: tables.number(v, 4))
+one_all["estimate"] = one_all["estimate"].apply(tables.number, digits=4)
 one_all["error"] = one_all["error"].str.split(": ", n=1).str[-1].str.split(". ").str[0]
 tables.show(
     tables.labelled(
@@ -249,9 +263,9 @@ parts_all = teaching.decomposition_summary(
     teaching.run("decomposition", design_all, monte_carlo_draws)
 )
 tables.show(
-    tables.labelled(parts_all, twin_all.panel()),
+    tables.labelled(teaching.decomposition_layout(parts_all), twin_all.panel()),
     f"Pilot cities only, {monte_carlo_draws} twins: mean of each part of TWFE's bias",
-    decimals=4,
+    notes=f"Data: {monte_carlo_draws} SYNTHETIC twins, pilot cities only. {decomposition_notes}",
 )
 
 # %% tags=["hide-input"]

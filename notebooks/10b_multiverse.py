@@ -62,20 +62,25 @@ glue(
 # in estimand, not in robustness.
 
 # %%
-space_table = pd.DataFrame(
-    {
-        dim: [", ".join(map(str, sorted(mv.table[dim].unique(), key=str)))]
-        for dim in multiverse.DIMENSIONS
-    }
-).T.rename(columns={0: "choices"})
-space_table["number"] = [mv.table[d].nunique() for d in multiverse.DIMENSIONS]
-space_table
+space_table = pd.concat(
+    {dim: mv.table.groupby(dim).size() for dim in multiverse.DIMENSIONS},
+    names=["dimension", "choice"],
+).to_frame("specifications")
+tables.show(tables.labelled(space_table, panel), "The choices on each dimension")
 
 # %% [markdown]
 # Not every estimator takes every choice. What is left out, and why:
 
 # %%
-multiverse.exclusions()
+excluded = multiverse.exclusions()
+reasons = list(dict.fromkeys(excluded["reason"]))  # each reason once, numbered in the notes
+excluded["why"] = [f"[{reasons.index(r) + 1}]" for r in excluded["reason"]]
+tables.show(
+    excluded.set_index("estimator")[["dimension", "choice left out", "why"]],
+    "Combinations left out of the space",
+    notes="Rules of the specification space, not data. "
+    + " ".join(f"[{i}] {r}." for i, r in enumerate(reasons, 1)),
+)
 
 # %% [markdown]
 # ## The specification curve
@@ -121,12 +126,30 @@ glue(
     display=False,
 )
 tables.show(
-    summary,
+    tables.labelled(
+        summary.rename(
+            columns={
+                "specifications": "specs",
+                "median estimate": "median",
+                "significant (5%)": "signif.",
+                "same sign and significant": "both",
+                "same sign": "sign",
+                "interval covers the truth": "covers",
+            }
+        ),
+        panel,
+    ),
     f"How often the answer survives — {mv.label}",
-    synthetic=mv.synthetic,
     decimals=3,
-    notes="Shares of specifications whose estimate has the sign of the paper's main "
-    "specification (Table 2 column 7) and whose 95% interval excludes zero.",
+    notes=f"Data: {tables.data_label(panel)}. specs: specifications; median: their median "
+    "estimate; sign: share with the sign of the paper's main specification (Table 2 "
+    "column 7); with s.e.: specifications with a standard error; signif.: share of those "
+    "whose 95% interval excludes zero; both: same sign and significant"
+    + (
+        "; covers: share of 95% intervals that cover the twin's true effect."
+        if truth is not None
+        else "."
+    ),
 )
 
 # %% [markdown]
@@ -145,10 +168,12 @@ tables.show(
 
 # %%
 tables.show(
-    multiverse.variance_decomposition(mv),
+    tables.labelled(multiverse.variance_decomposition(mv).astype(object).fillna("—"), panel),
     f"Variance of the estimate explained by each choice — {mv.label}",
-    synthetic=mv.synthetic,
     decimals=3,
+    notes=f"Data: {tables.data_label(panel)}. The last row is the R² of the additive model "
+    "of all dimensions (under alone); a number of choices and a ΔR² are not defined for it "
+    "(—).",
 )
 
 # %% [markdown]
@@ -164,7 +189,11 @@ by_choice = pd.concat(
     }
 )
 by_choice["count"] = by_choice["count"].astype(int)
-by_choice.round(3)
+tables.show(
+    tables.labelled(by_choice, panel),
+    f"Estimates by choice: count, quartiles and median — {mv.label}",
+    decimals=3,
+)
 
 # %% [markdown]
 # ## What failed
@@ -175,7 +204,15 @@ by_choice.round(3)
 # %%
 failed = mv.table[mv.table["status"] != "ok"]
 print(f"{len(failed)} of {len(mv.table):,} specifications failed.")
-failed[["estimator", "controls", "fixed_effects", "pilot_coding", "window", "cluster", "error"]]
+tables.show(
+    tables.labelled(
+        failed[
+            ["estimator", "controls", "fixed_effects", "pilot_coding", "window", "cluster", "error"]
+        ].set_index("estimator"),
+        panel,
+    ),
+    "Specifications that failed, with their error",
+)
 
 # %% [markdown]
 # ## Run it yourself

@@ -205,3 +205,24 @@ def test_every_study_runs_on_the_montecarlo_twins():
     assert timing.loc["implementation", "truth"] != pytest.approx(
         timing.loc["announcement", "truth"]
     )
+
+
+def test_decomposition_layout_puts_each_mean_over_its_monte_carlo_se():
+    """The page layout of the decomposition keeps every mean and s.e. of
+    ``decomposition_summary`` (recomputed here from the draws with numpy), each s.e. in
+    parentheses on the line under its mean, in the summary's row order."""
+    from replicate import montecarlo, teaching
+
+    design = montecarlo.Design({"conditional_trends": False}, estimators=("twfe",))
+    rows = teaching.run("decomposition", design, 3)
+    summary = teaching.decomposition_summary(rows)
+    layout = teaching.decomposition_layout(summary, digits=4)
+    assert list(layout.index.get_level_values("row")[::2]) == list(summary.index)
+    assert list(layout.index.get_level_values("line")[:2]) == ["", "se"]
+    kind = summary.index[0]
+    for part in (*PARTS, "total"):
+        values = rows.loc[rows["type"] == kind, part].to_numpy()
+        header = teaching.PART_HEADERS[part]
+        assert float(layout.loc[(kind, ""), header]) == pytest.approx(values.mean(), abs=5e-5)
+        se = float(layout.loc[(kind, "se"), header].strip("()"))
+        assert se == pytest.approx(values.std(ddof=1) / np.sqrt(len(values)), abs=5e-5)

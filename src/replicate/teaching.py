@@ -232,6 +232,42 @@ def decomposition_summary(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).T
 
 
+PART_HEADERS = {
+    "weight": "weight",
+    "mean weight": "weight",
+    "variance weighting": "weighting",
+    "forbidden comparison": "forbidden",
+    "noise and trend violation": "noise",
+    "total": "total",
+}
+"""Short column headers for the bias decomposition's tables (so they fit a page)."""
+
+PART_NOTES = (
+    "weighting: variance weighting; forbidden: forbidden comparisons (an already-treated "
+    "control's change in effect); noise: the 2×2s of untreated outcomes (noise and "
+    "trend violation); total: their sum, the bias against the ATT."
+)
+"""What the short headers of :data:`PART_HEADERS` stand for."""
+
+
+def decomposition_layout(summary: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """:func:`decomposition_summary` laid out for a page: per comparison type, a row of
+    means and below it a row of their Monte Carlo standard errors in parentheses (index
+    ``row``/``line`` as in the paper's tables), with the short headers of
+    :data:`PART_HEADERS`. Cells are text, formatted with ``digits`` decimals."""
+    from replicate.report.tables import number
+
+    parts = [c for c in summary.columns if c in PART_HEADERS and c != "mean weight"]
+    means = summary[["mean weight", *parts]].map(number, digits=digits)
+    means["mean weight"] = summary["mean weight"].map(number)
+    ses = "(" + summary[[f"{c} MC s.e." for c in parts]].map(number, digits=digits) + ")"
+    ses.columns = parts
+    ses.insert(0, "mean weight", "")
+    out = pd.concat({"": means, "se": ses}, names=["line", "row"]).swaplevel()
+    order = pd.MultiIndex.from_product([summary.index, ["", "se"]], names=["row", "line"])
+    return out.reindex(order).rename(columns=PART_HEADERS)
+
+
 # ----------------------------------------------------------------------------- prose
 
 SIGNIFICANT_Z = 2.0
