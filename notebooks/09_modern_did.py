@@ -34,7 +34,7 @@ from myst_nb import glue
 
 from replicate import fit, replication
 from replicate.data import load_panel
-from replicate.models.compare import COLUMN_LABELS, compare_estimators, relative_size
+from replicate.models.compare import compare_estimators, interval, relative_size
 from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import BALANCE_THRESHOLD, psm_did
@@ -69,7 +69,7 @@ study = event_study(frame, "nqp", **columns, window=tuple(window), controls=cont
 tables.show(
     tables.labelled(study.table.drop(columns="label"), panel),
     "Event study of the pilot on nqp (TWFE, city and year effects, controls; clustered by city)",
-    decimals=4,
+    decimals=3,
 )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the chapter's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}, "image": {"alt": "Event study of the pilot on nqp with pointwise intervals, a uniform band and, on the twin, the true effect"}}
@@ -116,7 +116,7 @@ gap = (lead_table["TWFE estimate"] - lead_table["Sun–Abraham estimate"]).abs()
 glue("lead_gap", tables.number(gap.max(), 3), display=False)
 glue("lead_gap_se", tables.number(gap.max() / lead_table["TWFE s.e."].mean(), 2), display=False)
 tables.show(
-    lead_table, "Leads (pre-pilot coefficients): TWFE event study and Sun–Abraham", decimals=4
+    lead_table, "Leads (pre-pilot coefficients): TWFE event study and Sun–Abraham", decimals=3
 )
 
 # %% [markdown]
@@ -151,7 +151,7 @@ glue(
 glue("n_never", int((frame.groupby("city_id")["g"].first() == 0).sum()), display=False)
 glue("n_cities", int(frame["city_id"].nunique()), display=False)
 tables.show(
-    tables.labelled(summary, panel), "Goodman-Bacon decomposition of TWFE (no controls)", decimals=4
+    tables.labelled(summary, panel), "Goodman-Bacon decomposition of TWFE (no controls)", decimals=3
 )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}, "image": {"alt": "Scatter of 2×2 DID estimates against their weights in the TWFE coefficient, by comparison type"}}
@@ -184,7 +184,7 @@ tables.show(
         panel,
     ),
     "de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient (no controls)",
-    decimals=4,
+    decimals=3,
 )
 
 # %% [markdown]
@@ -209,20 +209,20 @@ comparison = compare_estimators(
     truth=truth,
 )
 estimates = comparison.tidy().set_index(["estimator", "covariates", "comparison"])
-shown = estimates.drop(columns=["p_value", "target"]).rename(columns=COLUMN_LABELS)
+shown = comparison.table()  # estimate, s.e., 95% CI as "[lower, upper]", true effect
 tables.show(
     tables.labelled(shown.query("covariates != 'baseline'"), panel),
     "Estimates of the pilot effect, without covariates and with the paper's controls",
-    decimals=4,
+    decimals=3,
 )
 
 # %% tags=["hide-input"]
 cs = comparison.result("callaway_santanna")
 twfe_se = estimates.loc[("TWFE", "none", "every city-year"), "std_error"]
 bjs_se = estimates.loc[("imputation (BJS)", "none", "not yet treated"), "std_error"]
-glue("cs_se", tables.number(cs.se, 4), display=False)
-glue("twfe_se", tables.number(twfe_se, 4), display=False)
-glue("bjs_se", tables.number(bjs_se, 4), display=False)
+glue("cs_se", tables.number(cs.se, 3), display=False)
+glue("twfe_se", tables.number(twfe_se, 3), display=False)
+glue("bjs_se", tables.number(bjs_se, 3), display=False)
 glue("cs_vs_twfe", relative_size(cs.se, twfe_se), display=False)
 glue("cs_vs_bjs", relative_size(cs.se, bjs_se), display=False)
 twfe_none = estimates.loc[("TWFE", "none", "every city-year"), "estimate"]
@@ -279,7 +279,16 @@ cs_aggregations = pd.concat(
     },
     axis=1,
 )
-tables.show(tables.labelled(cs_aggregations, panel), "Callaway–Sant'Anna aggregations", decimals=4)
+cs_aggregations.columns = [
+    f"{'s.e.' if stat == 'se' else stat} ({group.removesuffix(' treated')})"
+    for group, stat in cs_aggregations.columns
+]
+tables.show(
+    tables.labelled(cs_aggregations, panel),
+    "Callaway–Sant'Anna aggregations: estimate and s.e. with never-treated (never) and "
+    "not-yet-treated (not yet) cities as controls",
+    decimals=3,
+)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator, without covariates except the event study. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Event-time effects of four estimators side by side, with the twin's true effect"}}
 effects = {
@@ -315,7 +324,7 @@ glue("baseline_years", f"{int(frame['year'].min())}–{first_pilot - 1}", displa
 tables.show(
     tables.labelled(shown.query("covariates != 'none'"), panel),
     "Time-varying controls against their pre-pilot means",
-    decimals=4,
+    decimals=3,
 )
 
 # %% tags=["hide-input"]
@@ -387,15 +396,17 @@ names = {"average": "average post-pilot effect", "first": "pilot-year effect"}
 blocks = {}
 for target, tables_by_kind in honest.items():
     conventional = tables_by_kind["smoothness (M)"].attrs["original"]
-    rows = [("conventional (parallel trends)", "", *conventional)]
+    rows = [("conventional (parallel trends)", "", interval(*conventional))]
     for kind, table in tables_by_kind.items():
-        rows += [(kind, f"{value:g}", row.lower, row.upper) for value, row in table.iterrows()]
+        rows += [
+            (kind, f"{value:g}", interval(row.lower, row.upper)) for value, row in table.iterrows()
+        ]
     blocks[names[target]] = pd.DataFrame(
-        rows, columns=["restriction", "bound", "lower", "upper"]
-    ).set_index(["restriction", "bound"])
+        rows, columns=["restriction", "bound", "interval"]
+    ).set_index(["restriction", "bound"])["interval"]
 tables.show(
     tables.labelled(pd.concat(blocks, axis=1), panel),
-    "Rambachan–Roth robust 95% intervals",
+    "Rambachan–Roth robust 95% intervals [lower, upper] of two targets",
     decimals=3,
 )
 
@@ -465,10 +476,9 @@ ri_table = pd.DataFrame(
     {
         name: {
             "estimate": r.estimate,
-            "s.d. of placebo estimates": r.se,
+            "placebo s.d.": r.se,
             "p-value": tables.p_value(r.pvalue).removeprefix("= "),
-            "95% CI lower": r.conf_int()[0],
-            "95% CI upper": r.conf_int()[1],
+            "95% CI": interval(*r.conf_int()),
             "permutations": r.n_draws,
         }
         for name, r in ri.items()
@@ -476,8 +486,9 @@ ri_table = pd.DataFrame(
 ).T.rename_axis("assignment")
 tables.show(
     tables.labelled(ri_table, panel),
-    "Randomization inference on the baseline TWFE coefficient",
-    decimals=4,
+    "Randomization inference on the baseline TWFE coefficient (placebo s.d.: standard "
+    "deviation of the placebo estimates; 95% CI from inverting the test)",
+    decimals=3,
 )
 
 # %% tags=["hide-input"]
@@ -517,7 +528,7 @@ placebo = pd.Series(
 tables.show(
     tables.labelled(placebo, panel),
     "Placebo-in-time estimates (years before the first pilot)",
-    decimals=4,
+    decimals=3,
 )
 
 # %% [markdown]
@@ -627,13 +638,17 @@ tables.show(
         panel,
     ),
     "PSM-DID: matched samples and estimates",
-    decimals=4,
+    decimals=3,
 )
 
 # %% tags=["hide-input"]
-balance = pd.concat({m: r.balance_check() for m, r in psm.items()}, axis=1)
-for m, r in psm.items():
-    check = r.balance_check()
+checks = {m: r.balance_check() for m, r in psm.items()}
+# "before" is the unmatched sample, the same for every method: one column
+balance = next(iter(checks.values()))[["before"]].copy()
+for m, check in checks.items():
+    balance[f"after ({m})"] = check["after"]
+    balance[f"balanced ({m})"] = check["balanced"].map({True: "yes", False: "no"})
+for m, check in checks.items():
     fails = list(check.index[~check["balanced"]])
     glue(f"psm_{m}_pass", f"{int(check['balanced'].sum())} of {len(check)}", display=False)
     glue(
@@ -646,7 +661,8 @@ for m, r in psm.items():
 glue("balance_threshold", f"{BALANCE_THRESHOLD:g}", display=False)
 tables.show(
     tables.labelled(balance, panel),
-    f"Standardized differences of the pre-pilot covariates (balanced: |after| < {BALANCE_THRESHOLD})",
+    "Standardized differences of the pre-pilot covariates before matching and after "
+    f"nearest-neighbour and kernel matching (balanced: |after| < {BALANCE_THRESHOLD})",
     decimals=3,
 )
 

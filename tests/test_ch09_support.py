@@ -12,6 +12,7 @@ from replicate.data import load_panel
 from replicate.models.compare import (
     baseline_covariates,
     compare_estimators,
+    interval,
     period_terms,
     relative_size,
 )
@@ -158,6 +159,18 @@ def test_compare_estimators_twfe_with_baseline_trends_matches_pyfixest(twin):
     assert got["std_error"] == pytest.approx(ref.se()["did"], rel=1e-6)
     assert list(table["covariates"]) == ["none", "baseline", "none", "baseline"]
     assert "true_effect" not in table  # no truth given
+    # the printed table: one "[lower, upper]" cell, pyfixest's interval to 3 decimals
+    shown = comparison.table().loc[("TWFE", "baseline", "every city-year")]
+    low, high = ref.confint().loc["did"]
+    assert shown["95% CI"] == f"[{low:.3f}, {high:.3f}]"
+    assert list(shown.index) == ["estimate", "s.e.", "95% CI"]
+
+
+def test_interval_cell_never_prints_minus_zero_or_nan():
+    assert interval(-0.00004, 0.2) == "[0.000, 0.200]"
+    assert interval(-1.2906, 1.4724) == "[-1.291, 1.472]"
+    assert interval(0.1, 0.2, digits=1) == "[0.1, 0.2]"
+    assert interval(float("nan"), 0.2) == ""
 
 
 def test_compare_estimators_guards(twin):

@@ -62,10 +62,23 @@ COLUMN_LABELS = {
     "std_error": "s.e.",
     "conf_low": "95% CI lower",
     "conf_high": "95% CI upper",
+    "conf_int": "95% CI",
     "p_value": "p-value",
     "true_effect": "true effect",
 }
 """Readable headers for :meth:`EstimatorComparison.tidy`'s columns (``frame.rename(columns=...)``)."""
+
+
+def interval(low: float, high: float, digits: int = 3) -> str:
+    """A confidence interval as one table cell, ``"[0.021, 0.222]"``: one column instead of
+    two keeps a table narrow. Never "-0.000"; blank when an end is missing."""
+    ends = []
+    for value in (low, high):
+        if value is None or not np.isfinite(value):
+            return ""
+        text = f"{float(value):.{digits}f}"
+        ends.append(text[1:] if text.startswith("-") and float(text) == 0 else text)
+    return f"[{ends[0]}, {ends[1]}]"
 
 
 def baseline_covariates(
@@ -193,6 +206,21 @@ class EstimatorComparison:
                 entry["true_effect"] = self._true_effect(estimator)
             out.append(entry)
         return pd.DataFrame(out)
+
+    def table(self, digits: int = 3) -> pd.DataFrame:
+        """:meth:`tidy` as the chapter prints it: indexed by estimator, covariates and
+        comparison, with the estimate, its s.e., the 95% interval in one ``"[lower,
+        upper]"`` column (:func:`interval`, ``digits`` decimals) and, on the twin, the true
+        value. The p-value and the target stay in :meth:`tidy`."""
+        tidy = self.tidy().set_index(["estimator", "covariates", "comparison"])
+        tidy["conf_int"] = [
+            interval(lo, hi, digits)
+            for lo, hi in zip(tidy["conf_low"], tidy["conf_high"], strict=True)
+        ]
+        keep = ["estimate", "std_error", "conf_int"] + (
+            ["true_effect"] if "true_effect" in tidy else []
+        )
+        return tidy[keep].rename(columns=COLUMN_LABELS)
 
 
 def compare_estimators(
