@@ -33,18 +33,25 @@ record = synthetic.load_calibration()
 theta = synthetic.calibrated_parameters()
 check_seeds = tuple(range(1, twins + 1))
 table, counts = calibrate.monte_carlo_table(theta, check_seeds, default_seed=seed)
-pd.Series(
-    {
-        "generator version": record["generator_version"],
-        "code version (git commit of the search)": record["code_version"][:12],
-        "search: twins (common random numbers)": len(record["search_seeds"]),
-        "search: objective at its start (search twins)": round(record["start_objective"], 1),
-        "objective at the end (after the Newton step, on the polishing twins "
-        f"{record['polish_seeds']})": round(record["objective"], 1),
-        "seconds of the last run": record["seconds"],
-    },
-    name="calibration record",
-).to_frame()
+twin = synthetic.make_twin(seed=seed)  # the default twin: its panel carries the data label
+mc_note = f"Data: {twins} SYNTHETIC twins (seeds 1–{twins})."
+tables.show(
+    pd.Series(
+        {
+            "generator version": record["generator_version"],
+            "code version (git commit)": record["code_version"][:12],
+            "search twins (common random numbers)": len(record["search_seeds"]),
+            "objective at the start (search twins)": round(record["start_objective"], 1),
+            f"objective at the end (twins {record['polish_seeds']})": round(record["objective"], 1),
+            "seconds of the last run": record["seconds"],
+        },
+        name="value",
+    )
+    .astype(str)
+    .to_frame(),
+    "The calibration record (data/calibration)",
+    notes="A record of the search (the objective after its final Newton step), not data.",
+)
 
 # %% [markdown]
 # The objective is the sum of squared distances between the twins' mean and the
@@ -56,35 +63,36 @@ pd.Series(
 # ## Every published number beside the twins
 #
 # For each number: the paper, the mean over the fresh twins with its Monte Carlo
-# standard error, the share of single twins within tolerance, and the default twin's
-# value (the one every chapter uses).
+# standard error, the share of single twins within tolerance, the default twin's
+# value (the one every chapter uses) and the status of the twins' mean.
 
 # %%
-shown = table.assign(
-    **{
-        "mean over twins": table["twin_mean"],
-        "MC s.e.": table["mc_se"],
-        "share of twins within": table["share_within"],
-        f"seed {seed}": table["default_seed"],
-        "status of the mean": table["status_of_mean"],
-        f"status, seed {seed}": table["status_default_seed"],
-    }
-)[
-    [
-        "table",
-        "column",
-        "variable",
-        "statistic",
-        "paper",
-        "mean over twins",
-        "MC s.e.",
-        "share of twins within",
-        f"seed {seed}",
-        "status of the mean",
-        f"status, seed {seed}",
+short_status = {"within rounding": "rounding", "within tolerance": "tolerance", "off": "off"}
+shown = (
+    table.assign(
+        twins=table["twin_mean"],
+        **{"MC s.e.": table["mc_se"]},
+        share=table["share_within"],
+        default=table["default_seed"],
+        status=table["status_of_mean"].map(short_status),
+    )
+    .rename(columns={"column": "col.", "statistic": "stat."})
+    .set_index(["table", "col.", "variable", "stat."])[
+        ["paper", "twins", "MC s.e.", "share", "default", "status"]
     ]
-].set_index(["table", "column", "variable", "statistic"])
-tables.show(shown, f"The paper against {twins} synthetic twins", synthetic=True, decimals=4)
+)
+shown_notes = (
+    f"{mc_note} twins: mean over the {twins} twins; MC s.e.: its Monte Carlo standard error; "
+    "share: share of single twins within tolerance; "
+    f"default: the value on the default twin ({tables.data_label(twin.panel())}); "
+    "status: of the twins' mean (within rounding, within tolerance or off)."
+)
+tables.show(
+    tables.labelled(shown, twin.panel()),
+    f"The paper against {twins} synthetic twins",
+    decimals=4,
+    notes=shown_notes,
+)
 
 # %%
 summary = (
@@ -106,7 +114,11 @@ glue("n_within_seed", n_within_seed, display=False)
 glue("n_numbers", len(table), display=False)
 glue("median_twin", f"{counts['within'].median():.0f}", display=False)
 glue("share_190", f"{(counts['within'] >= 190).mean():.0%}", display=False)
-tables.show(summary, "Status of the 202 published numbers", synthetic=True)
+tables.show(
+    tables.labelled(summary, twin.panel()),
+    f"Status of the {len(table)} published numbers",
+    notes=mc_note,
+)
 
 # %%
 kind = np.select(
@@ -123,7 +135,12 @@ expected.loc["all"] = expected.sum()
 coef_share = table.loc[table["statistic"] == "coef", "share_within"].mean()
 glue("expected_per_twin", f"{expected.loc['all', 'expected within, one twin']:.0f}", display=False)
 glue("coef_share", f"{coef_share:.0%}", display=False)
-expected.round(1)
+tables.show(
+    tables.labelled(expected, twin.panel()),
+    "Numbers a single twin is expected to match, by kind",
+    decimals=1,
+    notes=mc_note,
+)
 
 # %% [markdown]
 # The twins' *mean* matches {glue:text}`n_within_mean` of the {glue:text}`n_numbers`
@@ -148,7 +165,7 @@ ax.axvline(n_within_seed, color="#b03a2e", lw=2, label=f"seed {seed}: {n_within_
 ax.set_xlabel("published numbers within tolerance (of 202)")
 ax.set_ylabel("twins")
 ax.legend()
-figures.synthetic_note(fig, True)
+figures.label(fig, twin.panel())
 
 # %% [markdown]
 # ## What no twin can reach, and what that says about the paper
@@ -156,9 +173,12 @@ figures.synthetic_note(fig, True)
 # The numbers whose twin mean is off:
 
 # %%
-misfit = shown[shown["status of the mean"] == "off"]
+misfit = shown[shown["status"] == "off"]
 tables.show(
-    misfit, "Published numbers the calibrated twin does not reach", synthetic=True, decimals=4
+    tables.labelled(misfit, twin.panel()),
+    "Published numbers the calibrated twin does not reach",
+    decimals=4,
+    notes=shown_notes,
 )
 
 # %% [markdown]
@@ -178,17 +198,25 @@ glue("const_se_paper", f"{p2.loc[(1, 'constant'), 'se']:.3f}", display=False)
 twin_ratio = table.query("table == 2 and column == 1 and statistic == 'se'").set_index("variable")[
     "twin_mean"
 ]
-pd.Series(
-    {
-        "largest value the printed did mean and s.e. allow": bound,
-        "printed": p2.loc[(1, "constant"), "se"],
-        "twins' mean s.e. of the constant": twin_ratio["constant"],
-        "twins' mean of mean(did) × s.e.(did)": table.query(
-            "table == 1 and variable == 'did' and statistic == 'mean'"
-        )["twin_mean"].iloc[0]
-        * twin_ratio["did"],
-    }
-).round(4).to_frame("s.e. of the constant, Table 2 column (1)")
+tables.show(
+    tables.labelled(
+        pd.Series(
+            {
+                "largest value the printed did mean and s.e. allow": bound,
+                "printed": p2.loc[(1, "constant"), "se"],
+                "twins' mean s.e. of the constant": twin_ratio["constant"],
+                "twins' mean of mean(did) × s.e.(did)": table.query(
+                    "table == 1 and variable == 'did' and statistic == 'mean'"
+                )["twin_mean"].iloc[0]
+                * twin_ratio["did"],
+            }
+        ).to_frame("s.e. of the constant"),
+        twin.panel(),
+    ),
+    "The standard error of the constant, Table 2 column (1)",
+    decimals=4,
+    notes=f"{mc_note} The first two rows use the paper's printed numbers alone.",
+)
 
 # %% [markdown]
 # The paper prints {glue:text}`const_se_paper`; no data set can give more than
@@ -206,17 +234,12 @@ p3 = paper.published(3).set_index(["column", "variable"])["coef"]
 means = paper.TABLE1["mean"]
 slopes = {v: p3[(1, v)] for v in ["did", *synthetic.CONTROLS]}
 
-
-def implied_innovp_mean(scale):
-    return p3[(1, "constant")] + sum(b * means[v] * scale.get(v, 1.0) for v, b in slopes.items())
-
-
 implied = pd.Series(
     {
-        "mar and fin in percent (as the nqp constants imply)": implied_innovp_mean(
-            REGRESSION_SCALE
-        ),
-        "mar and fin as in Table 1": implied_innovp_mean({}),
+        "mar and fin in percent (as the nqp constants imply)": p3[(1, "constant")]
+        + sum(b * means[v] * REGRESSION_SCALE.get(v, 1.0) for v, b in slopes.items()),
+        "mar and fin as in Table 1": p3[(1, "constant")]
+        + sum(b * means[v] for v, b in slopes.items()),
     }
 )
 twin_innovp_mean = float(
@@ -225,7 +248,12 @@ twin_innovp_mean = float(
 glue("innovp_mean_percent", f"{implied.iloc[0]:.1f}", display=False)
 glue("innovp_mean_raw", f"{implied.iloc[1]:.1f}", display=False)
 glue("innovp_twin_mean", f"{twin_innovp_mean:.1f}", display=False)
-implied.round(2).to_frame("implied mean of innovp")
+tables.show(
+    implied.to_frame("implied mean of innovp"),
+    "The mean of innovp that Table 3 column (1) and Table 1 imply",
+    decimals=2,
+    notes="Computed from the paper's printed coefficients and means alone (no data).",
+)
 
 # %%
 const_row = table.query(
@@ -262,7 +290,12 @@ glue(
 r2 = table.query("table == 2 and variable == 'R2'")[["column", "paper", "twin_mean", "twin_sd"]]
 glue("r2_rise", f"{r2['twin_mean'].iloc[-1] - r2['twin_mean'].iloc[0]:.4f}", display=False)
 glue("r2_sd", f"{r2['twin_sd'].mean():.4f}", display=False)
-r2.set_index("column").round(4)
+tables.show(
+    tables.labelled(r2.set_index("column"), twin.panel()),
+    "R² of Table 2, paper and twins",
+    decimals=4,
+    notes=mc_note,
+)
 
 # %% [markdown]
 # R² rises by {glue:text}`r2_rise` from column (1) to (7) in the twins' mean. The
@@ -281,7 +314,7 @@ r2.set_index("column").round(4)
 # province-by-year effects remove them:
 
 # %%
-truth = synthetic.make_twin(seed=seed).truth
+truth = twin.truth
 did_rows = table.query("variable == 'did' and statistic == 'coef' and table != 3")
 kappa = theta["nqp.province_pilot_share"]
 t2c7 = did_rows.query("table == 2 and column == 7")["twin_mean"].iloc[0]
@@ -291,9 +324,17 @@ glue("truth_att", f"{truth.att:.3f}", display=False)
 glue("t2c7_mean", f"{t2c7:.3f}", display=False)
 glue("t4c1_mean", f"{t4c1:.3f}", display=False)
 glue("t2_bias", f"{t2c7 - truth.att:.3f}", display=False)
-did_rows[["table", "column", "paper", "twin_mean", "mc_se"]].assign(
-    **{"true ATT": truth.att}
-).set_index(["table", "column"]).round(4)
+tables.show(
+    tables.labelled(
+        did_rows[["table", "column", "paper", "twin_mean", "mc_se"]]
+        .assign(**{"true ATT": truth.att})
+        .set_index(["table", "column"]),
+        twin.panel(),
+    ),
+    "The estimate of did across specifications, paper and twins",
+    decimals=4,
+    notes=mc_note,
+)
 
 # %% [markdown]
 # The calibrated loading is κ = {glue:text}`kappa`. The twin's true effect is
@@ -327,7 +368,12 @@ glue("ratio_lo", f"{ratios['paper'].min():.0f}", display=False)
 glue("ratio_hi", f"{ratios['paper'].max():.0f}", display=False)
 t3_off = table.query("table == 3 and column == 1 and statistic == 'se' and status_of_mean == 'off'")
 glue("t3_se_off", ", ".join(f"`{v}`" for v in t3_off["variable"]) or "none", display=False)
-ratios.round(1)
+tables.show(
+    tables.labelled(ratios, twin.panel()),
+    "Ratio of Table 3's standard errors, column (1) over column (2)",
+    decimals=1,
+    notes=mc_note,
+)
 
 # %% [markdown]
 # They run from {glue:text}`ratio_lo` to {glue:text}`ratio_hi`: the patent equation's
@@ -356,10 +402,21 @@ glue("cov_t2_city_mean", f"{own_mean['city']:.1%}", display=False)
 glue("cov_t2_prov_mean", f"{own_mean['province']:.1%}", display=False)
 glue("cov_t2_city_att", f"{cov7.loc['city', 'covers the true ATT']:.1%}", display=False)
 tables.show(
-    cover.set_index(["specification", "clustered by"]),
-    "Coverage of 95% intervals",
-    synthetic=True,
+    tables.labelled(
+        cover.replace(
+            {"specification": {"Table 2 column 7": "T2 (7)", "Table 4 column 1": "T4 (1)"}}
+        )
+        .set_index(["specification", "clustered by"])
+        .drop(columns="twins")
+        .astype(object)
+        .T,
+        twin.panel(),
+    ),
+    f"Coverage of 95% intervals over {twins} twins",
     decimals=3,
+    notes=f"{mc_note} T2 (7): Table 2 column 7, city and year effects; T4 (1): Table 4 "
+    "column 1, with province-by-year effects; city, province: how the standard errors are "
+    "clustered.",
 )
 
 # %% [markdown]
