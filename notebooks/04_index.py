@@ -200,11 +200,20 @@ tables.show(
 # In the national reports these terms make up {glue:text}`treatment_share` of all
 # keyword counts, and {glue:text}`treatment_share_after` from 2014, the first pilot year,
 # on. The city texts behind the paper's panel are not public, so the estimates without
-# these terms cannot be computed here; with a city corpus they are one command away:
-# write the reduced dictionary with
-# `load_dictionary().without_treatment_terms().table.to_csv("terms.csv", index=False)`,
-# then `replicate index corpus/ --dictionary terms.csv --out nqp_reduced.csv`, and
-# run the baseline chapter on the panel with that outcome.
+# these terms cannot be computed here; with a city corpus they are two commands away.
+# Write the reduced dictionary,
+#
+# ```python
+# load_dictionary().without_treatment_terms().table.to_csv("terms.csv", index=False)
+# ```
+#
+# build the index with it,
+#
+# ```bash
+# replicate index corpus/ --dictionary terms.csv --out nqp_reduced.csv
+# ```
+#
+# and run the baseline chapter on the panel with that outcome.
 
 # %%
 first = counts.index[counts["新质生产力"] > 0].min()
