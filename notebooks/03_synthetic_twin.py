@@ -188,7 +188,7 @@ ax.axvline(twin.truth.att, color="#b03a2e", lw=2, label=f"truth {twin.truth.att:
 ax.set_xlabel("TWFE estimate of did")
 ax.set_ylabel("twins")
 ax.legend()
-figures.label(fig, twin.panel())
+fig = figures.label(fig, twin.panel())
 
 # %% [markdown]
 # ## Teaching knobs

@@ -165,7 +165,7 @@ ax.axvline(n_within_seed, color="#b03a2e", lw=2, label=f"seed {seed}: {n_within_
 ax.set_xlabel("published numbers within tolerance (of 202)")
 ax.set_ylabel("twins")
 ax.legend()
-figures.label(fig, twin.panel())
+fig = figures.label(fig, twin.panel())
 
 # %% [markdown]
 # ## What no twin can reach, and what that says about the paper

@@ -9,7 +9,7 @@ come from the table it describes, shows up as a contradiction on the second twin
 
 Everything is read from the executed ``.ipynb``: glued values are ``display_data``
 outputs whose metadata has ``scrapbook``; tables shown with ``tables.show`` carry their
-CSV (``text/csv``). The Markdown is rendered the way myst-nb renders
+CSV (in the output's ``replicate`` metadata). The Markdown is rendered the way myst-nb renders
 ``{glue:text}`key:fmt``` (with its own ``format_plain_text``).
 """
 
@@ -154,8 +154,8 @@ def _table(nb: dict, caption: str) -> pd.DataFrame:
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("replicate", {})
-            if meta.get("caption", "").startswith(caption) and "text/csv" in output["data"]:
-                return pd.read_csv(StringIO(_text(output["data"]["text/csv"])), dtype=str)
+            if meta.get("caption", "").startswith(caption) and "csv" in meta:
+                return pd.read_csv(StringIO(meta["csv"]), dtype=str)
     shown = [
         o.get("metadata", {}).get("replicate", {}).get("caption")
         for c in nb["cells"]
