@@ -20,7 +20,7 @@ from myst_nb import glue
 from replicate import paper, replication
 from replicate.data import cities, code_pilots, load_panel, pilot_entries
 from replicate.data.schema import VARIABLES
-from replicate.report import figures, tables
+from replicate.report import figures, prose, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
@@ -128,7 +128,7 @@ fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% tags=["hide-input"]
 mix = replication.province_pilot_mix(reading)
-glue("province_mix", replication.describe_province_pilot_mix(mix), display=False)
+glue("province_mix", prose.describe_province_pilot_mix(mix), display=False)
 
 # %% [markdown]
 # ## The panel

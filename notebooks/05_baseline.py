@@ -23,7 +23,7 @@ from myst_nb import glue
 import replicate
 from replicate import checks, paper, replication
 from replicate.data import load_panel
-from replicate.report import figures, tables
+from replicate.report import figures, prose, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
@@ -84,7 +84,7 @@ for kind, group in agree.groupby(comparison["statistic"]):
     glue(f"n_{kind}_ok", int(group.sum()), display=False)
 glue("se_ratio", "{:g}–{:g}".format(*replication.SE_RATIO), display=False)
 glue("r2_tolerance", f"{replication.R2_TOLERANCE:g}", display=False)
-glue("truth_sentence", replication.describe_coverage(panel), display=False)
+glue("truth_sentence", prose.describe_coverage(panel), display=False)
 r2 = [r.rsquared for r in results.values()]
 glue("r2_min", f"{min(r2):.4f}", display=False)
 glue("r2_max", f"{max(r2):.4f}", display=False)
@@ -129,7 +129,7 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("units_sentence", replication.describe_constant_units(), display=False)
+glue("units_sentence", prose.describe_constant_units(), display=False)
 
 # %% [markdown]
 # {glue:text}`units_sentence`

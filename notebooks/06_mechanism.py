@@ -26,7 +26,7 @@ from myst_nb import glue
 from replicate import checks, paper, replication
 from replicate.data import load_panel
 from replicate.models.mechanism import mediation
-from replicate.report import figures, tables
+from replicate.report import figures, prose, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading)
@@ -116,7 +116,7 @@ if truth is not None:
             decimals=5,
         )
     )
-glue("truth_sentence", replication.describe_mediation_truth(result, panel), display=False)
+glue("truth_sentence", prose.describe_mediation_truth(result, panel), display=False)
 
 # %% [markdown]
 # {glue:text}`truth_sentence` ({ref}`ch-robustness` shows the provincial shocks at work;
@@ -132,7 +132,7 @@ glue("paper_a", f"{a_cell['coef']:.3f}", display=False)
 glue("paper_b_coef", f"{b_cell['coef']:.3f}", display=False)
 glue("paper_b", f"{b_cell['coef']:.3f} ({b_cell['se']:.3f})", display=False)
 glue("paper_ab", f"{a_cell['coef'] * b_cell['coef']:.4f}", display=False)
-glue("published_verdict", replication.describe_published_indirect(), display=False)
+glue("published_verdict", prose.describe_published_indirect(), display=False)
 glue("t_band", f"{t_low:.2f} and {t_high:.2f}", display=False)
 glue(
     "b_interval", "[{:.4f}, {:.4f})".format(*checks.printed_interval(b_cell["coef"])), display=False

@@ -25,7 +25,7 @@ import replicate
 from replicate import paper, replication
 from replicate.data import load_panel
 from replicate.models.inference import wild_cluster_bootstrap
-from replicate.report import tables
+from replicate.report import prose, tables
 
 panel = load_panel(data, reading=reading)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
@@ -77,7 +77,7 @@ glue(
     f"of the baseline ({base.std_errors['did']:.3f})",
     display=False,
 )
-glue("truth_sentence", replication.describe_province_truth(base, col1, panel), display=False)
+glue("truth_sentence", prose.describe_province_truth(base, col1, panel), display=False)
 
 # %% [markdown]
 # Column (1) uses {glue:text}`n_col1` observations: absorbing province-by-year effects

@@ -26,7 +26,7 @@ from myst_nb import glue
 
 from replicate import replication
 from replicate.data import load_panel
-from replicate.report import tables
+from replicate.report import prose, tables
 
 panel = load_panel(data, reading=reading)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
@@ -41,8 +41,8 @@ tables.show(replication.scorecard_summary(card))
 
 # %% tags=["hide-input"]
 glue("n_numbers", len(card), display=False)
-glue("scorecard_sentence", replication.describe_scorecard(card), display=False)
-glue("calibration_sentence", replication.describe_calibration_check(card, panel), display=False)
+glue("scorecard_sentence", prose.describe_scorecard(card), display=False)
+glue("calibration_sentence", prose.describe_calibration_check(card, panel), display=False)
 
 # %% [markdown]
 # Of the {glue:text}`n_numbers` published numbers, counted by kind of number:

@@ -18,7 +18,7 @@ import replicate
 from replicate import checks, paper, replication
 from replicate.data import code_pilots, load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
-from replicate.report import tables
+from replicate.report import prose, tables
 
 panel = load_panel(data, reading=reading)
 frame = replication.regression_frame(panel)
@@ -93,7 +93,7 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("units_sentence", replication.describe_constant_units(units), display=False)
+glue("units_sentence", prose.describe_constant_units(units), display=False)
 
 # %% [markdown]
 # {glue:text}`units_sentence`
@@ -139,7 +139,7 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("published_verdict", replication.describe_published_indirect(), display=False)
+glue("published_verdict", prose.describe_published_indirect(), display=False)
 
 # %% [markdown]
 # {glue:text}`published_verdict` By the paper's own numbers, then, H2's mechanism
@@ -221,7 +221,7 @@ for name, value in did_values.items():
     glue(name, f"{value:.3f}", display=False)
 glue(
     "province_truth",
-    replication.describe_province_truth(results[7], table4[1], panel),
+    prose.describe_province_truth(results[7], table4[1], panel),
     display=False,
 )
 
@@ -232,7 +232,7 @@ glue(
 # confirmation of it.
 
 # %% tags=["hide-input"]
-glue("coverage_sentence", replication.describe_coverage(panel), display=False)
+glue("coverage_sentence", prose.describe_coverage(panel), display=False)
 
 # %% [markdown]
 # ## What the modern estimators change

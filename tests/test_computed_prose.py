@@ -16,7 +16,7 @@ from replicate import checks, paper, replication
 from replicate.data import load_panel
 from replicate.data.schema import CONTROLS
 from replicate.models.mechanism import mediation
-from replicate.report import tables
+from replicate.report import prose, tables
 
 MEDIATION = {"mediator": "innovp", "unit": "city_id", "time": "year", "cohort": "g"}
 
@@ -60,7 +60,7 @@ def test_mediation_sentence_follows_its_numbers_on_two_twins(seed):
     panel = load_panel("synthetic", seed=seed)
     frame = replication.regression_frame(panel)
     result = mediation(frame, "nqp", controls=CONTROLS, draws=99, seed=1, **MEDIATION)
-    text = replication.describe_mediation_truth(result, panel)
+    text = prose.describe_mediation_truth(result, panel)
     a, b, total = replication.mediation_truth(panel.truth)
     assert f"a = {a:.3f}" in text and f"true total effect of {total:.3f}" in text
     lo, hi = result.boot_ci
@@ -78,8 +78,8 @@ def test_mediation_sentence_on_a_panel_without_truth(default_panel):
     assert panel.truth is None
     frame = replication.regression_frame(panel)
     result = mediation(frame, "nqp", controls=CONTROLS, draws=0, **MEDIATION)
-    assert "no truth" in replication.describe_mediation_truth(result, panel)
-    assert replication.describe_coverage(panel) == ""
+    assert "no truth" in prose.describe_mediation_truth(result, panel)
+    assert prose.describe_coverage(panel) == ""
 
 
 # ----------------------------------------------------------------------------- the paper alone
@@ -96,14 +96,14 @@ def test_constant_units_by_hand():
     assert units.loc[(2, 1), "fits Table 1 units"] and units.loc[(2, 1), "fits percent"]
     # columns with mar or fin fit only in percent (their Table 1 units are ratios)
     assert not units.loc[(2, 7), "fits Table 1 units"] and units.loc[(2, 7), "fits percent"]
-    text = replication.describe_constant_units(units)
+    text = prose.describe_constant_units(units)
     assert "exactly the columns that include mar or fin" in text
     assert f"Of the {len(units)} printed constants" in text
 
 
 def test_published_indirect_sentence_matches_the_bounds():
     bounds = checks.published_indirect_bounds()
-    text = replication.describe_published_indirect()
+    text = prose.describe_published_indirect()
     low, high = bounds.loc["Sobel p-value", ["minimum", "maximum"]]
     assert f"between {low:.3f} and {high:.3f}" in text
     assert ("is not significant at 5%" in text) == (low > 0.05)
@@ -125,7 +125,7 @@ def test_pilot_readings_and_the_singleton_sample():
     assert mix["cities"].sum() == 285 and len(mix) == 31
     single = set(mix.index[mix["cities"] == 1])
     assert single == set(sample["provinces"])
-    text = replication.describe_province_pilot_mix(mix)
+    text = prose.describe_province_pilot_mix(mix)
     assert f"Of the {len(mix)} provinces, {int((mix['mix'] == 'both').sum())} hold both" in text
 
 
@@ -147,8 +147,8 @@ def test_p_value_table_prints_text():
 
 def test_calibration_sentence_only_for_the_twin(default_panel):
     card = replication.scorecard(default_panel)
-    text = replication.describe_calibration_check(card, default_panel)
+    text = prose.describe_calibration_check(card, default_panel)
     ours = int(card["status"].isin(["within rounding", "within tolerance"]).sum())
     assert text.startswith(f"This twin reproduces {ours} of {len(card)}")
     other = load_panel(default_panel.frame.copy())
-    assert replication.describe_calibration_check(card, other) == ""
+    assert prose.describe_calibration_check(card, other) == ""

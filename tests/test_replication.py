@@ -16,7 +16,7 @@ import pytest
 from replicate import checks, cli, paper, replication
 from replicate.data import load_panel
 from replicate.data.schema import CONTROLS
-from replicate.report import tables
+from replicate.report import prose, tables
 
 # Tolerances against pyfixest: same demeaning problem, different code.
 COEF_TOL = 1e-8
@@ -282,7 +282,7 @@ def test_scorecard_counts_every_published_number(panel):
     assert summary.loc[("Table 1", "table1"), "numbers"] == 40
     se = card[card["statistic"] == "se"]
     assert summary.loc[("all tables", "se"), "off"] == int((se["status"] == "off").sum())
-    assert "standard errors:" in replication.describe_scorecard(card)
+    assert "standard errors:" in prose.describe_scorecard(card)
 
 
 def test_scorecard_layout_shows_ratios_for_standard_errors(panel):
