@@ -178,17 +178,14 @@ draws_py = city.loc[city["spec"] == t4, "estimate"].to_numpy()
 # bootstrap); intervals use Student's t with one degree of freedom fewer than the number
 # of clusters.
 
-# %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins, with city and year effects (blue) and with province-by-year effects (grey), against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}, "image": {"alt": "Histograms of TWFE estimates of the pilot effect over many synthetic twins, with and without province-by-year effects, against the true effect"}}
-import matplotlib.pyplot as plt
-
-fig, ax = plt.subplots()
-ax.hist(draws, bins=20, color="#1b6ca8", alpha=0.6, label="city + year effects")
-ax.hist(draws_py, bins=20, color="#7f7f7f", alpha=0.6, label="+ province-by-year effects")
-ax.axvline(twin.truth.att, color="#b03a2e", lw=2, label=f"truth {twin.truth.att:.3f}")
-ax.set_xlabel("TWFE estimate of did")
-ax.set_ylabel("twins")
-ax.legend()
-fig = figures.label(fig, twin.panel())
+# %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins, with city and year effects (blue) and with province-by-year effects (orange), against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}, "image": {"alt": "Histograms of TWFE estimates of the pilot effect over many synthetic twins, with and without province-by-year effects, against the true effect"}}
+fig = figures.histograms(
+    {"city + year effects": draws, "+ province-by-year effects": draws_py},
+    markers={f"truth {twin.truth.att:.3f}": twin.truth.att},
+    xlabel="TWFE estimate of did",
+    ylabel="twins",
+    source=twin.panel(),
+)
 
 # %% [markdown]
 # ## Teaching knobs

@@ -157,15 +157,15 @@ tables.show(
 # forbids it.
 
 # %% mystnb={"figure": {"caption": "Number of the 202 published numbers within tolerance, per synthetic twin (histogram), and for the book's default twin (red line). SYNTHETIC data.", "name": "fig-calibration-counts"}, "image": {"alt": "Histogram of how many of the 202 published numbers each synthetic twin reproduces within tolerance, with the default twin marked"}}
-import matplotlib.pyplot as plt
-
-fig, ax = plt.subplots()
-ax.hist(counts["within"], bins=np.arange(counts["within"].min() - 0.5, 203.5, 1.0), color="#1b6ca8")
-ax.axvline(n_within_seed, color="#b03a2e", lw=2, label=f"seed {seed}: {n_within_seed}")
-ax.set_xlabel("published numbers within tolerance (of 202)")
-ax.set_ylabel("twins")
-ax.legend()
-fig = figures.label(fig, twin.panel())
+n_numbers = len(calibrate.targets())
+fig = figures.histograms(
+    {"twins": counts["within"]},
+    markers={f"seed {seed}: {n_within_seed}": n_within_seed},
+    xlabel=f"published numbers within tolerance (of {n_numbers})",
+    ylabel="twins",
+    bins=np.arange(counts["within"].min() - 0.5, n_numbers + 1.5, 1.0),
+    source=twin.panel(),
+)
 
 # %% [markdown]
 # ## What no twin can reach, and what that says about the paper

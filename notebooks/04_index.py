@@ -15,8 +15,6 @@ method = "scan"  # counting method: "scan", "jieba" or "naive"
 dictionary_path = None  # None for the book's 46 terms, or a CSV of your own
 
 # %%
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from myst_nb import glue
 
@@ -105,28 +103,15 @@ tables.show(
 # %% mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}, "image": {"alt": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate."}}
 years = range(reports.index.min(), reports.index.max() + 1)
 series = index.reindex(years)
-fig, ax = plt.subplots()
-ax.plot(series.index, series["nqp"], marker="o", color="#1b6ca8", label="ln(1 + count)")
-ax.set_ylabel("ln(1 + keyword count)")
-ax.set_xlabel("year of the report")
-figures.year_axis(ax)
-right = ax.twinx()
-right.plot(
-    series.index,
-    series["per_10k"],
-    marker="s",
-    ls="--",
-    color="#e08a1e",
-    label="per 10,000 characters",
+fig = figures.index_over_years(
+    series,
+    left="nqp",
+    right="per_10k",
+    left_label="ln(1 + keyword count)",
+    right_label="keywords per 10,000 characters",
+    gap=(2019.5, 2020.5, "2020: no report in the corpus"),
+    event=(2014, "first pilots"),
 )
-right.set_ylabel("keywords per 10,000 characters")
-right.grid(False)
-ax.axvspan(2019.5, 2020.5, color="#d5d8dc", alpha=0.6, label="2020: no report in the corpus")
-ax.axvline(2014, color="grey", lw=0.8, ls=":")
-ax.text(2014.1, ax.get_ylim()[0] + 0.05, "first pilots", fontsize=8, color="grey")
-h1, l1 = ax.get_legend_handles_labels()
-h2, l2 = right.get_legend_handles_labels()
-legend = ax.legend(h1 + h2, l1 + l2, loc="upper left")
 
 # %% [markdown]
 # ## By category
@@ -134,17 +119,11 @@ legend = ax.legend(h1 + h2, l1 + l2, loc="upper left")
 # %% mystnb={"figure": {"caption": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing). Real data.", "name": "fig-national-categories"}, "image": {"alt": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing)."}}
 categories = dictionary.categories
 per_cat = index[[f"per_10k_{c}" for c in categories]].reindex(years)
-fig, ax = plt.subplots()
-bottom = np.zeros(len(per_cat))
-colours = ["#1b6ca8", "#e08a1e", "#3a9a5b", "#8e44ad"]
-for c, colour in zip(categories, colours, strict=True):
-    values = per_cat[f"per_10k_{c}"].fillna(0).to_numpy()
-    ax.bar(per_cat.index, values, bottom=bottom, color=colour, label=c.replace("_", " "))
-    bottom += values
-ax.set_xlabel("year of the report")
-ax.set_ylabel("keywords per 10,000 characters")
-figures.year_axis(ax)
-legend = ax.legend(loc="upper left")
+fig = figures.stacked_bars(
+    per_cat.rename(columns=lambda c: c.removeprefix("per_10k_").replace("_", " ")),
+    ylabel="keywords per 10,000 characters",
+    xlabel="year of the report",
+)
 
 # %% [markdown]
 # ## The terms that drive it

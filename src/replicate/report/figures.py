@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,7 +11,11 @@ import pandas as pd
 
 from replicate.data.pilots import PilotCoding
 
-BATCH_COLOURS = {2014: "#1b6ca8", 2015: "#e08a1e", 2016: "#3a9a5b"}
+PALETTE = ("#1b6ca8", "#e08a1e", "#3a9a5b", "#8e44ad", "#7f7f7f")
+"""The book's colours, in the order series are drawn."""
+MARK_COLOUR = "#b03a2e"
+"""Lines that mark a reference value: the truth, the default twin, an estimate."""
+BATCH_COLOURS = dict(zip((2014, 2015, 2016), PALETTE, strict=False))
 STYLE = {
     "figure.figsize": (7.5, 4.0),
     "figure.dpi": 110,
@@ -316,4 +321,77 @@ def distribution(
     ax.legend(fontsize=8)
     if source is not None:
         label(fig, source)
+    return fig
+
+
+def histograms(
+    draws: Mapping[str, np.ndarray],
+    markers: Mapping[str, float] | None = None,
+    xlabel: str = "estimate",
+    ylabel: str = "draws",
+    bins: int | np.ndarray = 20,
+    source=None,
+) -> plt.Figure:
+    """Overlaid histograms of several sets of draws (one colour each, in :data:`PALETTE`
+    order), with vertical lines at ``markers`` (label → value, e.g. the true effect);
+    ``source`` stamps its data label (:func:`label`)."""
+    fig, ax = plt.subplots()
+    alpha = 0.6 if len(draws) > 1 else 0.85
+    for (name, values), colour in zip(draws.items(), PALETTE, strict=False):
+        ax.hist(np.asarray(values, dtype=float), bins=bins, color=colour, alpha=alpha, label=name)
+    for (name, value), style in zip((markers or {}).items(), ("-", "--", ":"), strict=False):
+        ax.axvline(value, color=MARK_COLOUR, lw=2, ls=style, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if source is not None:
+        label(fig, source)
+    return fig
+
+
+def index_over_years(
+    series: pd.DataFrame,
+    left: str,
+    right: str,
+    left_label: str,
+    right_label: str,
+    gap: tuple[float, float, str] | None = None,
+    event: tuple[int, str] | None = None,
+) -> plt.Figure:
+    """Two series over years on two axes (``left`` with dots, ``right`` dashed with
+    squares); ``gap`` shades a span with a legend entry (e.g. a missing year) and
+    ``event`` marks a year with a dotted line and a note (e.g. the first pilots)."""
+    fig, ax = plt.subplots()
+    ax.plot(series.index, series[left], marker="o", color=PALETTE[0], label=left_label)
+    ax.set_ylabel(left_label)
+    ax.set_xlabel("year")
+    year_axis(ax)
+    twin = ax.twinx()
+    twin.plot(series.index, series[right], marker="s", ls="--", color=PALETTE[1], label=right_label)
+    twin.set_ylabel(right_label)
+    twin.grid(False)
+    if gap is not None:
+        ax.axvspan(gap[0], gap[1], color="#d5d8dc", alpha=0.6, label=gap[2])
+    if event is not None:
+        ax.axvline(event[0], color="grey", lw=0.8, ls=":")
+        ax.text(event[0] + 0.1, ax.get_ylim()[0] + 0.05, event[1], fontsize=8, color="grey")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = twin.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper left")
+    return fig
+
+
+def stacked_bars(frame: pd.DataFrame, ylabel: str, xlabel: str = "year") -> plt.Figure:
+    """One stacked bar per row of ``frame`` (e.g. a year), one colour per column; missing
+    values count as zero height."""
+    fig, ax = plt.subplots()
+    bottom = np.zeros(len(frame))
+    for (name, values), colour in zip(frame.items(), PALETTE, strict=False):
+        heights = values.fillna(0).to_numpy(dtype=float)
+        ax.bar(frame.index, heights, bottom=bottom, color=colour, label=str(name))
+        bottom += heights
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    year_axis(ax)
+    ax.legend(loc="upper left")
     return fig
