@@ -18,7 +18,7 @@ data = "synthetic"  # unused: this page always simulates the twin
 twins = 200  # fresh twins for the check (seeds 1, 2, …); the search used other seeds
 seed = 20241128  # the book's default twin
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 from myst_nb import glue
@@ -66,7 +66,7 @@ tables.show(
 # standard error, the share of single twins within tolerance, the default twin's
 # value (the one every chapter uses) and the status of the twins' mean.
 
-# %%
+# %% tags=["hide-input"]
 short_status = {"within rounding": "rounding", "within tolerance": "tolerance", "off": "off"}
 shown = (
     table.assign(
@@ -94,7 +94,7 @@ tables.show(
     notes=shown_notes,
 )
 
-# %%
+# %% tags=["hide-input"]
 summary = (
     pd.DataFrame(
         {
@@ -120,7 +120,7 @@ tables.show(
     notes=mc_note,
 )
 
-# %%
+# %% tags=["hide-input"]
 kind = np.select(
     [table["statistic"] == "coef", table["statistic"] == "se", table["table"] == 1],
     ["coefficient", "standard error", "Table 1"],
@@ -189,7 +189,7 @@ tables.show(
 # residuals of a city fixed-effects regression sum to zero within each city, so only the
 # slope's uncertainty reaches the constant. The printed numbers bound it:
 
-# %%
+# %% tags=["hide-input"]
 p2 = paper.published(2).set_index(["column", "variable"])
 d_mean = paper.TABLE1.loc["did", "mean"]
 bound = (d_mean + 0.0005) * (p2.loc[(1, "did"), "se"] + 0.0005)
@@ -229,7 +229,7 @@ tables.show(
 # A fixed-effects constant is $\bar y - \bar x'\hat b$, so Table 3 column (1) fixes the
 # mean of `innovp` from Table 1's means:
 
-# %%
+# %% tags=["hide-input"]
 p3 = paper.published(3).set_index(["column", "variable"])["coef"]
 means = paper.TABLE1["mean"]
 slopes = {v: p3[(1, v)] for v in ["did", *synthetic.CONTROLS]}
@@ -255,7 +255,7 @@ tables.show(
     notes="Computed from the paper's printed coefficients and means alone (no data).",
 )
 
-# %%
+# %% tags=["hide-input"]
 const_row = table.query(
     "table == 3 and column == 1 and variable == 'constant' and statistic == 'coef'"
 )
@@ -286,7 +286,7 @@ glue(
 # Adding a control can only raise R². In the twin the controls add little within-city
 # variance, so R² moves by a fraction of the 0.003 tolerance:
 
-# %%
+# %% tags=["hide-input"]
 r2 = table.query("table == 2 and variable == 'R2'")[["column", "paper", "twin_mean", "twin_sd"]]
 glue("r2_rise", f"{r2['twin_mean'].iloc[-1] - r2['twin_mean'].iloc[0]:.4f}", display=False)
 glue("r2_sd", f"{r2['twin_sd'].mean():.4f}", display=False)
@@ -313,7 +313,7 @@ tables.show(
 # pilots). Then city-and-year TWFE attributes the provincial shocks to the pilot and
 # province-by-year effects remove them:
 
-# %%
+# %% tags=["hide-input"]
 truth = twin.truth
 did_rows = table.query("variable == 'did' and statistic == 'coef' and table != 3")
 kappa = theta["nqp.province_pilot_share"]
@@ -353,7 +353,7 @@ tables.show(
 # every regressor if the errors were homoskedastic and independent of the regressors:
 # it would be the ratio of the two residual scales. The paper's ratios:
 
-# %%
+# %% tags=["hide-input"]
 p3se = paper.published(3).set_index(["column", "variable"])["se"]
 t3 = table.query("table == 3 and statistic == 'se'").set_index(["column", "variable"])["twin_mean"]
 regs = ["did", *synthetic.CONTROLS]

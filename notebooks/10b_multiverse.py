@@ -61,7 +61,7 @@ glue(
 # effects that change over time, part of the spread across estimators is a difference
 # in estimand, not in robustness.
 
-# %%
+# %% tags=["hide-input"]
 space_table = pd.concat(
     {dim: mv.table.groupby(dim).size() for dim in multiverse.DIMENSIONS},
     names=["dimension", "choice"],
@@ -71,7 +71,7 @@ tables.show(tables.labelled(space_table, panel), "The choices on each dimension"
 # %% [markdown]
 # Not every estimator takes every choice. What is left out, and why:
 
-# %%
+# %% tags=["hide-input"]
 excluded = multiverse.exclusions()
 reasons = list(dict.fromkeys(excluded["reason"]))  # each reason once, numbered in the notes
 excluded["why"] = [f"[{reasons.index(r) + 1}]" for r in excluded["reason"]]
@@ -95,7 +95,7 @@ tables.show(
 truth = getattr(panel.truth, "att", None)  # the twin knows its true effect; your data do not
 fig = multiverse.specification_curve(mv, truth=truth)
 
-# %%
+# %% tags=["hide-input"]
 summary = multiverse.robustness_summary(mv, truth=truth)
 overall = summary.loc["all specifications"]
 paper_rows = mv.ok[mv.ok["paper"] != ""]
@@ -180,7 +180,7 @@ tables.show(
 # The estimates by choice, dimension by dimension (median and the range of the middle
 # half):
 
-# %%
+# %% tags=["hide-input"]
 by_choice = pd.concat(
     {
         dim: mv.ok.groupby(dim)["estimate"].describe()[["count", "25%", "50%", "75%"]]
@@ -201,7 +201,7 @@ tables.show(
 # A specification that cannot be estimated is recorded with its error and does not stop
 # the others:
 
-# %%
+# %% tags=["hide-input"]
 failed = mv.table[mv.table["status"] != "ok"]
 print(f"{len(failed)} of {len(mv.table):,} specifications failed.")
 tables.show(
