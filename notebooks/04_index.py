@@ -211,7 +211,8 @@ print(f"{first}: …{text[max(0, position - 60) : position + 40]}…")
 # ## An alternative composite: entropy weights
 #
 # The robustness chapter's alternative indicator can be built from the same counts:
-# the entropy-weight method weights each category by how much it varies across units
+# the entropy-weight method (Shannon's entropy {cite}`entropy_weight_shannon_1948`)
+# weights each category by how much it varies across units
 # (here, years), then sums the min–max normalised frequencies.
 
 # %%
