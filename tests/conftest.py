@@ -23,15 +23,7 @@ BOOK_ROOT = Path(os.environ.get("REPLICATE_BOOK_ROOT", paths.ROOT)).resolve()
 """The checkout whose built site the browser tests read (default: this one)."""
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_FLAGS = list(book.CHROMIUM_OFFLINE_FLAGS)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -284,8 +284,7 @@ def write_exhibits(pdf: bool) -> None:
 
 BOOK_PDF = paths.HTML_DIR / "book.pdf"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FLAGS = (
-    "--headless",
+CHROMIUM_OFFLINE_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -293,6 +292,11 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+"""Chromium with no network beyond localhost: no background requests that would fail."""
+CHROMIUM_FLAGS = (
+    "--headless",
+    *CHROMIUM_OFFLINE_FLAGS,
     "--no-pdf-header-footer",
     "--virtual-time-budget=20000",  # let MathJax typeset before printing
 )

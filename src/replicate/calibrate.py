@@ -41,11 +41,8 @@ import pandas as pd
 from replicate import paper
 from replicate.data import synthetic
 from replicate.data.schema import CONTROLS, REGRESSION_SCALE
+from replicate.replication import R2_TOLERANCE, ROUNDING, SE_RATIO, TABLE1_SD_SHARE
 
-ROUNDING = 0.0005 + 1e-9
-SE_RATIO = (0.8, 1.25)
-TABLE1_SD_SHARE = 0.05
-R2_TOLERANCE = 0.003
 SEARCH_SEEDS = tuple(range(100_001, 100_021))
 """Common random numbers of the search (20 twins)."""
 POLISH_SEEDS = tuple(range(200_001, 200_201))

@@ -291,15 +291,18 @@ def status_se(ours: float, published: float) -> str:
     return _status(ours - published, SE_RATIO[0] <= ratio <= SE_RATIO[1])
 
 
+def _status_exact(diff: float) -> str:
+    """A count (N) must match exactly."""
+    if not np.isfinite(diff):
+        return "not estimated"
+    return "within rounding" if diff == 0 else "off"
+
+
 def status_table1(statistic: str, ours: float, published: float, published_sd: float) -> str:
     """Table 1: N exact; other statistics within rounding or 5% of the published s.d."""
     diff = ours - published
     if statistic == "N":
-        return (
-            "not estimated"
-            if not np.isfinite(diff)
-            else ("within rounding" if diff == 0 else "off")
-        )
+        return _status_exact(diff)
     return _status(diff, abs(diff) <= TABLE1_SD_SHARE * published_sd + 1e-12)
 
 
@@ -307,11 +310,7 @@ def status_fit(statistic: str, ours: float, published: float) -> str:
     """N exact; R² within rounding or :data:`R2_TOLERANCE`."""
     diff = ours - published
     if statistic == "N":
-        return (
-            "not estimated"
-            if not np.isfinite(diff)
-            else ("within rounding" if diff == 0 else "off")
-        )
+        return _status_exact(diff)
     return _status(diff, abs(diff) <= R2_TOLERANCE + 1e-12)
 
 

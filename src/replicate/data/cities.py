@@ -6,13 +6,12 @@ ambiguous cities) are returned for the caller's single error, never raised one b
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 
 import pandas as pd
 
 from replicate.data import raw, schema
-from replicate.data.validate import Problem
+from replicate.data.validate import Problem, close_matches
 
 SHOW_NAMES = 5
 
@@ -133,10 +132,7 @@ def map_cities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Probl
                 (ambiguous if len(hits) > 1 else unknown).append((idx, name))
         if unknown:
             names = sorted({n for _, n in unknown})
-            hints = "; ".join(
-                f"{n} → {difflib.get_close_matches(n, list(by_name), n=2, cutoff=0.5) or 'no close name'}"
-                for n in names[:SHOW_NAMES]
-            )
+            hints = close_matches(names, by_name, 0.5, "no close name")
             problems.append(
                 Problem(
                     "city",

@@ -138,6 +138,15 @@ def advice(hints: Mapping[str, str], *parts: str, **fields: str) -> str:
     return " or ".join(found)
 
 
+def close_matches(names: Iterable[str], known: Iterable[str], cutoff: float, none: str) -> str:
+    """``"name → [closest, …]"`` for the first few unknown names, for an error message."""
+    known = list(known)
+    return "; ".join(
+        f"{n} → {difflib.get_close_matches(n, known, n=2, cutoff=cutoff) or none}"
+        for n in list(names)[:SHOW_ROWS]
+    )
+
+
 def rows_of(frame: pd.DataFrame, mask: pd.Series) -> tuple:
     """Offending rows as ``city/year`` when those columns exist, else the row labels."""
     sub = frame.loc[mask]
@@ -304,10 +313,7 @@ def validate(
     unknown = ~frame["city_id"].isin(known_ids) & frame["city_id"].notna()
     if unknown.any():
         names = sorted(set(frame.loc[unknown, "city_id"].astype(str)))
-        hints_ = "; ".join(
-            f"{n} → {difflib.get_close_matches(n, known_ids, n=2, cutoff=0.6) or 'no close id'}"
-            for n in names[:SHOW_ROWS]
-        )
+        hints_ = close_matches(names, known_ids, 0.6, "no close id")
         problems.append(
             Problem(
                 "city_id",

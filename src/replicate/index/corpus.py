@@ -116,17 +116,17 @@ def _read_folder(folder: Path, problems: list[Problem]) -> pd.DataFrame:
 JSONL_FIX = 'one JSON object per line, e.g. {"city_id": "beijing", "year": 2014, "text": "…"}'
 
 
+def _encoding_problem(path: Path, error: UnicodeDecodeError) -> Problem:
+    return Problem(
+        "encoding", f"{path.name} cannot be decoded: {error.reason}", fix="re-save it as UTF-8"
+    )
+
+
 def _read_jsonl(path: Path, problems: list[Problem]) -> pd.DataFrame:
     try:
         content = _decode(path)
     except UnicodeDecodeError as error:
-        problems.append(
-            Problem(
-                "encoding",
-                f"{path.name} cannot be decoded: {error.reason}",
-                fix="re-save it as UTF-8",
-            )
-        )
+        problems.append(_encoding_problem(path, error))
         return pd.DataFrame()
     rows, bad = [], []
     for number, line in enumerate(content.splitlines(), start=1):
@@ -156,13 +156,7 @@ def _read_table(path: Path, problems: list[Problem]) -> pd.DataFrame:
         try:
             frame = pd.read_csv(io.StringIO(_decode(path)), dtype=str, keep_default_na=False)
         except UnicodeDecodeError as error:
-            problems.append(
-                Problem(
-                    "encoding",
-                    f"{path.name} cannot be decoded: {error.reason}",
-                    fix="re-save it as UTF-8",
-                )
-            )
+            problems.append(_encoding_problem(path, error))
             return pd.DataFrame()
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
             problems.append(

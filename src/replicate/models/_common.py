@@ -295,6 +295,25 @@ def with_treatment(design: Design, name: str = "did") -> pd.DataFrame:
     return frame.assign(**{name: did})
 
 
+def pre_period_means(
+    design: Design, columns: Sequence[str], before: int | None = None, method: str = "estimator"
+) -> tuple[pd.DataFrame, int]:
+    """Each unit's mean of ``columns`` over the periods before ``before`` (default: the
+    first treated period in the sample), and that period. A unit with no such period is
+    an error, never silently dropped."""
+    frame, unit, time = design.frame, design.unit, design.time
+    g = design.sample_cohort
+    first = int(g[g > 0].min()) if before is None else int(before)
+    pre = frame[frame[time] < first]
+    missing = sorted(set(frame[unit]) - set(pre[unit]))
+    if pre.empty or missing:
+        raise ValueError(
+            f"{method}: units {missing[:SHOW_ROWS]} have no period before {first} to measure a "
+            "pre-treatment mean; pass an earlier before= or drop them."
+        )
+    return pre.groupby(unit)[list(columns)].mean(), first
+
+
 def normal_interval(estimate: float, se: float, level: float) -> tuple[float, float]:
     z = stats.norm.ppf(0.5 + level / 2)
     return (float(estimate - z * se), float(estimate + z * se))

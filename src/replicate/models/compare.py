@@ -37,7 +37,7 @@ import pandas as pd
 
 from replicate._options import check_choice
 from replicate.models import _common
-from replicate.models._common import resolve
+from replicate.models._common import pre_period_means, resolve
 
 Estimator = Literal["twfe", "callaway_santanna", "sun_abraham", "imputation"]
 Covariates = Literal["none", "time-varying", "baseline"]
@@ -114,16 +114,7 @@ def baseline_covariates(
         clustered=False,
     )
     frame, time = design.frame, design.time
-    g = design.sample_cohort
-    first = int(g[g > 0].min()) if before is None else int(before)
-    pre = frame[frame[time] < first]
-    missing = sorted(set(frame[design.unit]) - set(pre[design.unit]))
-    if pre.empty or missing:
-        raise ValueError(
-            f"{method}: units {missing[:5]} have no period before {first} to measure a "
-            "baseline; pass an earlier before= or drop them."
-        )
-    means = pre.groupby(design.unit)[list(covariates)].mean()
+    means, _ = pre_period_means(design, covariates, before, method)
     new = {
         f"{c}{BASELINE_SUFFIX}": frame[design.unit].map(means[c]).to_numpy(float)
         for c in covariates

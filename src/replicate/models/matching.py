@@ -115,13 +115,9 @@ def propensity_scores(
 def _scores(design: _common.Design, match_on: Sequence[str], before: int | None) -> pd.DataFrame:
     import statsmodels.api as sm
 
-    frame, unit, time = design.frame, design.unit, design.time
+    frame, unit = design.frame, design.unit
     g = pd.Series(design.sample_cohort, index=frame.index).groupby(frame[unit]).first()
-    first_pilot = int(g[g > 0].min()) if before is None else before
-    pre = frame[frame[time] < first_pilot]
-    if pre.empty:
-        raise ValueError(f"no periods before {first_pilot} to measure pre-treatment covariates.")
-    means = pre.groupby(unit)[list(match_on)].mean()
+    means, _ = _common.pre_period_means(design, match_on, before, "propensity_scores")
     means["treat"] = (g.reindex(means.index) > 0).astype(int)
     design = sm.add_constant(means[list(match_on)])
     fit = sm.Logit(means["treat"], design).fit(disp=0)
