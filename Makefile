@@ -36,7 +36,7 @@ format: $(STAMP)
 # Regenerate the lock file from pyproject.toml (needs the network to PyPI).
 lock:
 	$(PYTHON) -m venv /tmp/replicate-uv && /tmp/replicate-uv/bin/pip install --quiet uv
-	/tmp/replicate-uv/bin/uv pip compile pyproject.toml --extra book --extra test \
+	/tmp/replicate-uv/bin/uv pip compile pyproject.toml --extra book --extra test --extra bench \
 		--python-version 3.11 --python-platform x86_64-unknown-linux-gnu -o requirements.lock
 
 # Each prints its ratio against a baseline run in the same process (≈ 20 min in all;
