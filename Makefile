@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install book test test-slow lint format lock bench multiverse-cache clean
+.PHONY: install book test test-slow lint format lock bench multiverse-cache clean lab
 
 install: $(STAMP)
 
@@ -18,6 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 book: $(STAMP)
 	$(BIN)/replicate book
+
+# JupyterLab on 127.0.0.1 with a token, at notebooks/ (the kernel "replicate" is installed
+# into .venv on first use); double-click a chapter's .py to open it as a notebook.
+lab: $(STAMP)
+	$(BIN)/replicate lab
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"

@@ -472,9 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_index)
 
-    from replicate import calibrate, montecarlo, multiverse
+    from replicate import calibrate, lab, montecarlo, multiverse
 
-    for module in (calibrate, multiverse, montecarlo):
+    for module in (calibrate, multiverse, montecarlo, lab):
         before = set(sub.choices)
         module.register(sub)
         for name in set(sub.choices) - before:

@@ -1,0 +1,273 @@
+"""`replicate lab` as an analyst uses it: JupyterLab in headless Chromium (Playwright).
+
+The server is started by our command, as a subprocess, on a free 127.0.0.1 port with a
+token, serving a temporary copy of the chapters (the repository's notebooks are never
+touched), with Jupyter's user directories in that temporary folder too. It is stopped
+(its whole process group, kernels included) whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from replicate import lab, paths
+
+REPLICATE = str(Path(sys.executable).parent / "replicate")
+OLD_CONTROLS = 'controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]'
+NEW_CONTROLS = ["hum", "gov"]
+SCREENSHOTS = paths.BUILD_DIR / "screenshots"
+
+
+def _isolated_env(tmp: Path) -> dict[str, str]:
+    """Jupyter's per-user directories inside ``tmp``: no user setting changes the test."""
+    env = dict(os.environ)
+    for name, sub in {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+    }.items():
+        env[name] = str(tmp / "jupyter" / sub)
+    return env
+
+
+class Lab:
+    """A running `replicate lab`: its URL, token and output."""
+
+    def __init__(self, root: Path, port: int, env: dict[str, str]):
+        self.root, self.port = root, port
+        self.log = root.parent / "lab.log"
+        self._out = self.log.open("w")
+        self.process = subprocess.Popen(
+            [REPLICATE, "lab", "--no-browser", "--root", str(root), "--port", str(port)],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # one process group: the server and its kernels
+        )
+        self.token = self._wait()
+
+    def _wait(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"replicate lab exited:\n{self.log.read_text()}")
+            found = re.search(r"token=([0-9a-f]+)", self.log.read_text())
+            if found:
+                try:
+                    self.api("status", found.group(1))
+                    return found.group(1)
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        raise AssertionError(f"JupyterLab did not answer in {timeout} s:\n{self.log.read_text()}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, endpoint: str, token: str | None = None):
+        request = urllib.request.Request(
+            f"{self.url}/api/{endpoint}",
+            headers={"Authorization": f"token {token or self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self._out.close()
+
+
+@pytest.fixture
+def chapters(tmp_path: Path) -> Path:
+    """A copy of the repository's chapters (percent .py) and jupytext.toml, nothing else."""
+    root = tmp_path / "repo"
+    (root / "notebooks").mkdir(parents=True)
+    for source in paths.NOTEBOOKS_DIR.glob("*.py"):
+        shutil.copy2(source, root / "notebooks" / source.name)
+    shutil.copy2(paths.ROOT / "jupytext.toml", root / "jupytext.toml")
+    return root
+
+
+@pytest.fixture
+def running_lab(chapters: Path, tmp_path: Path):
+    server = Lab(chapters, lab.free_port(), _isolated_env(tmp_path))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_PROMPTS_DONE = """
+() => {
+  const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt'))
+    .map(p => p.textContent.trim());
+  return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
+}
+"""
+
+_TABLE2 = """
+() => {
+  const table = Array.from(document.querySelectorAll('.jp-Notebook table.replication'))
+    .find(t => t.caption && t.caption.textContent.startsWith('Table 2.'));
+  if (!table) return null;
+  return {
+    header: Array.from(table.querySelectorAll('thead th')).map(th => th.textContent.trim()),
+    rows: Array.from(table.querySelectorAll('tbody tr')).map(
+      tr => Array.from(tr.children).map(td => td.textContent.trim())),
+  };
+}
+"""
+
+
+@pytest.mark.browser
+def test_edit_run_save_a_chapter_in_jupyterlab(running_lab: Lab, browser):
+    """Open 05 as a notebook, change controls, Run All, read Table 2, save: diff = one line."""
+    from replicate import replication
+    from replicate.data import load_panel
+
+    source = running_lab.root / "notebooks" / "05_baseline.py"
+    before = source.read_text(encoding="utf-8")
+    assert before.count(OLD_CONTROLS) == 1, "chapter 05's controls line changed: update the test"
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(f"{running_lab.url}/lab/tree/notebooks/05_baseline.py?token={running_lab.token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+        deadline = time.monotonic() + 30
+        while not (sessions := running_lab.api("sessions")) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert [s["kernel"]["name"] for s in sessions] == [lab.KERNEL_NAME]
+
+        line = page.locator(".jp-CodeCell .cm-line", has_text="controls = [").first
+        line.click()
+        page.keyboard.press("End")
+        page.keyboard.press("Shift+Home")
+        new_line = f"controls = {json.dumps(NEW_CONTROLS)}"
+        page.keyboard.type(new_line)
+
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        page.wait_for_function(_PROMPTS_DONE, timeout=40_000, polling=500)
+        errors = page.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
+        tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+        assert not page.locator(".jp-RenderedText[data-mime-type*='error']").count(), tracebacks
+        table = page.evaluate(_TABLE2)
+        assert table is not None, "Table 2 is not on the page after Run All"
+
+        # the changed Table 2: three columns, the rows of the chosen controls only, and the
+        # coefficients on did equal to the library's fit of the same specification
+        assert table["header"] == ["", "(1)", "(2)", "(3)"]
+        labels = {row[0] for row in table["rows"]}
+        assert {"did", "hum", "gov"} <= labels and not labels & {"fdi", "lninstra", "mar"}
+        expected = replication.estimate(2, load_panel("synthetic"), controls=NEW_CONTROLS)
+        did = next(row for row in table["rows"] if row[0] == "did")
+        shown = [re.sub(r"\*+$", "", cell) for cell in did[1:]]
+        assert shown == [f"{expected[k].params['did']:.3f}" for k in sorted(expected)]
+
+        page.locator(".jp-Notebook").first.click()
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + 20
+        while source.read_text(encoding="utf-8") == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+    except Exception:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "lab-failure.png"))
+        raise
+    finally:
+        context.close()
+
+    after = source.read_text(encoding="utf-8")
+    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=False) if a != b]
+    assert len(old_lines) == len(new_lines), "saving added or removed lines"
+    assert [(a.split("  #")[0], b) for a, b in changed] == [(OLD_CONTROLS, new_line + "\n")]
+    # the paired .ipynb is written beside it (an artefact git ignores), with the outputs
+    assert (running_lab.root / "notebooks" / "05_baseline.ipynb").exists()
+    outside = [u for u in requests if not u.startswith(running_lab.url) and u.startswith("http")]
+    assert not outside, f"the lab made requests to other hosts: {outside[:5]}"
+
+
+def test_port_asked_for_and_busy_is_named(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [REPLICATE, "lab", "--no-browser", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            env=_isolated_env(tmp_path),
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is busy" in done.stderr
+    assert "--port" in done.stderr  # the fix
+
+
+def test_default_port_busy_takes_another_and_says_so(monkeypatch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        monkeypatch.setattr(lab, "DEFAULT_PORT", busy)
+        port, note = lab.choose_port(None)
+        assert port != busy and lab.port_is_free(port)
+        assert f"port {busy}" in note and str(port) in note
+
+
+def test_kernelspec_in_the_environment_runs_this_python(tmp_path: Path):
+    """Installed into a prefix (here a temporary one), naming this interpreter absolutely."""
+    spec_dir = lab.install_kernelspec(prefix=str(tmp_path))
+    assert spec_dir == tmp_path / "share" / "jupyter" / "kernels" / "replicate"
+    spec = json.loads((spec_dir / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable
+    assert spec["display_name"] == f"replicate ({tmp_path.name})"
+    stamp = (spec_dir / "kernel.json").stat().st_mtime_ns
+    lab.install_kernelspec(prefix=str(tmp_path))  # idempotent: an up-to-date spec is kept
+    assert (spec_dir / "kernel.json").stat().st_mtime_ns == stamp
+    # the kernel imports the package from this checkout
+    done = subprocess.run(
+        [spec["argv"][0], "-c", "import replicate, replicate.paths as p; print(p.ROOT)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.stdout.strip() == str(paths.ROOT)
+
+
+def test_lab_command_listens_on_loopback_with_a_token():
+    argv = lab.command(paths.ROOT, 9999, "abc", browser=False)
+    assert "--ServerApp.ip=127.0.0.1" in argv and "--IdentityProvider.token=abc" in argv
+    assert "--LabApp.default_url=/lab/tree/notebooks" in argv
+    assert "--ServerApp.port_retries=0" in argv  # never a silent move to another port
+
+
+def test_executed_notebooks_are_not_committed():
+    done = subprocess.run(
+        ["git", "check-ignore", "-q", "notebooks/05_baseline.ipynb"], cwd=paths.ROOT
+    )
+    assert done.returncode == 0, ".gitignore must keep the paired .ipynb out of git"
