@@ -271,3 +271,46 @@ def test_executed_notebooks_are_not_committed():
         ["git", "check-ignore", "-q", "notebooks/05_baseline.ipynb"], cwd=paths.ROOT
     )
     assert done.returncode == 0, ".gitignore must keep the paired .ipynb out of git"
+
+
+BROKEN = """# %% [markdown]
+# # A chapter someone broke
+
+# %% tags=["parameters"]
+controls = ["fdi"]
+
+# %%
+total = 1 + 1
+
+# %% [markdown]
+# Now the mistake.
+
+# %%
+result = len(controls)
+undefined_name + 1
+"""
+
+
+def test_broken_chapter_names_chapter_and_cell_and_keeps_the_last_good_copy(tmp_path: Path):
+    """book.execute on a chapter edited into an error: the message names the chapter, the
+    cell (number, line, first line of code) and the error; the last good .ipynb stays."""
+    from replicate import book
+
+    source = tmp_path / "99_broken.py"
+    source.write_text(BROKEN, encoding="utf-8")
+    target = tmp_path / "99_broken.ipynb"
+    target.write_text('{"last": "good"}', encoding="utf-8")
+    run = book.execute(source, target, timeout=120)
+    assert not run.ok
+    assert "99_broken.py failed in cell 5 (line 13), chapter 'A chapter someone broke'" in run.error
+    assert "`result = len(controls)`" in run.error
+    assert "NameError: name 'undefined_name' is not defined" in run.error
+    assert target.read_text(encoding="utf-8") == '{"last": "good"}'
+    kept = book.FAILED_DIR / "99_broken.ipynb"
+    try:
+        cells = json.loads(kept.read_text(encoding="utf-8"))["cells"]
+        errors = [o for c in cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+        assert [e["ename"] for e in errors] == ["NameError"]  # the error shown in its cell
+    finally:
+        kept.unlink(missing_ok=True)
+    assert not list(tmp_path.glob(".*.running.ipynb"))

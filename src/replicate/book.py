@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 STATUS_PAGE = paths.BOOK_DIR / "generated" / "status.md"
 TIMINGS_JSON = paths.BUILD_DIR / "timings.json"
+FAILED_DIR = paths.BUILD_DIR / "failed"
+"""Where a chapter's failed run is kept (with the error in its cell) for inspection."""
 
 
 class BuildError(RuntimeError):
@@ -102,16 +104,60 @@ def _to_ipynb(source: Path, target: Path) -> None:
     jupytext.write(notebook, target)
 
 
-def _describe_failure(source: Path, error: Exception) -> str:
-    cell = getattr(error, "exec_count", None)
-    index = getattr(error, "cell_index", None)
+def _chapter_title(source: Path) -> str:
+    """The first level-1 Markdown heading of a percent notebook source, or its stem."""
+    for line in source.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# # "):
+            return line[4:].strip()
+    return source.stem
+
+
+def _failed_cell(source: Path, code: str) -> tuple[int, int] | None:
+    """``(cell number, line)`` in the percent source of the cell whose code is ``code``.
+
+    Cells are numbered from 1 at the top of the ``.py`` (Markdown cells included, as
+    JupyterLab shows them); the line is that of the cell's ``# %%`` marker.
+    """
+    import jupytext
+
+    cells = jupytext.read(source).cells
+    markers = [
+        n
+        for n, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.startswith("# %%")
+    ]
+    for number, cell in enumerate(cells, start=1):
+        if cell.cell_type == "code" and cell.source.strip() == code.strip():
+            line = markers[number - 1] if len(markers) == len(cells) else 0
+            return number, line
+    return None
+
+
+def _describe_failure(source: Path, error: Exception, kept: Path | None = None) -> str:
+    """Which chapter failed, in which cell (number, line and first line of code), and why."""
+    code = getattr(error, "source", None) or ""
     ename = getattr(error, "ename", type(error).__name__)
     evalue = getattr(error, "evalue", str(error))
-    where = f"cell {index}" if index is not None else "an unknown cell"
-    if cell is not None:
-        where += f" (execution count {cell})"
     shown = source.relative_to(paths.ROOT) if source.is_relative_to(paths.ROOT) else source
-    return f"{shown} failed in {where}: {ename}: {evalue}"
+    found = _failed_cell(source, code) if code else None
+    first = next((line for line in code.splitlines() if line.strip()), "")
+    if found:
+        number, line = found
+        where = f"cell {number} (line {line})" if line else f"cell {number}"
+    elif getattr(error, "cell_index", None) is not None:
+        where = f"cell {error.cell_index + 1} of the executed notebook"
+    else:
+        where = "no cell (the kernel or papermill failed)"
+    message = f"{shown} failed in {where}, chapter {_chapter_title(source)!r}"
+    if first:
+        message += f": `{first.strip()}`"
+    message += f"\n    {ename}: {evalue}"
+    if kept is not None:
+        message += (
+            f"\n    the last good copy is kept; the failed run, with the error in its cell, "
+            f"is {kept.relative_to(paths.ROOT) if kept.is_relative_to(paths.ROOT) else kept}"
+        )
+    return message
 
 
 def execute(
@@ -123,12 +169,15 @@ def execute(
     """Convert ``source`` to ``target`` (.ipynb) and execute it in place with papermill."""
     import papermill
 
-    _to_ipynb(source, target)
+    # Executed beside the target and moved into place only when every cell ran: a broken
+    # chapter leaves the last good copy (and so the last good page) where it was.
+    running = target.with_name(f".{target.stem}.running.ipynb")
+    _to_ipynb(source, running)
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(target),
-            str(target),
+            str(running),
+            str(running),
             parameters=dict(parameters or {}),
             kernel_name="python3",
             cwd=str(paths.NOTEBOOKS_DIR),
@@ -136,10 +185,16 @@ def execute(
             progress_bar=False,
             log_output=False,
         )
+        os.replace(running, target)
     except Exception as error:  # papermill raises PapermillExecutionError for cell errors
-        return NotebookRun(
-            source.stem, time.perf_counter() - start, False, _describe_failure(source, error)
-        )
+        kept = FAILED_DIR / target.name
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        if running.exists():
+            shutil.move(running, kept)
+        failure = _describe_failure(source, error, kept if kept.exists() else None)
+        return NotebookRun(source.stem, time.perf_counter() - start, False, failure)
+    finally:
+        running.unlink(missing_ok=True)
     return NotebookRun(source.stem, time.perf_counter() - start, True)
 
 
@@ -242,7 +297,10 @@ def build(
     write_status_page(all_runs, parameters)
     failures = [r.error for r in runs if not r.ok]
     if failures:
-        raise BuildError("notebook execution failed:\n" + "\n".join(failures))
+        raise BuildError(
+            "notebook execution failed; the site was not rendered again, so every page "
+            "stays as last built:\n" + "\n".join(failures)
+        )
     missing = [s for s in book_notebooks() if not s.with_suffix(".ipynb").exists()]
     if missing:
         raise BuildError(f"not yet executed: {[m.name for m in missing]}; run `replicate book`.")
