@@ -25,8 +25,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from replicate.models import fixed_effects as fe
 from replicate.models._common import EstimateMixin, resolve
-from replicate.models.twfe import TWFE, TWFEResults
+from replicate.models.twfe import (
+    COLLIN_TOL,
+    CONSTANT,
+    FEW_CLUSTERS,
+    TWFE,
+    TWFEResults,
+    collinear_columns,
+)
 
 
 def event_label(e: int, lo: int, hi: int, binned: bool) -> str:
@@ -127,6 +135,115 @@ class EventStudyResults(EstimateMixin):
         }
 
 
+def _sup_t(corr: np.ndarray, level: float, draws: int, seed: int) -> float:
+    """Quantile ``level`` of ``max_e |Z_e|`` for ``Z ~ N(0, corr)``, by simulation.
+
+    The draws are those of ``Generator.multivariate_normal(..., method="cholesky")`` with
+    the same seed (standard normals times the Cholesky factor; identical numbers), without
+    its checks and copies.
+    """
+    rng = np.random.default_rng(seed)
+    sims = rng.standard_normal((draws, corr.shape[0])) @ np.linalg.cholesky(corr).T
+    np.abs(sims, out=sims)
+    return float(np.quantile(sims.max(axis=1), level))
+
+
+def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: list[str]):
+    """The event-study regression with unit and period effects, straight from integer codes.
+
+    Same numbers as ``TWFE(...).fit(cov_type="cluster", small_sample="reghdfe")`` (the
+    general path; ``tests/test_estimator_speed_equivalence.py``), without materialising
+    the indicators as DataFrame columns: one preallocated ``[y, D, X]`` array, one
+    within transformation of it (pyfixest's alternating-projections demeaning, as in
+    :class:`TWFE`), slopes by a k × k solve, cluster score sums by ``bincount``. Returns
+    ``None`` (use the general path) when the panel needs what only ``TWFE`` handles:
+    singletons, collinear columns, missing values, few clusters.
+    """
+    frame = design.frame
+    controls = list(design.controls)
+    n, k = len(frame), len(names) + len(controls)
+    values = np.zeros((n, 1 + k))
+    values[:, 0] = frame[outcome].to_numpy(float)
+    if controls:
+        values[:, 1 + len(names) :] = frame[controls].to_numpy(float)
+    if not np.isfinite(values).all():
+        return None
+    col = np.full(n, -1)
+    for j, e in enumerate(times):
+        col[event == e] = j
+    hit = np.flatnonzero(col >= 0)
+    values[hit, 1 + col[hit]] = 1.0
+    codes = fe.encode(frame, (design.unit, design.time))
+    cluster_col = frame[design.cluster]
+    if cluster_col.isna().any() or not fe.singleton_mask(codes).all():
+        return None
+    groups = fe.factorize(cluster_col.to_numpy())
+    n_groups = int(groups.max()) + 1
+    if n_groups < FEW_CLUSTERS:
+        return None
+    y, X = values[:, 0], values[:, 1:]
+    ybar, xbar = y.mean(), X.mean(axis=0)
+    tss = float(((y - ybar) ** 2).sum())
+    if tss <= 0:
+        return None
+    demeaned = fe.demean(values, codes)
+    yt, Xt = demeaned[:, 0], demeaned[:, 1:]
+    if collinear_columns(Xt, ((X - xbar) ** 2).sum(axis=0)) or float(yt @ yt) <= (
+        COLLIN_TOL**2 * tss
+    ):
+        return None
+    gram = Xt.T @ Xt
+    beta = np.linalg.solve(gram, Xt.T @ yt)
+    resid = yt - Xt @ beta
+    dof = fe.absorbed_dof(codes, groups)
+    scale = n_groups / (n_groups - 1) * (n - 1) / (n - k - dof.not_nested - 1)
+    scores = np.column_stack(
+        [np.bincount(groups, Xt[:, j] * resid, n_groups) for j in range(k)]
+        + [np.bincount(groups, resid, n_groups)]
+    )
+    # Augmented design [Xt + xbar, 1] of reghdfe for the constant; slopes from Xt alone.
+    col_sum = Xt.sum(axis=0)
+    z_gram = np.empty((k + 1, k + 1))
+    z_gram[:k, :k] = (
+        gram + np.outer(col_sum, xbar) + np.outer(xbar, col_sum) + n * np.outer(xbar, xbar)
+    )
+    z_gram[:k, k] = z_gram[k, :k] = col_sum + n * xbar
+    z_gram[k, k] = n
+    z_scores = scores.copy()
+    z_scores[:, :k] += scores[:, [k]] * xbar
+    bread = np.linalg.inv(z_gram)
+    cov = scale * bread @ (z_scores.T @ z_scores) @ bread
+    slope_bread = np.linalg.inv(gram)
+    cov[:k, :k] = scale * slope_bread @ (scores[:, :k].T @ scores[:, :k]) @ slope_bread
+    regressors = [*names, *controls, CONSTANT]
+    params = pd.Series([*beta, ybar - xbar @ beta], index=regressors, name=outcome)
+    se = pd.Series(np.sqrt(np.diag(cov)), index=regressors)
+    tstat = params / se
+    ssr = float(resid @ resid)
+    return TWFEResults(
+        outcome=outcome,
+        params=params,
+        std_errors=se,
+        tstats=tstat,
+        pvalues=pd.Series(2 * stats.t.sf(np.abs(tstat), n_groups - 1), index=regressors),
+        cov=pd.DataFrame(cov, index=regressors, columns=regressors),
+        nobs=n,
+        n_singletons=0,
+        n_clusters=n_groups,
+        df_resid=n_groups - 1,
+        rsquared=1 - ssr / tss,
+        rsquared_within=1 - ssr / float(yt @ yt),
+        absorb=(design.unit, design.time),
+        cov_type="cluster",
+        small_sample="reghdfe",
+        inference=f"clustered ({n_groups} clusters), reghdfe small-sample correction",
+        resid=resid,
+        sample=np.ones(n, dtype=bool),
+        cluster=design.cluster,
+        dof_exact=dof.exact,
+    )
+
+
 def event_study(
     data: Any,
     outcome: str,
@@ -212,23 +329,20 @@ def event_study(
     empty = [labels[e] for e in times if not columns[f"_ev_{e}"].any()]
     if empty:
         raise ValueError(f"{method}: no observations at event times {empty}; narrow the window.")
-    frame = design.frame.assign(**columns)
     names = list(columns)
-    model = TWFE(
-        frame,
-        outcome,
-        [*names, *design.controls],
-        tuple(absorb or (design.unit, design.time)),
-    )
-    res = model.fit(cov_type="cluster", cluster=design.cluster, small_sample=small_sample)
+    fixed = tuple(absorb or (design.unit, design.time))
+    res = None
+    if small_sample == "reghdfe" and fixed == (design.unit, design.time):
+        res = _fast_fit(design, outcome, event, times, names)
+    if res is None:  # general path: any absorbed effects or convention, TWFE's checks
+        frame = design.frame.assign(**columns)
+        model = TWFE(frame, outcome, [*names, *design.controls], fixed)
+        res = model.fit(cov_type="cluster", cluster=design.cluster, small_sample=small_sample)
     beta = res.params[names].to_numpy()
     sigma = res.cov.loc[names, names].to_numpy()
     se = np.sqrt(np.diag(sigma))
     z = stats.t.ppf(0.5 + level / 2, res.df_resid)
-    corr = sigma / np.outer(se, se)
-    rng = np.random.default_rng(seed)
-    sims = rng.multivariate_normal(np.zeros(len(beta)), corr, size=draws, method="cholesky")
-    sup_t = float(np.quantile(np.abs(sims).max(axis=1), level))
+    sup_t = _sup_t(sigma / np.outer(se, se), level, draws, seed)
     pre = [i for i, e in enumerate(times) if e < reference]
     q = len(pre)
     if q:
