@@ -16,6 +16,16 @@
 #    papermill notebooks/06_mechanism.ipynb out.ipynb -p bootstrap_draws 4999 -y "controls: [hum, gov]"
 #    ```
 # 3. **The whole book** on another panel: `replicate book --data mypanel.dta`.
+# 4. **In JupyterLab**, editing the chapter itself, then putting it into this site:
+#    ```bash
+#    make lab                      # JupyterLab at notebooks/; double-click 05_baseline.py
+#    # edit the parameters cell (e.g. controls), Run > Run All Cells, save (Ctrl-S)
+#    replicate book --only 05      # re-execute that chapter and render the site again
+#    ```
+#    Saving writes the `.py` back with only the lines you changed (`git diff` shows your
+#    edit and nothing else). A chapter that fails names its cell, and the site keeps its
+#    last good page. Every page's download button also offers the chapter as `.ipynb` and
+#    as this `.py`.
 #
 # The parameter table at the end of this page is generated from the notebooks' parameter
 # cells when the book is built, so it always matches them.

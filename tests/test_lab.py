@@ -314,3 +314,38 @@ def test_broken_chapter_names_chapter_and_cell_and_keeps_the_last_good_copy(tmp_
     finally:
         kept.unlink(missing_ok=True)
     assert not list(tmp_path.glob(".*.running.ipynb"))
+
+
+@pytest.mark.browser
+def test_every_chapter_page_offers_its_ipynb_and_percent_py(browser, site_url):
+    """The download menu of each chapter links the executed .ipynb and the percent .py;
+    the .py is the committed file byte for byte, the .ipynb holds the same cells and names
+    the kernel every Jupyter has (python3)."""
+    import jupytext
+    from conftest import BOOK_ROOT
+
+    from replicate import book
+
+    chapters = [p for p in book.toc_files(BOOK_ROOT / "_toc.yml") if p.startswith("notebooks/")]
+    page = browser.new_page()
+    try:
+        for entry in chapters:
+            page.goto(f"{site_url}/{entry}.html")
+            links = page.eval_on_selector_all(
+                ".dropdown-download-buttons a", "els => els.map(a => a.href)"
+            )
+            name = Path(entry).name
+            py = [u for u in links if u.endswith(f"/_sources/{entry}.py")]
+            nb = [u for u in links if u.endswith(f"/_sources/{entry}.ipynb")]
+            assert py and nb, f"{entry}: download menu has {links}"
+            served = page.request.get(py[0])
+            assert served.ok and served.body() == (BOOK_ROOT / f"{entry}.py").read_bytes(), name
+            executed = page.request.get(nb[0])
+            assert executed.ok, name
+            notebook = json.loads(executed.body())
+            assert notebook["metadata"]["kernelspec"]["name"] == "python3", name
+            ours = [c.source for c in jupytext.read(BOOK_ROOT / f"{entry}.py").cells]
+            theirs = ["".join(c["source"]) for c in notebook["cells"]]
+            assert [s.strip() for s in theirs] == [s.strip() for s in ours], name
+    finally:
+        page.close()

@@ -289,7 +289,10 @@ def build(
     previous = json.loads(TIMINGS_JSON.read_text()) if (only and TIMINGS_JSON.exists()) else {}
     merged = {
         **previous,
-        **{r.name: {"seconds": r.seconds, "ok": r.ok, "error": r.error} for r in runs},
+        **{
+            r.name: {"seconds": r.seconds, "ok": r.ok, "error": " ".join(r.error.split())}
+            for r in runs
+        },
     }
     TIMINGS_JSON.write_text(json.dumps(merged, indent=2, sort_keys=True))
     order = [s.stem for s in book_notebooks()]
