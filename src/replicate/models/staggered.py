@@ -19,15 +19,17 @@ Every function takes ``(data, outcome, *, unit, time, cohort, controls, cluster)
   untreated observations, with their conservative standard errors (Theorem 3, leave-out
   version). Written here: pyfixest's ``did2s`` has the same point estimate but Gardner's
   two-stage standard errors.
-* :func:`callaway_santanna` — Callaway & Sant'Anna (2021) through ``moderndid`` (doubly
-  robust by default, as R ``did``), validated against R ``did``'s published results.
+* :func:`callaway_santanna` — Callaway & Sant'Anna (2021), computed natively in
+  :mod:`replicate.models._cs` (moderndid's and R ``did``'s formulas on a units × periods
+  array; doubly robust by default, as R ``did``), equal to ``moderndid`` to 1e-8 and
+  validated against R ``did``'s published results.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -36,6 +38,7 @@ import pandas as pd
 from replicate._options import check_choice
 from replicate.models import _common
 from replicate.models._common import EstimateMixin, resolve
+from replicate.models.event_study import fast_fit
 from replicate.models.twfe import TWFE
 
 TREATED_VS_UNTREATED = "Treated vs Untreated"
@@ -349,12 +352,19 @@ def sun_abraham(
     cells = sorted(
         {(int(a), int(b)) for a, b in zip(g[g > 0], e[g > 0], strict=True) if b != reference}
     )
-    columns = {f"_sa_{c}_{k}": ((g == c) & (e == k)).astype(float) for c, k in cells}
-    frame = design.frame.assign(**columns)
-    res = TWFE(frame, outcome, [*columns, *design.controls], (design.unit, design.time)).fit(
-        cluster=design.cluster
-    )
-    names = list(columns)
+    names = [f"_sa_{c}_{k}" for c, k in cells]
+    col = np.full(len(g), -1)
+    for j, (c, k) in enumerate(cells):
+        col[(g == c) & (e == k)] = j
+    # The indicators straight from integer codes (same numbers as TWFE on dummy columns);
+    # TWFE's general path when the panel needs it (singletons, collinearity, few clusters).
+    res = fast_fit(design, outcome, col, names)
+    if res is None:
+        frame = design.frame.assign(**{n: (col == j).astype(float) for j, n in enumerate(names)})
+        res = TWFE(frame, outcome, [*names, *design.controls], (design.unit, design.time)).fit(
+            cluster=design.cluster
+        )
+    frame = design.frame
     b = res.params[names].to_numpy()
     v = res.cov.loc[names, names].to_numpy()
     size = pd.Series(g, index=frame.index).groupby(frame[design.unit]).first().value_counts()
@@ -595,6 +605,9 @@ class CSResults(EstimateMixin):
     aggregation: str
     nobs: int
     n_units: int
+    critical_values: dict = field(default_factory=dict)
+    """Sup-t (uniform band) critical value of each per-event aggregation (``cband=True``)."""
+    engine: str = "native"
 
     @property
     def estimate(self) -> float:
@@ -607,6 +620,23 @@ class CSResults(EstimateMixin):
     @property
     def method_name(self) -> str:
         return f"Callaway–Sant'Anna ({self.aggregation} aggregation)"
+
+    def bands(self, kind: str = "dynamic", level: float = 0.95) -> pd.DataFrame:
+        """Estimates of one per-event aggregation with pointwise and, when computed
+        (``cband=True``, level 0.95), sup-t uniform bands."""
+        from scipy import stats
+
+        table = self.aggregations[kind].copy()
+        z = stats.norm.ppf(0.5 + level / 2)
+        table["lower"], table["upper"] = (
+            table["estimate"] - z * table["se"],
+            table["estimate"] + z * table["se"],
+        )
+        crit = self.critical_values.get(kind)
+        if crit is not None and level == 0.95:
+            table["uniform_lower"] = table["estimate"] - crit * table["se"]
+            table["uniform_upper"] = table["estimate"] + crit * table["se"]
+        return table
 
     def _terms(self) -> pd.DataFrame:
         order = [self.aggregation, *(a for a in self.overall.index if a != self.aggregation)]
@@ -635,8 +665,19 @@ def callaway_santanna(
     aggregation: Aggregation = "group",
     draws: int = 999,
     seed: int = 0,
+    anticipation: int = 0,
+    min_e: float = -np.inf,
+    max_e: float = np.inf,
+    balance_e: int | None = None,
+    cband: bool = False,
 ) -> CSResults:
-    """Callaway & Sant'Anna (2021) via ``moderndid.att_gt`` and ``aggte``.
+    """Callaway & Sant'Anna (2021) group-time effects and ``aggte``'s four aggregations.
+
+    Computed natively (:mod:`replicate.models._cs`: moderndid's / R ``did``'s estimators
+    and influence functions on a units × periods array); equal to ``moderndid.att_gt`` and
+    ``aggte`` to 1e-8 (``tests/test_cs_native.py``). An unbalanced panel, or one without
+    never-treated units, goes through ``moderndid`` itself (its balancing and coercion
+    rules).
 
     Parameters
     ----------
@@ -648,19 +689,35 @@ def callaway_santanna(
         regression, or inverse probability weighting. Without controls all three coincide.
     cluster : str, optional
         The unit (analytic standard errors, the default) or a coarser column, which
-        ``moderndid`` (like R ``did``) handles with its multiplier bootstrap of ``draws``
-        draws.
+        (like R ``did``) uses the multiplier bootstrap of ``draws`` draws.
     aggregation : {"simple", "group", "dynamic", "calendar"}
         Which overall effect is ``estimate`` (all four are computed).
+    anticipation : int
+        Periods of anticipation (R ``did``'s ``anticipation``): the base period is the last
+        one before ``cohort − anticipation``.
+    min_e, max_e, balance_e
+        As R ``did::aggte``: event times kept in the dynamic aggregation (``max_e`` also
+        bounds the post-treatment cells of the simple and group aggregations);
+        ``balance_e`` keeps only cohorts observed ``balance_e`` periods after treatment.
+    cband : bool
+        Also compute sup-t critical values for uniform bands of the group, dynamic and
+        calendar effects (multiplier bootstrap, ``draws`` draws, ``seed``), in
+        ``critical_values``; see :meth:`CSResults.bands`.
 
     Units first treated after the last period are treated as never treated.
     """
-    import moderndid as md
+    from replicate.models import _cs
 
     check_choice("control_group", control_group, get_args(Control))
     check_choice("est_method", est_method, get_args(EstMethod))
     check_choice("base_period", base_period, ("varying", "universal"))
     check_choice("aggregation", aggregation, get_args(Aggregation))
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise ValueError(f"callaway_santanna: anticipation={anticipation!r}; use an integer ≥ 0.")
+    if balance_e is not None and (int(balance_e) != balance_e or balance_e < 0):
+        raise ValueError(f"callaway_santanna: balance_e={balance_e!r}; use an integer ≥ 0 or None.")
+    if min_e > max_e:
+        raise ValueError(f"callaway_santanna: min_e={min_e} is above max_e={max_e}.")
     design = resolve(
         data,
         outcome,
@@ -671,6 +728,109 @@ def callaway_santanna(
         cluster=cluster,
         method="callaway_santanna",
     )
+    frame = design.frame
+    codes, _ = pd.factorize(frame[design.unit])
+    g_row = design.sample_cohort
+    balanced = len(frame) == (codes.max() + 1) * frame[design.time].nunique()
+    if not balanced or not (g_row == 0).any():
+        return _callaway_santanna_moderndid(
+            design,
+            outcome,
+            est_method,
+            control_group,
+            base_period,
+            aggregation,
+            draws,
+            seed,
+            anticipation,
+            min_e,
+            max_e,
+            balance_e,
+            cband,
+        )
+    panel = _cs.wide_panel(
+        codes,
+        frame[design.time].to_numpy(),
+        frame[outcome].to_numpy(float),
+        g_row,
+        frame[list(design.controls)].to_numpy(float) if design.controls else None,
+        anticipation=int(anticipation),
+    )
+    gt = _cs.att_gt(panel, est_method, control_group, base_period)
+    clustered = design.cluster != design.unit
+    cluster_codes = None
+    if clustered:
+        per_unit = np.empty(codes.max() + 1, dtype=np.int64)
+        per_unit[codes] = pd.factorize(frame[design.cluster], sort=True)[0]
+        cluster_codes = per_unit[panel.order][~(panel.g <= panel.periods[0] + anticipation)]
+    se_gt = gt.se
+    if clustered:
+        ok = ~np.isnan(se_gt)
+        boot_se, _ = _cs.sup_t(gt.inf, gt.n, draws, seed, cluster_codes)
+        se_gt = np.where(ok, boot_se, np.nan)
+        se_gt[se_gt <= np.sqrt(np.finfo(float).eps) * 10] = np.nan
+    group_time = pd.DataFrame(
+        {
+            "cohort": gt.groups.astype(int),
+            "year": gt.times.astype(int),
+            "estimate": gt.att,
+            "se": se_gt,
+        }
+    )
+    aggs, overall, crits = {}, [], {}
+    for kind in get_args(Aggregation):
+        a = _cs.aggregate(gt, kind, min_e=min_e, max_e=max_e, balance_e=balance_e)
+        overall_se = a.overall_se
+        se = a.se
+        if clustered:
+            overall_se = float(_cs.sup_t(a.inf_overall, gt.n, draws, seed, cluster_codes)[0][0])
+        if a.att is not None:
+            valid = ~np.isnan(a.att)
+            if clustered or cband:
+                b_se, crit = _cs.sup_t(a.inf[:, valid], gt.n, draws, seed, cluster_codes)
+                if clustered:
+                    se = np.full(a.att.size, np.nan)
+                    se[valid] = b_se
+                if cband:
+                    crits[kind] = crit
+            aggs[kind] = pd.DataFrame(
+                {"estimate": a.att, "se": se},
+                index=pd.Index(np.asarray(a.event_times).astype(int), name=kind),
+            )
+        overall.append((kind, a.overall_att, overall_se))
+    return CSResults(
+        group_time,
+        aggs,
+        pd.DataFrame(overall, columns=["aggregation", "estimate", "se"]).set_index("aggregation"),
+        float(gt.wald_pvalue) if gt.wald_pvalue is not None and not clustered else float("nan"),
+        control_group,
+        est_method,
+        aggregation,
+        int(len(frame)),
+        int(frame[design.unit].nunique()),
+        crits,
+        "native",
+    )
+
+
+def _callaway_santanna_moderndid(
+    design,
+    outcome,
+    est_method,
+    control_group,
+    base_period,
+    aggregation,
+    draws,
+    seed,
+    anticipation,
+    min_e,
+    max_e,
+    balance_e,
+    cband,
+) -> CSResults:
+    """The same through ``moderndid.att_gt``/``aggte`` (unbalanced panels, no never treated)."""
+    import moderndid as md
+
     unit, time = design.unit, design.time
     columns = list(dict.fromkeys([unit, time, outcome, *design.controls, design.cluster]))
     frame = design.frame[columns].assign(_cohort=design.sample_cohort.astype(int))
@@ -689,6 +849,7 @@ def callaway_santanna(
             est_method=est_method,
             control_group=control_group,
             base_period=base_period,
+            anticipation=int(anticipation),
             clustervars=[design.cluster] if clustered else None,
             boot=clustered,
             biters=draws,
@@ -702,15 +863,22 @@ def callaway_santanna(
                 "se": out.se_gt,
             }
         )
-        aggs, overall = {}, []
+        aggs, overall, crits = {}, [], {}
         for kind in get_args(Aggregation):
-            a = md.aggte(out, type=kind, random_state=seed)
+            extra = (
+                {"min_e": min_e, "max_e": max_e, "balance_e": balance_e}
+                if kind == "dynamic"
+                else {"max_e": max_e}
+            )
+            a = md.aggte(out, type=kind, random_state=seed, cband=cband, biters=draws, **extra)
             overall.append((kind, float(a.overall_att), float(a.overall_se)))
             if a.event_times is not None:
                 aggs[kind] = pd.DataFrame(
                     {"estimate": np.asarray(a.att_by_event), "se": np.asarray(a.se_by_event)},
                     index=pd.Index(np.asarray(a.event_times).astype(int), name=kind),
                 )
+                if cband and a.critical_values is not None:
+                    crits[kind] = float(np.asarray(a.critical_values)[0])
     return CSResults(
         group_time,
         aggs,
@@ -721,4 +889,6 @@ def callaway_santanna(
         aggregation,
         int(len(frame)),
         int(frame[unit].nunique()),
+        crits,
+        "moderndid",
     )

@@ -1,0 +1,393 @@
+"""Callaway & Sant'Anna (2021) group-time ATTs and their aggregations, natively in NumPy.
+
+What follows moderndid 0.2 / R ``did`` 2.x (the reference in ``tests/test_cs_native.py``,
+equal to 1e-8):
+
+* **Cells** (``compute_att_gt``): for each treated cohort ``g`` and period ``t`` the 2×2
+  comparison of ``ΔY = Y_t − Y_b`` between cohort ``g`` and the controls. Base period
+  ``b``: with ``base_period="varying"`` the previous period for pre-treatment cells and the
+  last period before ``g − anticipation`` for post-treatment cells; with ``"universal"``
+  always the last period before ``g − anticipation`` (that reference cell itself is
+  omitted, as moderndid does). Controls: never treated, or (``"notyettreated"``) never
+  treated plus every other cohort first treated after ``max(t, b) + anticipation``.
+  Covariates enter at period ``min(b, t)`` (the base period for every post-treatment cell).
+* **Estimators** (Sant'Anna & Zhao 2020, the ``DRDID`` panel estimators R ``did`` calls):
+  ``"dr"`` = ``drdid_panel`` (logit propensity score, OLS of ``ΔY`` on the controls,
+  the locally efficient DR ATT and its influence function, Sant'Anna & Zhao eq. 3.1 and
+  Prop. 3.1), ``"ipw"`` = ``std_ipw_did_panel`` (normalised, Hájek weights), ``"reg"`` =
+  ``reg_did_panel`` (Heckman–Ichimura–Todd outcome regression). Propensity scores clipped
+  to [1e-6, 1 − 1e-6], control units with ``p ≥ 0.995`` trimmed (DR, IPW), as there.
+  The cell influence function is scaled by ``n / n_cell`` and ``se = √(mean(ψ²)/n)``.
+* **Aggregations** (``aggte``; Callaway & Sant'Anna 2021, §4 and eq. 4.x): ``simple``
+  (post cells weighted by cohort shares), ``group`` (mean over each cohort's post cells,
+  then cohort shares), ``dynamic`` (event time ``e = t − g``, cohort-share weights; the
+  overall effect the mean over ``e ≥ 0``), ``calendar`` (per period, then the mean); the
+  estimated-weights term of the influence function (``wif``) exactly as there; ``min_e``,
+  ``max_e``, ``balance_e`` as R ``aggte``. Wald pre-test of the pre-treatment cells.
+* **Bootstrap**: moderndid's own multiplier-bootstrap primitive
+  (``moderndid.did.mboot.mboot``: Mammen two-point weights, cluster means of ψ, IQR
+  standard errors, sup-t critical value) applied to our influence-function matrix, with
+  units in moderndid's order, so the same seed gives the same draws and the same numbers.
+
+What is ours: the data layout — one sort of the panel into a units × periods array of the
+outcome (and of each covariate), cohort codes as integers, cells computed from that array
+with NumPy, no per-cell DataFrame or formula parsing; without covariates the cell is a
+difference of means whose influence function is written in closed form (the DR, IPW and
+OR estimators coincide there); the logit is a Newton/IRLS iteration in NumPy run to
+machine precision; aggregations are matrix products of the influence-function matrix and
+the estimated-weight terms are built from cohort-level sums in O(n).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+_EPS_SE = np.sqrt(np.finfo(float).eps) * 10
+TRIM = 0.995
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A balanced panel in wide form, units sorted by cohort (never treated last)."""
+
+    y: np.ndarray  # n × T outcome
+    x: np.ndarray | None  # n × T × k covariates with the intercept first, or None
+    g: np.ndarray  # n, first treated period, inf for never treated
+    periods: np.ndarray  # T sorted periods
+    order: np.ndarray  # position of each sorted unit in the caller's unit codes
+    anticipation: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.y.shape[0]
+
+
+def wide_panel(unit_codes, t, y, cohort, x=None, anticipation: int = 0) -> Panel:
+    """Sort once: ``unit_codes`` 0..n−1, ``t`` periods, ``cohort`` per row (0/inf = never).
+
+    Units are ordered as moderndid orders them (by cohort, never treated last, then by
+    unit code) so the influence-function rows, and hence bootstrap draws, line up.
+    """
+    periods, t_code = np.unique(t, return_inverse=True)
+    n = int(unit_codes.max()) + 1
+    T = periods.size
+    g_unit = np.empty(n)
+    g_unit[unit_codes] = cohort
+    g_unit = np.where((g_unit == 0) | (g_unit > periods[-1]), np.inf, g_unit)
+    order = np.lexsort((np.arange(n), g_unit))
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    r = rank[unit_codes]
+    y_wide = np.full((n, T), np.nan)
+    y_wide[r, t_code] = y
+    x_wide = None
+    if x is not None and x.shape[1]:
+        x_wide = np.ones((n, T, x.shape[1] + 1))
+        x_wide[r, t_code, 1:] = x
+    return Panel(y_wide, x_wide, g_unit[order], periods, order, anticipation)
+
+
+@dataclass(frozen=True)
+class GroupTime:
+    groups: np.ndarray
+    times: np.ndarray
+    att: np.ndarray
+    se: np.ndarray
+    inf: np.ndarray  # n × cells, moderndid's scale (se = √(mean ψ²/n))
+    g_unit: np.ndarray
+    n: int
+    periods: np.ndarray
+    wald_pvalue: float | None
+
+
+# ----------------------------------------------------------------------------- 2×2 estimators
+
+
+def _logit(d: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Maximum-likelihood logit by Newton–Raphson (= IRLS), to machine precision."""
+    beta = np.zeros(X.shape[1])
+    p0 = d.mean()
+    beta[0] = np.log(p0 / (1 - p0))
+    for _ in range(100):
+        eta = X @ beta
+        p = 1 / (1 + np.exp(-eta))
+        w = p * (1 - p)
+        step = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (d - p))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-13 * (1 + np.max(np.abs(beta))):
+            break
+    return 1 / (1 + np.exp(-(X @ beta)))
+
+
+def _cell_covariates(dy: np.ndarray, d: np.ndarray, X: np.ndarray, method: str):
+    """One 2×2 panel DID with covariates: ATT and influence function (DRDID's formulas)."""
+    m = d.size
+    c = 1 - d
+    if method in ("dr", "ipw"):
+        ps = np.clip(_logit(d, X), 1e-6, 1 - 1e-6)
+        W = ps * (1 - ps)
+        trim = np.where(d == 1, True, ps < TRIM)
+        w_t = trim * d
+        w_c = trim * ps * c / (1 - ps)
+        hess = np.linalg.inv(X.T @ (W[:, None] * X)) * m
+        alr_ps = ((d - ps)[:, None] * X) @ hess
+    if method in ("dr", "reg"):
+        Xc = X[c == 1]
+        coef = np.linalg.lstsq(Xc, dy[c == 1], rcond=None)[0]
+        out = X @ coef
+        gram = X.T @ (c[:, None] * X) / m
+        alr_ols = ((c * (dy - out))[:, None] * X) @ np.linalg.inv(gram)
+    if method == "dr":
+        att_t, att_c = w_t * (dy - out), w_c * (dy - out)
+        mt, mc = w_t.mean(), w_c.mean()
+        eta_t, eta_c = att_t.mean() / mt, att_c.mean() / mc
+        inf_t = (att_t - w_t * eta_t - alr_ols @ (w_t[:, None] * X).mean(0)) / mt
+        lead = att_c - w_c * eta_c
+        inf_c = (
+            lead + alr_ps @ (lead[:, None] * X).mean(0) - alr_ols @ (w_c[:, None] * X).mean(0)
+        ) / mc
+        return eta_t - eta_c, inf_t - inf_c
+    if method == "ipw":
+        mt, mc = w_t.mean(), w_c.mean()
+        e_t, e_c = w_t * dy / mt, w_c * dy / mc
+        a_t, a_c = e_t.mean(), e_c.mean()
+        mom = ((w_c * (dy - a_c))[:, None] * X).mean(0) / mc
+        return a_t - a_c, (e_t - w_t * a_t / mt) - (e_c - w_c * a_c / mc + alr_ps @ mom)
+    # reg
+    w = d
+    mw = w.mean()
+    eta_t, eta_c = (w * dy).mean() / mw, (w * out).mean() / mw
+    inf_t = (w * dy - w * eta_t) / mw
+    inf_c = (w * out - w * eta_c + alr_ols @ (w[:, None] * X).mean(0)) / mw
+    return eta_t - eta_c, inf_t - inf_c
+
+
+# ----------------------------------------------------------------------------- group-time cells
+
+
+def att_gt(
+    panel: Panel,
+    est_method: str = "dr",
+    control_group: str = "nevertreated",
+    base_period: str = "varying",
+) -> GroupTime:
+    """All ATT(g, t) cells and the n × cells influence-function matrix."""
+    y, g_unit, periods, ant = panel.y, panel.g, panel.periods, panel.anticipation
+    keep = ~(g_unit <= periods[0] + ant)  # moderndid drops units treated by the first period
+    y, g_unit = y[keep], g_unit[keep]
+    x = panel.x[keep] if panel.x is not None else None
+    n, T = y.shape
+    groups_all = np.unique(g_unit[np.isfinite(g_unit)])
+    universal = base_period == "universal"
+    tf = 0 if universal else 1
+    cols, out_g, out_t, out_att = [], [], [], []
+    for gv in groups_all:
+        treated = g_unit == gv
+        pre = np.flatnonzero(periods < gv - ant)
+        main_base = pre[-1] if pre.size else None
+        for ti in range(T - tf):
+            cur = ti + tf
+            post = gv <= periods[cur]
+            if universal:
+                base = main_base
+            elif post:
+                if main_base is None:
+                    continue
+                base = main_base
+            else:
+                base = ti
+            if universal and (base is None or periods[base] == periods[cur]):
+                # moderndid keeps the reference cell (0, ψ = 0); other failed cells are NaN
+                ref = base is not None
+                cols.append(np.zeros(n) if ref else np.full(n, np.nan))
+                out_g.append(gv)
+                out_t.append(periods[cur])
+                out_att.append(0.0 if ref else np.nan)
+                continue
+            if control_group == "notyettreated":
+                rel = periods[max(ti, base) + tf] + ant
+                control = (g_unit > rel) & ~treated
+            else:
+                control = ~np.isfinite(g_unit)
+            if not treated.any() or not control.any():
+                continue
+            cell = treated | control
+            m = int(cell.sum())
+            dy = y[cell, cur] - y[cell, base]
+            d = treated[cell].astype(float)
+            if x is None:
+                n1 = d.sum()
+                n0 = m - n1
+                mu1 = dy[d == 1].mean()
+                mu0 = dy[d == 0].mean()
+                att = mu1 - mu0
+                psi = m * np.where(d == 1, (dy - mu1) / n1, -(dy - mu0) / n0)
+            else:
+                X = x[cell, min(base, ti)]
+                att, psi = _cell_covariates(dy, d, X, est_method)
+            col = np.zeros(n)
+            col[cell] = (n / m) * psi
+            cols.append(col)
+            out_g.append(gv)
+            out_t.append(periods[cur])
+            out_att.append(att)
+    inf = np.column_stack(cols) if cols else np.zeros((n, 0))
+    se = np.sqrt((inf**2).mean(0) / n)
+    se[se <= _EPS_SE] = np.nan
+    groups, times, att = np.array(out_g), np.array(out_t), np.array(out_att)
+    return GroupTime(
+        groups, times, att, se, inf, g_unit, n, periods, _wald(groups, times, att, se, inf, n)
+    )
+
+
+def _wald(groups, times, att, se, inf, n) -> float | None:
+    pre = np.flatnonzero((groups > times) & ~np.isnan(se))
+    if pre.size == 0:
+        return None
+    V = inf[:, pre].T @ inf[:, pre] / n
+    if np.linalg.norm(V) == 0 or np.linalg.matrix_rank(V) < pre.size:
+        return None
+    W = n * att[pre] @ np.linalg.solve(V, att[pre])
+    return round(1 - stats.chi2.cdf(W, pre.size), 5)
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    kind: str
+    overall_att: float
+    overall_se: float
+    event_times: np.ndarray | None
+    att: np.ndarray | None
+    se: np.ndarray | None
+    inf: np.ndarray | None  # n × len(event_times)
+    inf_overall: np.ndarray
+    crit: float = np.nan  # sup-t critical value (cband), else nan
+
+
+def _se(psi: np.ndarray, n: int) -> np.ndarray:
+    s = np.sqrt((psi**2).mean(0) / n)
+    return np.where(s <= _EPS_SE, np.nan, s)
+
+
+class _Weights:
+    """Cohort shares and the influence function of estimated weights (moderndid ``wif``)."""
+
+    def __init__(self, gt: GroupTime):
+        self.glist = np.unique(gt.groups)
+        self.pg = np.array([np.mean(gt.g_unit == g) for g in self.glist])
+        idx = np.searchsorted(self.glist, gt.g_unit)
+        self.unit_group = np.where(np.isin(gt.g_unit, self.glist), idx, -1)
+        self.n = gt.n
+
+    def wif_att(self, cell_group_idx: np.ndarray, att: np.ndarray) -> np.ndarray:
+        """``wif(keepers) @ att[keepers]`` without the n × |keepers| matrix."""
+        pgk = self.pg[cell_group_idx]
+        S = pgk.sum()
+        G = len(self.glist)
+        a = np.bincount(cell_group_idx, att, G)
+        cnt = np.bincount(cell_group_idx, minlength=G).astype(float)
+        ug = self.unit_group
+        a_u = np.where(ug >= 0, a[np.maximum(ug, 0)], 0.0)
+        c_u = np.where(ug >= 0, cnt[np.maximum(ug, 0)], 0.0)
+        pa = pgk @ att
+        return (a_u - pgk @ att) / S - (c_u - S) * pa / S**2
+
+
+def aggregate(
+    gt: GroupTime,
+    kind: str,
+    *,
+    min_e: float = -np.inf,
+    max_e: float = np.inf,
+    balance_e: int | None = None,
+) -> Aggregate:
+    """moderndid ``aggte`` (= R ``did::aggte``) with analytic standard errors."""
+    n, att, inf = gt.n, gt.att, gt.inf
+    w = _Weights(gt)
+    gidx = np.searchsorted(w.glist, gt.groups)
+    pg_cell = w.pg[gidx]
+    g, t = gt.groups, gt.times
+    if kind == "simple":
+        keep = np.flatnonzero((g <= t) & (t <= g + max_e))
+        wt = pg_cell[keep] / pg_cell[keep].sum()
+        psi = inf[:, keep] @ wt + w.wif_att(gidx[keep], att[keep])
+        return Aggregate(
+            kind, float(att[keep] @ wt), float(_se(psi, n)), None, None, None, None, psi
+        )
+    if kind == "group":
+        G = len(w.glist)
+        est = np.full(G, np.nan)
+        cols = np.zeros((n, G))
+        for i, gv in enumerate(w.glist):
+            mask = np.flatnonzero((g == gv) & (gv <= t) & (t <= gv + max_e))
+            if mask.size:
+                est[i] = att[mask].mean()
+                cols[:, i] = inf[:, mask].mean(1)
+        se = np.full(G, np.nan)
+        valid = ~np.isnan(est)
+        se[valid] = _se(cols[:, valid], n)
+        vi = np.flatnonzero(valid)
+        pv = w.pg[vi]
+        overall = float(est[vi] @ pv / pv.sum())
+        psi = cols[:, vi] @ (pv / pv.sum()) + w.wif_att(vi, est[vi])
+        return Aggregate(kind, overall, float(_se(psi, n)), w.glist, est, se, cols, psi)
+    if kind == "dynamic":
+        e = t - g
+        include = np.ones(len(g), dtype=bool)
+        events = np.unique(e)
+        if balance_e is not None:
+            include = (t.max() - g) >= balance_e
+            events = np.unique(e[include])
+            events = events[(events >= balance_e - t.max() + t.min()) & (events <= balance_e)]
+        events = events[(events >= min_e) & (events <= max_e)]
+        est = np.full(events.size, np.nan)
+        cols = np.zeros((n, events.size))
+        for i, ev in enumerate(events):
+            mask = np.flatnonzero((e == ev) & include)
+            if mask.size:
+                wt = pg_cell[mask] / pg_cell[mask].sum()
+                est[i] = att[mask] @ wt
+                cols[:, i] = inf[:, mask] @ wt + w.wif_att(gidx[mask], att[mask])
+        se = np.full(events.size, np.nan)
+        valid = ~np.isnan(est)
+        se[valid] = _se(cols[:, valid], n)
+        post = events >= 0
+        if post.any():
+            overall = float(np.nanmean(est[post]))
+            psi = cols[:, post].mean(1)
+            overall_se = float(_se(psi, n))
+        else:
+            overall, overall_se, psi = np.nan, np.nan, np.zeros(n)
+        return Aggregate(kind, overall, overall_se, events, est, se, cols, psi)
+    if kind == "calendar":
+        cal = np.unique(t)
+        cal = cal[cal >= g.min()]
+        est = np.full(cal.size, np.nan)
+        cols = np.zeros((n, cal.size))
+        for i, tv in enumerate(cal):
+            mask = np.flatnonzero((t == tv) & (g <= tv))
+            if mask.size:
+                wt = pg_cell[mask] / pg_cell[mask].sum()
+                est[i] = att[mask] @ wt
+                cols[:, i] = inf[:, mask] @ wt + w.wif_att(gidx[mask], att[mask])
+        se = np.full(cal.size, np.nan)
+        valid = ~np.isnan(est)
+        se[valid] = _se(cols[:, valid], n)
+        overall = float(np.nanmean(est))
+        psi = cols[:, valid].mean(1)
+        return Aggregate(kind, overall, float(_se(psi, n)), cal, est, se, cols, psi)
+    raise ValueError(f"unknown aggregation {kind!r}")
+
+
+def sup_t(inf: np.ndarray, n: int, draws: int, seed: int, cluster=None, alpha: float = 0.05):
+    """moderndid's multiplier bootstrap on ``inf`` (columns = estimates): ``(se, crit)``."""
+    from moderndid.did.mboot import mboot
+
+    res = mboot(inf, n_units=n, biters=draws, alp=alpha, cluster=cluster, random_state=seed)
+    return np.asarray(res["se"]), float(res["crit_val"])
