@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ from replicate.models.twfe import (
     TWFE,
     TWFEResults,
     collinear_columns,
+    cross,
+    matvec,
 )
 
 
@@ -58,7 +61,8 @@ class EventStudyResults(EstimateMixin):
         Joint Wald test that every pre-period coefficient is zero (F with ``(q, G − 1)``
         degrees of freedom when clustered).
     sup_t : float
-        Critical value of the uniform bands.
+        Critical value of the uniform bands, simulated (seeded) on first use: the uniform
+        columns of ``table`` and ``sup_t`` cost nothing until read.
     betahat, sigma : ndarray
         Estimated coefficients (reference year excluded, in event-time order) and their
         covariance: the inputs of a Rambachan–Roth sensitivity analysis.
@@ -69,11 +73,12 @@ class EventStudyResults(EstimateMixin):
         standard error.
     """
 
-    table: pd.DataFrame
+    pointwise: pd.DataFrame
     pretrend_F: float
     pretrend_df: tuple[int, int]
     pretrend_p: float
-    sup_t: float
+    draws: int
+    seed: int
     betahat: np.ndarray
     sigma: np.ndarray
     n_pre: int
@@ -82,6 +87,19 @@ class EventStudyResults(EstimateMixin):
     level: float
     cluster: str
     method_name = "Event study: average of the post-period coefficients"
+
+    @cached_property
+    def sup_t(self) -> float:
+        se = np.sqrt(np.diag(self.sigma))
+        return _sup_t(self.sigma / np.outer(se, se), self.level, self.draws, self.seed)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The pointwise table with the uniform (sup-t) band columns."""
+        out = self.pointwise.copy()
+        out["lower_uniform"] = out["coef"] - self.sup_t * out["se"]
+        out["upper_uniform"] = out["coef"] + self.sup_t * out["se"]
+        return out
 
     @property
     def _post_weights(self) -> np.ndarray:
@@ -107,7 +125,7 @@ class EventStudyResults(EstimateMixin):
         return (self.estimate - z * self.se, self.estimate + z * self.se)
 
     def _terms(self) -> pd.DataFrame:
-        rows = self.table.drop(index=self.reference_period)
+        rows = self.pointwise.drop(index=self.reference_period)
         events = pd.DataFrame({"estimate": rows["coef"], "se": rows["se"]})
         events.index = [f"event {label}" for label in rows["label"]]
         head = pd.DataFrame({"estimate": [self.estimate], "se": [self.se]}, index=["post average"])
@@ -126,7 +144,7 @@ class EventStudyResults(EstimateMixin):
 
     @property
     def reference_period(self) -> int:
-        return int(self.table.index[self.table["se"].isna()][0])
+        return int(self.pointwise.index[self.pointwise["se"].isna()][0])
 
     def _details(self) -> dict[str, object]:
         return {
@@ -148,8 +166,9 @@ def _sup_t(corr: np.ndarray, level: float, draws: int, seed: int) -> float:
     return float(np.quantile(sims.max(axis=1), level))
 
 
-def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: list[str]):
-    """The event-study regression with unit and period effects, straight from integer codes.
+def fast_fit(design, outcome: str, col: np.ndarray, names: list[str]):
+    """A regression on indicators and the controls with unit and period effects, straight
+    from integer codes: row ``i`` has indicator ``names[col[i]]`` (none when ``col[i] < 0``).
 
     Same numbers as ``TWFE(...).fit(cov_type="cluster", small_sample="reghdfe")`` (the
     general path; ``tests/test_estimator_speed_equivalence.py``), without materialising
@@ -168,9 +187,6 @@ def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: 
         values[:, 1 + len(names) :] = frame[controls].to_numpy(float)
     if not np.isfinite(values).all():
         return None
-    col = np.full(n, -1)
-    for j, e in enumerate(times):
-        col[event == e] = j
     hit = np.flatnonzero(col >= 0)
     values[hit, 1 + col[hit]] = 1.0
     codes = fe.encode(frame, (design.unit, design.time))
@@ -188,13 +204,13 @@ def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: 
         return None
     demeaned = fe.demean(values, codes)
     yt, Xt = demeaned[:, 0], demeaned[:, 1:]
-    if collinear_columns(Xt, ((X - xbar) ** 2).sum(axis=0)) or float(yt @ yt) <= (
+    if collinear_columns(Xt, ((X - xbar) ** 2).sum(axis=0)) or float(cross(yt, yt)) <= (
         COLLIN_TOL**2 * tss
     ):
         return None
-    gram = Xt.T @ Xt
-    beta = np.linalg.solve(gram, Xt.T @ yt)
-    resid = yt - Xt @ beta
+    gram = cross(Xt, Xt)  # thin products in NumPy's own loops (see twfe.cross)
+    beta = np.linalg.solve(gram, cross(Xt, yt))
+    resid = yt - matvec(Xt, beta)
     dof = fe.absorbed_dof(codes, groups)
     scale = n_groups / (n_groups - 1) * (n - 1) / (n - k - dof.not_nested - 1)
     scores = np.column_stack(
@@ -212,14 +228,14 @@ def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: 
     z_scores = scores.copy()
     z_scores[:, :k] += scores[:, [k]] * xbar
     bread = np.linalg.inv(z_gram)
-    cov = scale * bread @ (z_scores.T @ z_scores) @ bread
+    cov = scale * bread @ cross(z_scores, z_scores) @ bread
     slope_bread = np.linalg.inv(gram)
-    cov[:k, :k] = scale * slope_bread @ (scores[:, :k].T @ scores[:, :k]) @ slope_bread
+    cov[:k, :k] = scale * slope_bread @ cross(scores[:, :k], scores[:, :k]) @ slope_bread
     regressors = [*names, *controls, CONSTANT]
     params = pd.Series([*beta, ybar - xbar @ beta], index=regressors, name=outcome)
     se = pd.Series(np.sqrt(np.diag(cov)), index=regressors)
     tstat = params / se
-    ssr = float(resid @ resid)
+    ssr = float(cross(resid, resid))
     return TWFEResults(
         outcome=outcome,
         params=params,
@@ -232,7 +248,7 @@ def _fast_fit(design, outcome: str, event: np.ndarray, times: list[int], names: 
         n_clusters=n_groups,
         df_resid=n_groups - 1,
         rsquared=1 - ssr / tss,
-        rsquared_within=1 - ssr / float(yt @ yt),
+        rsquared_within=1 - ssr / float(cross(yt, yt)),
         absorb=(design.unit, design.time),
         cov_type="cluster",
         small_sample="reghdfe",
@@ -333,7 +349,10 @@ def event_study(
     fixed = tuple(absorb or (design.unit, design.time))
     res = None
     if small_sample == "reghdfe" and fixed == (design.unit, design.time):
-        res = _fast_fit(design, outcome, event, times, names)
+        col = np.full(len(event), -1)
+        for j, e in enumerate(times):
+            col[event == e] = j
+        res = fast_fit(design, outcome, col, names)
     if res is None:  # general path: any absorbed effects or convention, TWFE's checks
         frame = design.frame.assign(**columns)
         model = TWFE(frame, outcome, [*names, *design.controls], fixed)
@@ -342,7 +361,6 @@ def event_study(
     sigma = res.cov.loc[names, names].to_numpy()
     se = np.sqrt(np.diag(sigma))
     z = stats.t.ppf(0.5 + level / 2, res.df_resid)
-    sup_t = _sup_t(sigma / np.outer(se, se), level, draws, seed)
     pre = [i for i, e in enumerate(times) if e < reference]
     q = len(pre)
     if q:
@@ -354,7 +372,7 @@ def event_study(
     rows = []
     for e in range(lo, hi + 1):
         if e == reference:
-            rows.append((e, labels[e], 0.0, np.nan, np.nan, np.nan, np.nan, np.nan))
+            rows.append((e, labels[e], 0.0, np.nan, np.nan, np.nan))
             continue
         i = times.index(e)
         rows.append(
@@ -365,8 +383,6 @@ def event_study(
                 se[i],
                 beta[i] - z * se[i],
                 beta[i] + z * se[i],
-                beta[i] - sup_t * se[i],
-                beta[i] + sup_t * se[i],
             )
         )
     table = pd.DataFrame(
@@ -378,8 +394,6 @@ def event_study(
             "se",
             "lower",
             "upper",
-            "lower_uniform",
-            "upper_uniform",
         ],
     ).set_index("event_time")
     return EventStudyResults(
@@ -387,7 +401,8 @@ def event_study(
         F,
         (q, res.df_resid),
         p,
-        sup_t,
+        draws,
+        seed,
         beta,
         sigma,
         q,

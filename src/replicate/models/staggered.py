@@ -360,7 +360,10 @@ def sun_abraham(
     # TWFE's general path when the panel needs it (singletons, collinearity, few clusters).
     res = fast_fit(design, outcome, col, names)
     if res is None:
-        frame = design.frame.assign(**{n: (col == j).astype(float) for j, n in enumerate(names)})
+        dummies = np.equal.outer(col, np.arange(len(names))).astype(float)
+        frame = pd.concat(
+            [design.frame, pd.DataFrame(dummies, index=design.frame.index, columns=names)], axis=1
+        )
         res = TWFE(frame, outcome, [*names, *design.controls], (design.unit, design.time)).fit(
             cluster=design.cluster
         )
