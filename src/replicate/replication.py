@@ -52,7 +52,7 @@ from replicate.checks import implied_constants, published_indirect_bounds
 from replicate.data.schema import CONTROLS, REGRESSION_SCALE, ROBUSTNESS_CONTROLS
 from replicate.models import TWFEResults, fit
 from replicate.report.etable import beside_paper
-from replicate.report.tables import data_label, stars, table1_layout
+from replicate.report.tables import data_label, stars, table1_layout, within_ratio
 
 __all__ = [
     "STATUSES",
@@ -288,7 +288,7 @@ def status_coef(ours: float, published: float, published_se: float) -> str:
 def status_se(ours: float, published: float) -> str:
     """Standard error: within rounding, ratio ours/paper in :data:`SE_RATIO`, or off."""
     ratio = ours / published if published > 0 else np.inf
-    return _status(ours - published, SE_RATIO[0] <= ratio <= SE_RATIO[1])
+    return _status(ours - published, within_ratio(ratio, SE_RATIO))
 
 
 def _status_exact(diff: float) -> str:
@@ -613,6 +613,7 @@ def scorecard(panel, **options) -> pd.DataFrame:
     card.attrs.update(
         data_label=label,
         synthetic=bool(getattr(panel, "synthetic", False)),
+        se_ratio=SE_RATIO,
         caption=f"Scorecard — {label}",
         notes=f"Data: {label}.",
     )

@@ -11,9 +11,56 @@ import unicodedata
 import pandas as pd
 
 from replicate.data import raw, schema
-from replicate.data.validate import Problem, close_matches
+from replicate.data.validate import Problem
 
 SHOW_NAMES = 5
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edit distance with insertions, deletions, substitutions and swaps of two adjacent
+    characters (optimal string alignment), by dynamic programming."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def city_hints(
+    name: str, by_name: dict[str, list[str]], province_of: dict[str, str], province=None
+) -> list[str]:
+    """Sample-city names close enough to ``name`` to be a misspelling of it.
+
+    A name is proposed only if it is written in the same script, lies within a small edit
+    distance (one character for a Chinese name or an English name of up to six letters,
+    two for longer English names: a two-character name that shares one character in another
+    position, like 芜湖 for 莱芜, is a different city, not a typo) and, when the row gives a
+    province, lies in that province. At most two, nearest first."""
+    key = name.removesuffix("市") if _is_cjk(name) else name.lower()
+    limit = 1 if _is_cjk(key) or len(key) <= 6 else 2
+    p = str(province).strip().lower() if province is not None else ""
+    found = []
+    for known, ids in by_name.items():
+        if (
+            known.isdigit()
+            or _is_cjk(known) != _is_cjk(key)
+            or (_is_cjk(known) and known.endswith("市"))
+        ):
+            continue
+        if p and not any(p in province_of[i].lower() for i in ids):
+            continue
+        d = edit_distance(key, known)
+        if 0 < d <= limit:
+            found.append((d, known))
+    return [k for _, k in sorted(found)][:2]
 
 
 def normalise_name(name: object) -> str:
@@ -131,8 +178,13 @@ def map_cities(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[Probl
                 ids.append(None)
                 (ambiguous if len(hits) > 1 else unknown).append((idx, name))
         if unknown:
-            names = sorted({n for _, n in unknown})
-            hints = close_matches(names, by_name, 0.5, "no close name")
+            first: dict[str, object] = {}
+            for idx, n in unknown:
+                first.setdefault(n, provinces[idx] if provinces is not None else None)
+            hints = "; ".join(
+                f"{n} → {city_hints(n, by_name, prov_of, first[n]) or 'no close name'}"
+                for n in sorted(first)[:SHOW_NAMES]
+            )
             problems.append(
                 Problem(
                     "city",

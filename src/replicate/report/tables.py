@@ -240,11 +240,36 @@ def table1_layout(comparison: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- scorecard
 
 
+RATIO_SLACK = 1e-9  # 0.0224 / 0.028 is 0.7999999999999999 in floating point: it is 0.8
+
+
+def within_ratio(ratio: float, bounds: tuple[float, float]) -> bool:
+    """Whether ``ratio`` lies in the closed interval ``bounds``, up to floating-point error."""
+    lo, hi = bounds
+    return lo - RATIO_SLACK <= ratio <= hi + RATIO_SLACK
+
+
+def ratio_label(ratio: float, bounds: tuple[float, float] | None = None) -> str:
+    """An s.e. ratio ours / paper printed so that the reader can apply the scorecard rule
+    (``bounds``, :data:`replicate.replication.SE_RATIO`, carried in the card's attrs) to the
+    printed number: two decimals, or as many more as needed when two decimals would round
+    across a bound (0.797 prints "0.797", not "0.80", because it is off)."""
+    if bounds is None:
+        return f"{ratio:.2f}"
+    inside = within_ratio(ratio, bounds)
+    for decimals in range(2, 7):
+        text = f"{ratio:.{decimals}f}"
+        if within_ratio(float(text), bounds) == inside:
+            return text
+    return f"{ratio:.8f}"
+
+
 def scorecard_layout(card: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """The long scorecard (``replicate.replication.scorecard``) for reading: one row per
     published number, labelled "Table 2 (1)" / "did coef", with the paper's value, ours,
     the difference (for a standard error, the ratio ours / paper) and the status."""
     labels = {t: paper.COLUMN_LABELS.get(t, []) for t in card["table"].unique()}
+    bounds = card.attrs.get("se_ratio")
 
     def where(rec) -> str:
         cols = labels.get(rec.table, [])
@@ -255,7 +280,7 @@ def scorecard_layout(card: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     for rec in card.itertuples():
         ratio = rec.statistic == "se" and rec.paper > 0
         if ratio:
-            gap = f"×{rec.ours / rec.paper:.2f}" if np.isfinite(rec.ours) else ""
+            gap = f"×{ratio_label(rec.ours / rec.paper, bounds)}" if np.isfinite(rec.ours) else ""
         else:
             gap = number(rec.diff, digits)
         paper_digits = paper.PRINTED_DECIMALS
