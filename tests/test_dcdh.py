@@ -4,14 +4,12 @@ simulation with known heterogeneous effects where TWFE is biased."""
 
 from __future__ import annotations
 
-import warnings
-
 import moderndid as md
 import numpy as np
 import pandas as pd
 import pytest
 
-from replicate.models.dcdh import did_multiplegt
+from replicate.models.dcdh import cs_instantaneous, did_multiplegt
 from replicate.models.twfe import TWFE
 
 MPDTA = {"unit": "countyreal", "time": "year", "cohort": "first.treat"}
@@ -23,31 +21,10 @@ def mpdta() -> pd.DataFrame:
     return md.load_mpdta().to_pandas()
 
 
-def _instantaneous_cs(data, outcome, unit, time, cohort) -> float:
-    """Σ_g N_g ATT(g, g) / Σ_g N_g from moderndid (not-yet-treated controls, base g − 1)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = md.att_gt(
-            data=data,
-            yname=outcome,
-            tname=time,
-            idname=unit,
-            gname=cohort,
-            est_method="reg",
-            control_group="notyettreated",
-            base_period="varying",
-        )
-    g, t, att = np.asarray(out.groups), np.asarray(out.times), np.asarray(out.att_gt)
-    size = data.groupby(unit)[cohort].first().value_counts()
-    on = g == t
-    n = np.array([size[v] for v in g[on]], float)
-    return float(n @ att[on] / n.sum())
-
-
 def test_did_m_equals_weighted_instantaneous_cs_on_mpdta(mpdta):
     res = did_multiplegt(mpdta, "lemp", **MPDTA, draws=50)
     assert res.estimate == pytest.approx(
-        _instantaneous_cs(mpdta, "lemp", *MPDTA.values()), abs=IDENTITY_TOL
+        cs_instantaneous(mpdta, "lemp", *MPDTA.values()), abs=IDENTITY_TOL
     )
     assert (res.by_period["leavers"] == 0).all()
     assert res.n_switches == int((mpdta.groupby("countyreal")["first.treat"].first() > 0).sum())

@@ -13,7 +13,7 @@ import pytest
 
 import replicate.models.event_study as es_module
 import replicate.models.staggered as staggered
-from replicate.models.dcdh import did_multiplegt
+from replicate.models.dcdh import cs_instantaneous, did_multiplegt
 from replicate.models.event_study import event_study
 
 COLUMNS = {"unit": "unit", "time": "year", "cohort": "cohort"}
@@ -114,22 +114,7 @@ def test_fast_path_falls_back_with_singletons(panel):
 
 
 def test_dcdh_equals_the_cs_identity_on_a_staggered_panel(panel):
-    md = pytest.importorskip("moderndid")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = md.att_gt(
-            data=panel[["unit", "year", "cohort", "y"]],
-            yname="y",
-            tname="year",
-            idname="unit",
-            gname="cohort",
-            est_method="reg",
-            control_group="notyettreated",
-            base_period="varying",
-        )
-    g, t, att = np.asarray(out.groups), np.asarray(out.times), np.asarray(out.att_gt)
-    size = panel.groupby("unit")["cohort"].first().value_counts()
-    on = g == t
-    n = np.array([size[v] for v in g[on]], float)
+    pytest.importorskip("moderndid")
+    expected = cs_instantaneous(panel, "y", "unit", "year", "cohort")
     res = did_multiplegt(panel, "y", **COLUMNS, draws=20)
-    assert res.estimate == pytest.approx(float(n @ att[on] / n.sum()), abs=1e-10)
+    assert res.estimate == pytest.approx(expected, abs=1e-10)

@@ -230,3 +230,30 @@ def did_multiplegt(
         draws,
         seed,
     )
+
+
+def cs_instantaneous(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str) -> float:
+    """``Σ_g N_g ATT(g, g) / Σ_g N_g`` from ``moderndid.att_gt`` (outcome regression,
+    not-yet-treated controls, base period g − 1): what DID_M equals under absorbing
+    staggered adoption. The independent reference of the tests and the benchmark."""
+    import warnings
+
+    import moderndid as md
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = md.att_gt(
+            data=data[[unit, time, cohort, outcome]],
+            yname=outcome,
+            tname=time,
+            idname=unit,
+            gname=cohort,
+            est_method="reg",
+            control_group="notyettreated",
+            base_period="varying",
+        )
+    g, t, att = np.asarray(out.groups), np.asarray(out.times), np.asarray(out.att_gt)
+    size = data.groupby(unit)[cohort].first().value_counts()
+    on = g == t
+    n = np.array([size[v] for v in g[on]], float)
+    return float(n @ att[on] / n.sum())
