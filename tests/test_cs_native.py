@@ -199,3 +199,14 @@ def test_input_is_not_modified(scale_panel):
     before = scale_panel.copy()
     callaway_santanna(scale_panel, "y", **SCALE, controls=["x"])
     pd.testing.assert_frame_equal(scale_panel, before)
+
+
+def test_unbalanced_panel_goes_through_moderndid_and_says_so(mpdta):
+    """moderndid balances an unbalanced panel itself (dropping units); that path stays its own."""
+    holes = mpdta.drop(index=mpdta.index[[3, 17, 40]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cs = callaway_santanna(holes, "lemp", **MPDTA)
+    assert cs.engine == "moderndid"
+    full = callaway_santanna(mpdta, "lemp", **MPDTA)
+    assert cs.n_units < full.n_units or cs.estimate != full.estimate

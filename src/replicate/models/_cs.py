@@ -183,9 +183,19 @@ def att_gt(
     groups_all = np.unique(g_unit[np.isfinite(g_unit)])
     universal = base_period == "universal"
     tf = 0 if universal else 1
-    cols, out_g, out_t, out_att = [], [], [], []
+    n_cells = len(groups_all) * (T - tf)
+    inf = np.zeros((n, n_cells), order="F")  # column-major: each cell's ψ is contiguous
+    out_g, out_t, out_att = [], [], []
+    # Units are sorted by cohort (never treated last), so every cell's treated and control
+    # units are contiguous row ranges: cohort blocks [edges[b], edges[b + 1]).
+    cohorts, edges = np.unique(g_unit, return_index=True)
+    edges = np.append(edges, n)
+    touches = np.zeros((cohorts.size, n_cells), dtype=bool)  # cohort block × cell
+    yT = np.ascontiguousarray(y.T)
     for gv in groups_all:
         treated = g_unit == gv
+        gb = int(np.searchsorted(cohorts, gv))
+        lo, hi = edges[gb], edges[gb + 1]
         pre = np.flatnonzero(periods < gv - ant)
         main_base = pre[-1] if pre.size else None
         for ti in range(T - tf):
@@ -202,18 +212,38 @@ def att_gt(
             if universal and (base is None or periods[base] == periods[cur]):
                 # moderndid keeps the reference cell (0, ψ = 0); other failed cells are NaN
                 ref = base is not None
-                cols.append(np.zeros(n) if ref else np.full(n, np.nan))
+                if not ref:
+                    inf[:, len(out_att)] = np.nan
                 out_g.append(gv)
                 out_t.append(periods[cur])
                 out_att.append(0.0 if ref else np.nan)
                 continue
             if control_group == "notyettreated":
                 rel = periods[max(ti, base) + tf] + ant
-                control = (g_unit > rel) & ~treated
+                c_blocks = np.flatnonzero((cohorts > rel) & (cohorts != gv))
             else:
-                control = ~np.isfinite(g_unit)
-            if not treated.any() or not control.any():
+                c_blocks = np.flatnonzero(~np.isfinite(cohorts))
+            if hi == lo or c_blocks.size == 0:
                 continue
+            j = len(out_att)
+            if x is None:
+                # Difference of means of ΔY; ψ in closed form (DR = IPW = OR here).
+                ranges = [(edges[b], edges[b + 1]) for b in c_blocks]
+                dy_t = yT[cur, lo:hi] - yT[base, lo:hi]
+                dy_c = [yT[cur, a:b] - yT[base, a:b] for a, b in ranges]
+                n1, n0 = hi - lo, sum(b - a for a, b in ranges)
+                mu1 = dy_t.mean()
+                mu0 = sum(v.sum() for v in dy_c) / n0
+                inf[lo:hi, j] = (n / n1) * (dy_t - mu1)
+                for (a, b), v in zip(ranges, dy_c, strict=True):
+                    inf[a:b, j] = (-n / n0) * (v - mu0)
+                touches[gb, j] = True
+                touches[c_blocks, j] = True
+                out_g.append(gv)
+                out_t.append(periods[cur])
+                out_att.append(mu1 - mu0)
+                continue
+            control = np.isin(g_unit, cohorts[c_blocks])
             cell = treated | control
             m = int(cell.sum())
             dy = y[cell, cur] - y[cell, base]
@@ -228,26 +258,35 @@ def att_gt(
             else:
                 X = x[cell, min(base, ti)]
                 att, psi = _cell_covariates(dy, d, X, est_method)
-            col = np.zeros(n)
-            col[cell] = (n / m) * psi
-            cols.append(col)
+            inf[cell, j] = (n / m) * psi
+            touches[gb, j] = True
+            touches[c_blocks, j] = True
             out_g.append(gv)
             out_t.append(periods[cur])
             out_att.append(att)
-    inf = np.column_stack(cols) if cols else np.zeros((n, 0))
-    se = np.sqrt((inf**2).mean(0) / n)
+    k = len(out_att)
+    inf, touches = inf[:, :k], touches[:, :k]
+    touches[:, np.isnan(out_att)] = True
+    se = _se(inf, n)
     se[se <= _EPS_SE] = np.nan
     groups, times, att = np.array(out_g), np.array(out_t), np.array(out_att)
-    return GroupTime(
-        groups, times, att, se, inf, g_unit, n, periods, _wald(groups, times, att, se, inf, n)
-    )
+    wald = _wald(groups, times, att, se, inf, n, edges, touches)
+    return GroupTime(groups, times, att, se, inf, g_unit, n, periods, wald)
 
 
-def _wald(groups, times, att, se, inf, n) -> float | None:
+def _wald(groups, times, att, se, inf, n, edges, touches) -> float | None:
+    """moderndid's Wald pre-test; ``V = ψ'ψ / n`` summed over cohort blocks, each with only
+    the cells whose ψ is non-zero there."""
     pre = np.flatnonzero((groups > times) & ~np.isnan(se))
     if pre.size == 0:
         return None
-    V = inf[:, pre].T @ inf[:, pre] / n
+    V = np.zeros((pre.size, pre.size))
+    for b in range(len(edges) - 1):
+        on = np.flatnonzero(touches[b, pre])
+        if on.size:
+            block = inf[edges[b] : edges[b + 1], pre[on]]
+            V[np.ix_(on, on)] += block.T @ block
+    V /= n
     if np.linalg.norm(V) == 0 or np.linalg.matrix_rank(V) < pre.size:
         return None
     W = n * att[pre] @ np.linalg.solve(V, att[pre])
@@ -271,7 +310,7 @@ class Aggregate:
 
 
 def _se(psi: np.ndarray, n: int) -> np.ndarray:
-    s = np.sqrt((psi**2).mean(0) / n)
+    s = np.sqrt(np.einsum("i...,i...->...", psi, psi) / psi.shape[0] / n)
     return np.where(s <= _EPS_SE, np.nan, s)
 
 
