@@ -98,26 +98,7 @@ class Lab:
         self._out.close()
 
 
-def _margin_set() -> bool:
-    import tomllib
-
-    config = tomllib.loads((paths.ROOT / "jupytext.toml").read_text(encoding="utf-8"))
-    return config.get("outdated_text_notebook_margin", 1.0) == float("inf")
-
-
-AFTER_BOOK = pytest.param(
-    "after make book",
-    marks=pytest.mark.xfail(
-        not _margin_set(),
-        strict=True,
-        reason="after `make book` the executed .ipynb is newer than the .py and differs in "
-        "metadata papermill adds (tags=[]), so jupytext refuses to open the pair (HTTP 400) "
-        "unless jupytext.toml sets outdated_text_notebook_margin = inf (the lead's file)",
-    ),
-)
-
-
-@pytest.fixture(params=["fresh clone", AFTER_BOOK])
+@pytest.fixture(params=["fresh clone", "after make book"])
 def chapters(request, tmp_path: Path) -> Path:
     """A copy of the chapters (percent .py) and jupytext.toml: as in a fresh clone, or
     with the executed .ipynb of the book beside them (times kept), as after `make book`."""
