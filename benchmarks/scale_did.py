@@ -309,24 +309,26 @@ def main() -> None:
     for units in args.sizes:
         for name, ours, baseline, terms in rows:
             t_ours, m_ours, r_ours = measure(ours, units, args.repeat)
+            per_row = t_ours / (units * len(YEARS)) * 1e6
             try:
                 t_base, m_base, r_base = measure(baseline, units, args.repeat)
             except (RuntimeError, EOFError) as err:  # e.g. did2s runs out of memory
                 print(
                     f"{units:>8,} {units * len(YEARS):>10,}  {name:<38} {t_ours:>8.3f} "
-                    f"{'failed':>8} {'':>9} {m_ours / gib:>9.2f}   baseline failed: "
+                    f"{'failed':>8} {'':>9} {per_row:>11.2f} {m_ours / gib:>9.2f}   baseline failed: "
                     f"{type(err).__name__} {err}",
                     flush=True,
                 )
                 continue
             d_est = _diff(r_ours.estimate, r_base.estimate, terms, relative=False)
-            d_se = _diff(r_ours.se, r_base.se, terms, relative=True)
-            per_row = t_ours / (units * len(YEARS)) * 1e6
+            se_terms = [t for t in terms if np.isfinite(r_base.se[t])]  # NaN: no baseline s.e.
+            d_se = _diff(r_ours.se, r_base.se, se_terms, relative=True)
             print(
                 f"{units:>8,} {units * len(YEARS):>10,}  {name:<38} {t_ours:>8.3f} "
                 f"{t_base:>8.3f} {t_base / t_ours:>9.2f} {per_row:>11.2f} {m_ours / gib:>9.2f} "
                 f"{m_base / gib:>9.2f} "
-                + (f"{d_est:>9.1e} {d_se:>9.1e}" if terms else f"{'not compared':>19}"),
+                + (f"{d_est:>9.1e} " if terms else f"{'not compared':>19}")
+                + (f"{d_se:>9.1e}" if se_terms else f"{'—':>9}" if terms else ""),
                 flush=True,
             )
 

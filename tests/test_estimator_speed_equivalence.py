@@ -118,3 +118,14 @@ def test_dcdh_equals_the_cs_identity_on_a_staggered_panel(panel):
     expected = cs_instantaneous(panel, "y", "unit", "year", "cohort")
     res = did_multiplegt(panel, "y", **COLUMNS, draws=20)
     assert res.estimate == pytest.approx(expected, abs=1e-10)
+
+
+def test_collinearity_check_agrees_with_twfe(panel):
+    from replicate.models.twfe import collinear_columns
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    for Z in (X, np.column_stack([X, X[:, 0] - 2 * X[:, 2]]), np.column_stack([X, X[:, 1] * 0])):
+        Zc = Z - Z.mean(axis=0)
+        total = (Zc**2).sum(axis=0)
+        assert es_module._collinear(Zc.T @ Zc, total) == bool(collinear_columns(Zc, total))

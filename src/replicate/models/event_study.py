@@ -34,7 +34,6 @@ from replicate.models.twfe import (
     FEW_CLUSTERS,
     TWFE,
     TWFEResults,
-    collinear_columns,
     cross,
     matvec,
 )
@@ -166,6 +165,20 @@ def _sup_t(corr: np.ndarray, level: float, draws: int, seed: int) -> float:
     return float(np.quantile(sims.max(axis=1), level))
 
 
+def _collinear(gram: np.ndarray, total_ss: np.ndarray) -> bool:
+    """Whether :func:`~replicate.models.twfe.collinear_columns` would drop a column, in one
+    Cholesky factorisation: when no earlier column is dropped, column ``j``'s sum of squares
+    left after the earlier ones is ``L[j, j]²``. k³ instead of that function's k⁴ loop."""
+    own = np.diag(gram)
+    if (total_ss <= 0).any() or (own <= COLLIN_TOL * total_ss).any():
+        return True
+    try:
+        left = np.diag(np.linalg.cholesky(gram)) ** 2
+    except np.linalg.LinAlgError:
+        return True
+    return bool((left <= COLLIN_TOL * own).any())
+
+
 def fast_fit(design, outcome: str, col: np.ndarray, names: list[str]):
     """A regression on indicators and the controls with unit and period effects, straight
     from integer codes: row ``i`` has indicator ``names[col[i]]`` (none when ``col[i] < 0``).
@@ -204,11 +217,11 @@ def fast_fit(design, outcome: str, col: np.ndarray, names: list[str]):
         return None
     demeaned = fe.demean(values, codes)
     yt, Xt = demeaned[:, 0], demeaned[:, 1:]
-    if collinear_columns(Xt, ((X - xbar) ** 2).sum(axis=0)) or float(cross(yt, yt)) <= (
+    gram = cross(Xt, Xt)  # thin products in NumPy's own loops (see twfe.cross)
+    if _collinear(gram, ((X - xbar) ** 2).sum(axis=0)) or float(cross(yt, yt)) <= (
         COLLIN_TOL**2 * tss
     ):
         return None
-    gram = cross(Xt, Xt)  # thin products in NumPy's own loops (see twfe.cross)
     beta = np.linalg.solve(gram, cross(Xt, yt))
     resid = yt - matvec(Xt, beta)
     dof = fe.absorbed_dof(codes, groups)
