@@ -50,7 +50,7 @@ coding = code_pilots(reading=reading)
 # 2014, 2015 and 2016. Mapping them to the 285 sample cities (rules in the data chapter
 # and `data/README.md`) gives the staggered adoption below.
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     coding.summary().set_index("reading"),
     "Pilot cities by batch among the 285 sample cities",

@@ -36,7 +36,7 @@ print(panel.summary())
 # province-by-year effects, and with this list exactly six provinces hold a single
 # sample city. `data/README.md` gives every rule and source.
 
-# %%
+# %% tags=["hide-input"]
 by_province = cities().groupby("province_en").size().rename("sample cities")
 by_province[by_province == 1]
 
@@ -62,14 +62,14 @@ glue(
 # prefectures. The tables count the entries by type and by how well their membership is
 # evidenced (real data).
 
-# %%
+# %% tags=["hide-input"]
 lists = "Real data: the official pilot lists (data/raw/reference)."
 by_type = pd.crosstab(
     entries["entity_type"], entries["batch_year"], margins=True, margins_name="total"
 )
 tables.show(by_type.rename_axis("entry type"), "Pilot entries by type and batch", notes=lists)
 
-# %%
+# %% tags=["hide-input"]
 by_evidence = pd.crosstab(
     entries["evidence"], entries["batch_year"], margins=True, margins_name="total"
 )
@@ -117,7 +117,7 @@ glue("reading", reading, display=False)
 # does not say which. The rest of the book uses the **{glue:text}`reading`** reading;
 # pass `reading="ignore"` to switch.
 
-# %% mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}, "image": {"alt": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities)."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}, "image": {"alt": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities)."}}
 fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% [markdown]
@@ -135,7 +135,7 @@ glue("province_mix", prose.describe_province_pilot_mix(mix), display=False)
 #
 # The variables follow the paper's definitions (`data/README.md` has the codebook).
 
-# %%
+# %% tags=["hide-input"]
 codebook = pd.DataFrame(
     [(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
     columns=["variable", "meaning", "measurement in the paper"],
@@ -145,9 +145,9 @@ display(codebook, Markdown("*Not data: the codebook of the panel's columns.*"))
 # %% [markdown]
 # ### Table 1: descriptive statistics
 #
-# The panel is **{glue:text}`panel_label`**. {glue:text}`table1_sentence`
+# Data: **{glue:text}`panel_label`**. {glue:text}`table1_sentence`
 
-# %%
+# %% tags=["hide-input"]
 table1 = replication.paper_table(1, panel)
 tables.show(table1)
 

@@ -13,7 +13,8 @@ data = "synthetic"  # unused here: this chapter always documents the twin
 seed = 20241128  # the book's seed; any integer gives another draw
 monte_carlo_draws = 100  # twins drawn to check that TWFE recovers the truth
 
-# %%
+# %% tags=["hide-input"]
+import numpy as np
 import pandas as pd
 from myst_nb import glue
 
@@ -67,7 +68,7 @@ print(twin.label, "—", twin.metadata["note"])
 # model allows ({ref}`ch-calibration`, which also lists what no twin can reach). The
 # structural coefficients the default twin uses:
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     tables.labelled(pd.DataFrame(twin.truth.coefficients).astype(object).fillna("—"), twin.panel()),
     "Structural coefficients of the default twin, by equation",
@@ -76,9 +77,10 @@ tables.show(
     "— : the variable does not enter that equation.",
 )
 
-# %%
+# %% tags=["hide-input"]
 generated = {k: v for k, v in twin.metadata.items() if k not in ("note", "knobs")}
 generated.update({f"knob: {k}": v for k, v in twin.metadata["knobs"].items()})
+generated = {k: "none" if v is None or v == "" else v for k, v in generated.items()}
 tables.show(
     tables.labelled(pd.Series(generated, name="value").astype(str).to_frame(), twin.panel()),
     "How the default twin was generated",
@@ -89,7 +91,7 @@ tables.show(
 #
 # Table 1 (the differences are ours minus the paper's):
 
-# %%
+# %% tags=["hide-input"]
 t1 = tables.table1(compare_table1(twin.frame))
 tables.show(
     tables.labelled(t1.xs("diff", axis=1, level="source"), twin.panel()),
@@ -115,7 +117,7 @@ baseline_table = pd.DataFrame(
         ],
     },
     index=["R²", "s.e. of did", "did estimate"],
-).assign(**{"true effect (ATT)": twin.truth.att})
+).assign(**{"truth": [np.nan, np.nan, twin.truth.att]})  # the twin knows only the effect
 tables.show(
     tables.labelled(baseline_table, baseline),
     "Table 2 column 7 on the twin against the paper",
@@ -131,7 +133,7 @@ tables.show(
 # The chapters on modern DID switch on the twin's knobs (effects that differ by cohort or
 # grow over time) to show other ways TWFE goes wrong.
 
-# %%
+# %% tags=["hide-input"]
 mc = calibrate.coverage_draws(seeds=range(monte_carlo_draws))
 summary = calibrate.summarise_coverage(mc).set_index(["specification", "clustered by"])
 tables.show(
@@ -178,7 +180,7 @@ draws_py = city.loc[city["spec"] == t4, "estimate"].to_numpy()
 # bootstrap); intervals use Student's t with one degree of freedom fewer than the number
 # of clusters.
 
-# %% mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins, with city and year effects (blue) and with province-by-year effects (orange), against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}, "image": {"alt": "Histograms of TWFE estimates of the pilot effect over many synthetic twins, with and without province-by-year effects, against the true effect"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "TWFE estimates of the pilot effect over many synthetic twins, with city and year effects (blue) and with province-by-year effects (orange), against the true effect (red line). SYNTHETIC data.", "name": "fig-twin-monte-carlo"}, "image": {"alt": "Histograms of TWFE estimates of the pilot effect over many synthetic twins, with and without province-by-year effects, against the true effect"}}
 fig = figures.histograms(
     {"city + year effects": draws, "+ province-by-year effects": draws_py},
     markers={f"truth {twin.truth.att:.3f}": twin.truth.att},

@@ -26,7 +26,7 @@ from myst_nb import glue
 from replicate import calibrate, paper
 from replicate.data import synthetic
 from replicate.data.schema import REGRESSION_SCALE
-from replicate.report import figures, tables
+from replicate.report import figures, prose, tables
 
 figures.use_style()
 record = synthetic.load_calibration()
@@ -76,13 +76,21 @@ shown = (
         default=table["default_seed"],
         status=table["status_of_mean"].map(short_status),
     )
-    .rename(columns={"column": "col.", "statistic": "stat."})
-    .set_index(["table", "col.", "variable", "stat."])[
-        ["paper", "twins", "MC s.e.", "share", "default", "status"]
-    ]
-)
+    .assign(
+        where=[
+            f"T{t}" if t == 1 else f"T{t} ({c})"
+            for t, c in zip(table["table"], table["column"], strict=True)
+        ],
+        number=[
+            s if v == s else f"{v} {s}"
+            for v, s in zip(table["variable"], table["statistic"], strict=True)
+        ],
+    )
+    .set_index(["where", "number"])[["paper", "twins", "MC s.e.", "share", "default", "status"]]
+)  # two label columns instead of four, so the numbers fit a phone's width
 shown_notes = (
-    f"{mc_note} twins: mean over the {twins} twins; MC s.e.: its Monte Carlo standard error; "
+    f"{mc_note} where: table (and column), T1 the summary statistics; "
+    f"twins: mean over the {twins} twins; MC s.e.: its Monte Carlo standard error; "
     "share: share of single twins within tolerance; "
     f"default: the value on the default twin ({tables.data_label(twin.panel())}); "
     "status: of the twins' mean (within rounding, within tolerance or off)."
@@ -156,7 +164,7 @@ tables.show(
 # first needs sampling noise well below the published standard errors, the second
 # forbids it.
 
-# %% mystnb={"figure": {"caption": "Number of the 202 published numbers within tolerance, per synthetic twin (histogram), and for the book's default twin (red line). SYNTHETIC data.", "name": "fig-calibration-counts"}, "image": {"alt": "Histogram of how many of the 202 published numbers each synthetic twin reproduces within tolerance, with the default twin marked"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Number of the 202 published numbers within tolerance, per synthetic twin (histogram), and for the book's default twin (red line). SYNTHETIC data.", "name": "fig-calibration-counts"}, "image": {"alt": "Histogram of how many of the 202 published numbers each synthetic twin reproduces within tolerance, with the default twin marked"}}
 n_numbers = len(calibrate.targets())
 fig = figures.histograms(
     {"twins": counts["within"]},
@@ -172,7 +180,7 @@ fig = figures.histograms(
 #
 # The numbers whose twin mean is off:
 
-# %%
+# %% tags=["hide-input"]
 misfit = shown[shown["status"] == "off"]
 tables.show(
     tables.labelled(misfit, twin.panel()),
@@ -291,7 +299,12 @@ r2 = table.query("table == 2 and variable == 'R2'")[["column", "paper", "twin_me
 glue("r2_rise", f"{r2['twin_mean'].iloc[-1] - r2['twin_mean'].iloc[0]:.4f}", display=False)
 glue("r2_sd", f"{r2['twin_sd'].mean():.4f}", display=False)
 tables.show(
-    tables.labelled(r2.set_index("column"), twin.panel()),
+    tables.labelled(
+        r2.set_index("column").rename(
+            columns={"twin_mean": "twins' mean", "twin_sd": "s.d. across twins"}
+        ),
+        twin.panel(),
+    ),
     "R² of Table 2, paper and twins",
     decimals=4,
     notes=mc_note,
@@ -304,10 +317,11 @@ tables.show(
 # coefficients. One draw's R², though, varies across twins with a standard deviation of
 # {glue:text}`r2_sd`, about the size of the 0.003 tolerance.
 #
-# ### Table 4 column (1): province-by-year effects halve the estimate
+# ### Table 4 column (1): what province-by-year effects do to the estimate
 #
-# Absorbing province and province-by-year effects takes `did` from 0.125 to 0.075 while
-# every other specification holds near 0.125. The twin reaches this only one way: with
+# In the paper, once province and province-by-year effects are absorbed,
+# {glue:text}`paper_t4_change`,
+# while every other specification holds near Table 2's column (7). The twin reaches this only one way: with
 # province-year shocks that coincide with the pilots, $\psi_{pt} = \sigma_\psi F_{pt} +
 # \kappa\,\bar D_{pt}$ ($\bar D_{pt}$ the share of the province's cities that are
 # pilots). Then city-and-year TWFE attributes the provincial shocks to the pilot and
@@ -324,9 +338,13 @@ glue("truth_att", f"{truth.att:.3f}", display=False)
 glue("t2c7_mean", f"{t2c7:.3f}", display=False)
 glue("t4c1_mean", f"{t4c1:.3f}", display=False)
 glue("t2_bias", f"{t2c7 - truth.att:.3f}", display=False)
+paper_did = did_rows.set_index(["table", "column"])["paper"]
+glue("paper_t4_change", prose.describe_change(paper_did[(2, 7)], paper_did[(4, 1)]), display=False)
+glue("twin_t4_change", prose.describe_change(t2c7, t4c1, "the twins' mean"), display=False)
 tables.show(
     tables.labelled(
         did_rows[["table", "column", "paper", "twin_mean", "mc_se"]]
+        .rename(columns={"twin_mean": "twins' mean", "mc_se": "MC s.e."})
         .assign(**{"true ATT": truth.att})
         .set_index(["table", "column"]),
         twin.panel(),
@@ -340,7 +358,8 @@ tables.show(
 # The calibrated loading is κ = {glue:text}`kappa`. The twin's true effect is
 # {glue:text}`truth_att`; its province-by-year column averages {glue:text}`t4c1_mean`,
 # while Table 2's column (7) averages {glue:text}`t2c7_mean`, a bias of
-# {glue:text}`t2_bias`. Read back on the paper: if its
+# {glue:text}`t2_bias`: from column (7) to the province-by-year column
+# {glue:text}`twin_t4_change`. Read back on the paper: if its
 # Table 4 column (1) is right, its baseline is confounded by provincial shocks that
 # arrived with the pilots (or the effect spills over to non-pilot cities of the same
 # province, which the published numbers cannot tell apart). A twin without such shocks
@@ -385,9 +404,9 @@ tables.show(
 #
 # ## Honest inference on the twin
 #
-# The province-year shocks are shared by the cities of a province, so errors are
-# correlated *across* cities and intervals clustered by city are too narrow. The table
-# reports, over the fresh twins, how often the 95% interval covers the true ATT and how
+# The province-year shocks are shared by the cities of a province, so errors may be
+# correlated *across* cities, and intervals clustered by city could then be too narrow;
+# whether they are is a question for the numbers. The table reports, over the fresh twins, how often the 95% interval covers the true ATT and how
 # often it covers the estimator's own mean (which separates bias from width):
 
 # %%
@@ -401,6 +420,7 @@ own_mean = cov7["covers the estimator's mean"]
 glue("cov_t2_city_mean", f"{own_mean['city']:.1%}", display=False)
 glue("cov_t2_prov_mean", f"{own_mean['province']:.1%}", display=False)
 glue("cov_t2_city_att", f"{cov7.loc['city', 'covers the true ATT']:.1%}", display=False)
+glue("width_sentence", prose.describe_cluster_width(cover), display=False)
 tables.show(
     tables.labelled(
         cover.replace(
@@ -426,7 +446,7 @@ tables.show(
 # {glue:text}`cov_t2_city_att`, because of the provincial confounding above: the
 # problem is bias, not the width of the interval. With province-by-year effects
 # city-clustered intervals cover the truth in {glue:text}`cov_t4_city` of twins,
-# province-clustered ones in {glue:text}`cov_t4_prov`.
+# province-clustered ones in {glue:text}`cov_t4_prov`. {glue:text}`width_sentence`
 #
 # ## Reproducing the calibration
 #

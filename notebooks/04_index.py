@@ -2,8 +2,8 @@
 # (ch-index)=
 # # Measuring new quality productive forces from text
 #
-# The paper's outcome, `nqp`, is "the frequency of 46 keywords related to new quality
-# productive forces" in city texts, log-transformed, following Li et al.
+# The paper's outcome, `nqp`, is the frequency in city texts of 46 keywords related to
+# new quality productive forces, log-transformed, following Li et al.
 # {cite}`li_2020_fintech`. Neither the 46 keywords nor the city texts are published.
 # This chapter builds the measurement itself — a dictionary, a counter that respects
 # Chinese text, and the index — and runs it on **real documents**: the State Council's
@@ -14,7 +14,7 @@ data = "synthetic"  # unused: this chapter runs on the national reports in data/
 method = "scan"  # counting method: "scan", "jieba" or "naive"
 dictionary_path = None  # None for the book's 46 terms, or a CSV of your own
 
-# %%
+# %% tags=["hide-input"]
 import pandas as pd
 from myst_nb import glue
 
@@ -39,8 +39,15 @@ print(
 # entry says why it is there. `load_dictionary("my_terms.csv")` or
 # `replicate index --dictionary` takes another.
 
-# %%
-dictionary.table[["term", "gloss", "category", "reason"]].set_index("term")
+# %% tags=["hide-input"]
+tables.show(
+    dictionary.table[["term", "gloss", "category", "reason"]].set_index("term"),
+    f"The dictionary: {len(dictionary.table)} terms, each with its reason",
+    synthetic=False,
+    notes="The book's dictionary, not the authors' (unpublished)."
+    if dictionary_path is None
+    else f"Dictionary read from {dictionary_path}.",
+)
 
 # %% [markdown]
 # ## Preparing the text
@@ -53,7 +60,7 @@ dictionary.table[["term", "gloss", "category", "reason"]].set_index("term")
 #   folded (NFKC, then OpenCC's character table);
 # - **line breaks inside phrases**, left by wiki links, are removed.
 
-# %%
+# %% tags=["hide-input"]
 prepared = reports["text"].map(prepare)
 real = "Real data: the State Council's Government Work Reports (data/raw)."
 lengths = pd.DataFrame(
@@ -72,7 +79,7 @@ tables.show(
 # words); *naive* counts each term separately with `str.count`, the common shortcut,
 # and double counts nested terms.
 
-# %%
+# %% tags=["hide-input"]
 dictionary.nested()
 
 # %%
@@ -90,7 +97,7 @@ tables.show(totals.rename(index=str), "Keyword counts by counting method", notes
 # terms overlap (工业互联网+ is 工业互联网 for the scan, 互联网+ for jieba). The tests
 # pin these cases down.
 
-# %%
+# %% tags=["hide-input"]
 counts = by_method[method]
 index = index_table(counts, dictionary)
 tables.show(
@@ -100,7 +107,7 @@ tables.show(
     notes=real,
 )
 
-# %% mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}, "image": {"alt": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate. Real data.", "name": "fig-national-index"}, "image": {"alt": "The national keyword index from the State Council's Government Work Reports: ln(1 + count) (left axis) and keywords per 10,000 characters (right axis). The 2020 report is missing from the corpus, so the lines break there rather than interpolate."}}
 years = range(reports.index.min(), reports.index.max() + 1)
 series = index.reindex(years)
 fig = figures.index_over_years(
@@ -116,7 +123,7 @@ fig = figures.index_over_years(
 # %% [markdown]
 # ## By category
 
-# %% mystnb={"figure": {"caption": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing). Real data.", "name": "fig-national-categories"}, "image": {"alt": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing)."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing). Real data.", "name": "fig-national-categories"}, "image": {"alt": "Keywords per 10,000 characters by category in the Government Work Reports (2020 missing)."}}
 categories = dictionary.categories
 per_cat = index[[f"per_10k_{c}" for c in categories]].reindex(years)
 fig = figures.stacked_bars(
@@ -128,7 +135,7 @@ fig = figures.stacked_bars(
 # %% [markdown]
 # ## The terms that drive it
 
-# %%
+# %% tags=["hide-input"]
 periods = {
     "2005–2013": range(2005, 2014),
     "2014–2019": range(2014, 2020),
@@ -194,7 +201,7 @@ tables.show(
 #
 # and run the baseline chapter on the panel with that outcome.
 
-# %%
+# %% tags=["hide-input"]
 first = counts.index[counts["新质生产力"] > 0].min()
 glue("first_nqp_year", int(first), display=False)
 text = prepared.loc[first]
@@ -215,7 +222,7 @@ print(f"{first}: …{text[max(0, position - 60) : position + 40]}…")
 # weights each category by how much it varies across units
 # (here, years), then sums the min–max normalised frequencies.
 
-# %%
+# %% tags=["hide-input"]
 weights = entropy_weights(per_cat.dropna())
 tables.show(
     weights.weights.rename(lambda s: s.removeprefix("per_10k_")).to_frame("entropy weight"),
@@ -223,7 +230,7 @@ tables.show(
     notes=real,
 )
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     weights.scores.to_frame("composite").rename(index=str),
     "The entropy-weighted composite by year",

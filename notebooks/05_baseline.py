@@ -39,8 +39,8 @@ print(panel.summary())
 # vcov={"CRV1": "city_id"})` estimates one of them; `replication.estimate(2, panel)`
 # estimates all seven with the chapter's parameters.
 
-# %%
-replication.formulas(2, controls, absorb)
+# %% tags=["hide-input"]
+tables.formulas_table(replication.formulas(2, controls, absorb), "The seven formulas of Table 2")
 
 # %%
 results = replication.estimate(2, panel, **options)
@@ -53,7 +53,7 @@ comparison = replication.compare(2, results)
 # beneath them (in grey). The fixed effects, sample size and standard errors in the
 # rows and the notes are read from the fits themselves.
 
-# %%
+# %% tags=["hide-input"]
 tables.show(replication.paper_table(2, panel, **options))
 
 # %% [markdown]
@@ -118,7 +118,7 @@ glue("r2_max", f"{max(r2):.4f}", display=False)
 # $\bar y - \bar x' b$. Does that identity hold, with Table 1's means, in Table 1's
 # units or only with `mar` and `fin` in percent (×100)?
 
-# %%
+# %% tags=["hide-input"]
 gaps = ["printed constant", "gap, Table 1 units", "gap, percent", "rounding bound"]
 tables.show(
     checks.constant_units()[gaps],
@@ -148,12 +148,16 @@ glue("units_sentence", prose.describe_constant_units(), display=False)
 #
 # ## Inference conventions
 #
-# The paper calls its standard errors "robust" ({term}`clustered standard errors`). For a city panel with city effects,
-# Stata's `xtreg, fe vce(robust)` clusters by city, and so does `reghdfe` with
-# `vce(cluster city)`. The two differ only in whether the city effects, nested in the
-# clusters, keep one degree of freedom (reghdfe) or none (xtreg). The table fits the last
-# column of Table 2 under each convention — the `vcov` and `small_sample` arguments of
-# `fit` — and sets them side by side; the notes describe each fit's inference.
+# The paper's table notes speak of "robust standard errors" and do not say whether they
+# are clustered. That this book clusters by city is *our inference*, not the paper's
+# statement: in Stata, `xtreg, fe vce(robust)` on a city panel clusters by city
+# ({term}`clustered standard errors`), while `reghdfe …, vce(robust)` gives
+# heteroskedasticity-robust (HC1) standard errors that are not clustered. Clustered
+# conventions differ only in whether the city effects, nested in the clusters, keep one
+# degree of freedom (reghdfe with `vce(cluster city)`) or none (xtreg). The table fits
+# the last column of Table 2 under each convention — the `vcov` and `small_sample`
+# arguments of `fit` — HC1 beside the clustered ones; the notes describe each fit's
+# inference.
 
 # %%
 formula = replication.formulas(2, controls, absorb)[last]
@@ -169,3 +173,14 @@ fits = {
     for name, kw in conventions.items()
 }
 tables.show(replicate.etable(fits, keep=["did"], digits=4, stats=("N", "clusters")))
+
+# %% tags=["hide-input"]
+published_se = paper.published(2).set_index(["column", "variable"]).loc[(last, "did"), "se"]
+glue(
+    "hc1_sentence",
+    prose.describe_hc1_beside_cluster(fits["CRV1 reghdfe"], fits["HC1"], published_se),
+    display=False,
+)
+
+# %% [markdown]
+# {glue:text}`hc1_sentence`

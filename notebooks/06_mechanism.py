@@ -36,7 +36,7 @@ print(panel.summary())
 # %% [markdown]
 # ## Table 3, beside the paper
 
-# %%
+# %% tags=["hide-input"]
 tables.show(replication.paper_table(3, panel, **options))
 
 # %% [markdown]
@@ -128,10 +128,8 @@ glue("truth_sentence", prose.describe_mediation_truth(result, panel), display=Fa
 published = paper.published(3).set_index(["column", "variable"])
 a_cell, b_cell = published.loc[(1, "did")], published.loc[(2, "innovp")]
 t_low, t_high = checks.t_interval(int(b_cell["stars"]), 284)
-glue("paper_a", f"{a_cell['coef']:.3f}", display=False)
-glue("paper_b_coef", f"{b_cell['coef']:.3f}", display=False)
 glue("paper_b", f"{b_cell['coef']:.3f} ({b_cell['se']:.3f})", display=False)
-glue("paper_ab", f"{a_cell['coef'] * b_cell['coef']:.4f}", display=False)
+glue("face_value", prose.describe_face_value_indirect(), display=False)
 glue("published_verdict", prose.describe_published_indirect(), display=False)
 glue("t_band", f"{t_low:.2f} and {t_high:.2f}", display=False)
 glue(
@@ -140,13 +138,12 @@ glue(
 glue("se_b_max", f"{checks.printed_interval(b_cell['se'])[1]:.4f}", display=False)
 
 # %% [markdown]
-# The paper's printed numbers put the indirect effect at about
-# {glue:text}`paper_a` × {glue:text}`paper_b_coef` ≈ {glue:text}`paper_ab`. `innovp` is printed as
+# {glue:text}`face_value` `innovp` is printed as
 # {glue:text}`paper_b` with one star: its coefficient lies in {glue:text}`b_interval`,
 # its standard error below {glue:text}`se_b_max`, and its t statistic between
 # {glue:text}`t_band`. Scanning every pair consistent with the printed cell:
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     checks.published_indirect_bounds(),
     "What Table 3's printed cells allow for the indirect effect",
@@ -156,16 +153,25 @@ tables.show(
 
 # %% [markdown]
 # {glue:text}`published_verdict`
-# The paper's "H2 accepted" rests on a link that, by its own table, is significant at
+# The paper's acceptance of H2 rests on a link that, by its own table, is significant at
 # 10% only.
 #
 # ## What the two-step approach can and cannot show
 #
 # - It assumes no confounder of the mediator and the outcome: anything that raises both
 #   patenting and the keyword index (a city's push for "innovation" in its policy
-#   language, say) biases $b$, and the pilot's random-like timing does not protect that
-#   link. The pilot's staggered timing identifies $a$ and the total effect under
-#   parallel trends; it does not identify $b$.
+#   language, say) biases $b$. Cities applied to the programme and were selected
+#   ({ref}`ch-modern-did`), so the timing is not random; and even random timing would
+#   protect only the effects of the pilot, not this link. Under parallel trends the
+#   staggered timing identifies $a$ and the total effect; it does not identify $b$.
+# - This is the core of Jiang Ting's critique of the two-step (and three-step) mediation
+#   tests common in Chinese applied economics {cite}`jiang_2022_mediation`: regressing the
+#   outcome on the mediator treats the mediator as if it were randomly assigned, so the
+#   second step is not causal without its own identification. The advice there is to
+#   estimate the effect of the treatment on the mediator credibly, and to argue, from
+#   theory and from evidence outside the regression, that the mediator moves the outcome,
+#   rather than to rest a mechanism on a coefficient of the mediator in the outcome
+#   equation.
 # - "`did` stays significant after adding `innovp`" is about the direct effect, not the
 #   mechanism; a sizable, precisely estimated indirect effect is what H2 needs.
 # - Patents per capita measure inventive activity with a lag; a same-year mediator

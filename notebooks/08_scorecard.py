@@ -64,7 +64,7 @@ glue("calibration_sentence", prose.describe_calibration_check(card, panel), disp
 # For a standard error the gap is the ratio ours / paper; for everything else the
 # difference ours − paper.
 
-# %%
+# %% tags=["hide-input"]
 off = card[card["status"] == "off"]
 tables.show(
     tables.labelled(tables.scorecard_layout(off), panel), "Published numbers not reproduced"
@@ -73,5 +73,5 @@ tables.show(
 # %% [markdown]
 # ## Every number
 
-# %% tags=["hide-output"]
+# %% tags=["hide-input", "hide-output"]
 tables.show(tables.labelled(tables.scorecard_layout(card), panel), "All published numbers")

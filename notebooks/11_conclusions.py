@@ -53,7 +53,7 @@ glue(
 # **1. The treated share.** The paper's Table 1 gives a mean of `did` of
 # {glue:text}`paper_did_mean`; the official lists give (real data):
 
-# %%
+# %% tags=["hide-input"]
 readings = replication.pilot_readings()
 tables.show(
     readings[["treated cities", "treated city-years", "did mean", "paper did mean"]],
@@ -80,7 +80,7 @@ glue(
 # its constant as ȳ − x̄′b; with Table 1's means, which units make the printed constants
 # satisfy that identity within their rounding?
 
-# %%
+# %% tags=["hide-input"]
 units = checks.constant_units()
 verdicts = ["printed constant", "rounding bound", "fits Table 1 units", "fits percent"]
 tables.show(
@@ -102,7 +102,7 @@ glue("units_sentence", prose.describe_constant_units(units), display=False)
 # the fixed effects carry nearly all the fit; adding weak controls moves R² little. On
 # this panel, with the same structure:
 
-# %%
+# %% tags=["hide-input"]
 results = replication.estimate(2, panel)
 r2 = {f"({c})": r.rsquared for c, r in results.items()}
 tables.show(
@@ -129,7 +129,7 @@ glue(
 # **4. innovp is printed as 0.001 (0.000) with one star.** Scanning every coefficient
 # and standard error consistent with that cell (see {ref}`ch-mechanism`):
 
-# %%
+# %% tags=["hide-input"]
 bounds = checks.published_indirect_bounds()
 tables.show(
     bounds,
@@ -147,7 +147,9 @@ glue("published_verdict", prose.describe_published_indirect(), display=False)
 #
 # **5. Staggered timing and TWFE.** The Goodman-Bacon weights and the de
 # Chaisemartin–D'Haultfœuille weights depend only on who is treated when — on the real
-# pilot lists, not on the outcome — so these are facts about the paper's design:
+# pilot lists, not on the outcome. They describe the design as this book codes it from
+# the official lists; the paper's own coding of who became a pilot when is unpublished and
+# differs from them ({ref}`ch-data`), so they are not facts about the paper's sample:
 
 # %%
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
@@ -192,7 +194,10 @@ glue(
 # never-treated cities carry {glue:text}`clean_weight` of the weight, comparisons that use
 # already-treated cities as controls {glue:text}`forbidden_weight`, and
 # {glue:text}`negative_weights`. The forbidden comparisons are therefore
-# {glue:text}`forbidden_verdict` of the paper's TWFE estimate. That does not make it the average effect on the treated:
+# {glue:text}`forbidden_verdict` of a TWFE estimate on this coding. A forbidden
+# comparison need not produce a negative weight: later-vs-earlier comparisons enter with
+# positive weight and bias the estimate only when the earlier cohort's effect changes
+# over time. That does not make it the average effect on the treated:
 # TWFE weights even the clean comparisons by the variance of treatment within them, not
 # by the number of treated city-years, so with effects that differ by batch it can still
 # miss the ATT ({ref}`ch-teaching` decomposes the gap). And the paper shows no event
@@ -204,7 +209,7 @@ glue(
 # coefficient from {glue:text}`paper_t2` to {glue:text}`paper_t4` in the paper. On this
 # panel:
 
-# %%
+# %% tags=["hide-input"]
 table4 = replication.estimate(4, panel)
 tables.show(replicate.etable({"Table 2 (7)": results[7], "Table 4 (1)": table4[1]}, keep=["did"]))
 
@@ -227,9 +232,12 @@ glue(
 
 # %% [markdown]
 # Here it moves from {glue:text}`ours_t2` to {glue:text}`ours_t4`.
-# {glue:text}`province_truth` A drop like the paper's says that pilot cities sat in
-# provinces whose index rose faster in the same years: a threat to the baseline, not a
-# confirmation of it.
+# {glue:text}`province_truth` When the data are the twin, this is the method meeting a
+# mechanism built into the data, not evidence about China. On real data a drop like the paper's
+# would fit provincial shocks that arrived with the pilots, or spillovers to non-pilot
+# cities of the same province ({ref}`ch-robustness` also separates the change of sample
+# from the change of fixed effects); either way it questions the baseline rather than
+# confirming it.
 
 # %% tags=["hide-input"]
 glue("coverage_sentence", prose.describe_coverage(panel), display=False)

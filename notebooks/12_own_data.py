@@ -35,7 +35,7 @@
 data = "synthetic"  # unused: this page writes its own example files
 workdir = "_build/own-data"  # where the example files are written (relative to the repository)
 
-# %%
+# %% tags=["hide-input"]
 import json
 
 import pandas as pd
@@ -54,7 +54,7 @@ from replicate.report import tables
 # English name (`城市`, `city`), or a 6-digit code (`城市代码`); other columns may use the
 # aliases listed in `replicate.data.schema.ALIASES`.
 
-# %%
+# %% tags=["hide-input"]
 schema = pd.DataFrame(
     [(v.name, v.meaning, "yes" if v.required else "no") for v in VARIABLES.values()],
     columns=["column", "meaning", "required"],
@@ -64,7 +64,7 @@ display(schema, Markdown("*Not data: the columns a panel file may hold.*"))
 # %% [markdown]
 # ## A file with Chinese headers
 
-# %%
+# %% tags=["hide-input"]
 folder = paths.ROOT / workdir
 folder.mkdir(parents=True, exist_ok=True)
 names = cities().set_index("city_id")["city_zh"]
@@ -98,7 +98,7 @@ print(transcript("check-data", str(good.relative_to(paths.ROOT))))
 # outside the sample, and two missing values. Every problem is listed at once, with the
 # column, the rows, how many there are and the fix; nothing is dropped silently.
 
-# %%
+# %% tags=["hide-input"]
 bad = user.copy()
 bad = pd.concat([bad, bad.iloc[[0]]], ignore_index=True)
 bad["hum"] = bad["hum"].astype(object)
@@ -116,7 +116,7 @@ print(transcript("check-data", str(broken.relative_to(paths.ROOT))))
 # above the header, a line of units under it, years in full-width digits, thousands
 # separators in the patent counts, and dashes where a value is not available:
 
-# %%
+# %% tags=["hide-input"]
 messy = user.copy()
 messy["年份"] = messy["年份"].map(
     lambda y: str(y).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
@@ -136,10 +136,10 @@ print("\n".join(yearbook.read_text(encoding="utf-8").splitlines()[:4]))
 # missing values, so by default the check stops and names them with the flags that
 # decide what happens to them:
 
-# %%
+# %% tags=["hide-input"]
 print(transcript("check-data", str(yearbook.relative_to(paths.ROOT))))
 
-# %%
+# %% tags=["hide-input"]
 print(
     transcript(
         "check-data",
@@ -159,7 +159,7 @@ print(
 # different panel saved under the twin's name, is not called synthetic — nor real: its
 # origin is *unverified*, and every table made from it says so.
 
-# %%
+# %% tags=["hide-input"]
 twin_csv = folder / "twin.csv"
 for stale in (twin_csv, twin_csv.with_name("twin.csv.meta.json")):
     stale.unlink(missing_ok=True)
@@ -174,7 +174,7 @@ print(transcript("check-data", str(twin_csv.relative_to(paths.ROOT))))
 # And nothing is lost by a slip of the keyboard: `synth` (like `index`) keeps a file that
 # exists unless told `--force`.
 
-# %%
+# %% tags=["hide-input"]
 print(transcript("synth", "--seed", "2", "--out", str(twin_csv.relative_to(paths.ROOT))))
 
 # %% [markdown]
@@ -184,7 +184,7 @@ print(transcript("synth", "--seed", "2", "--out", str(twin_csv.relative_to(paths
 # the baseline on the Stata file, with two controls and errors clustered by province.
 # Values are read as the type the chapter declares: `"hum, mar"` is a list of two names.
 
-# %%
+# %% tags=["hide-input"]
 print(
     transcript(
         "run",

@@ -152,3 +152,129 @@ def test_calibration_sentence_only_for_the_twin(default_panel):
     assert text.startswith(f"This twin reproduces {ours} of {len(card)}")
     other = load_panel(default_panel.frame.copy())
     assert prose.describe_calibration_check(card, other) == ""
+
+
+# ----------------------------------------------------------------------------- referee pass (#22)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "word"),
+    [
+        (0.125, 0.075, "falls by 40%"),
+        (0.129, 0.090, "falls by 30%"),
+        (0.2, 0.1, "halves"),
+        (0.1, 0.2, "roughly doubles"),
+        (0.1, 0.1004, "barely moves"),
+        (0.1, 0.13, "rises by 30%"),
+    ],
+)
+def test_change_words_follow_the_numbers(before, after, word):
+    text = prose.describe_change(before, after)
+    assert word in text
+    assert ("halves" in text) == (0.45 <= 1 - after / before <= 0.55)
+
+
+def test_the_paper_does_not_halve_its_estimate():
+    cells = paper.published(2).set_index(["column", "variable"])["coef"]
+    t4 = paper.published(4).set_index(["column", "variable"])["coef"]
+    text = prose.describe_change(cells[(7, "did")], t4[(1, "did")])
+    assert "halves" not in text and "40%" in text
+
+
+def _cover(se_city, sd_city, se_prov, sd_prov):
+    return pd.DataFrame(
+        {
+            "specification": ["Table 2 column 7"] * 2,
+            "clustered by": ["city", "province"],
+            "clusters": [285, 31],
+            "mean s.e.": [se_city, se_prov],
+            "s.d. of estimates": [sd_city, sd_prov],
+            "covers the estimator's mean": [0.955, 0.90],
+        }
+    )
+
+
+def test_cluster_width_says_too_narrow_only_when_the_se_is_below_the_spread():
+    fine = prose.describe_cluster_width(_cover(0.029, 0.028, 0.027, 0.0275))
+    assert "too narrow" not in fine.replace("neither interval is too narrow", "")
+    assert "about as large as the spread" in fine and "0.029" in fine and "95.5%" in fine
+    narrow = prose.describe_cluster_width(_cover(0.029, 0.028, 0.027, 0.0419))
+    assert "clustered by province are too narrow" in narrow and "city are too narrow" not in narrow
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_cluster_width_sentence_on_twins_agrees_with_the_coverage_table(seed):
+    from replicate import calibrate
+
+    cover = calibrate.summarise_coverage(calibrate.coverage_draws(None, [seed, seed + 1, seed + 2]))
+    text = prose.describe_cluster_width(cover)
+    for _, row in cover[cover["specification"] == "Table 2 column 7"].iterrows():
+        assert f"({row['mean s.e.']:.3f})" in text and f"({row['s.d. of estimates']:.3f})" in text
+
+
+def test_face_value_product_is_placed_against_the_bounds():
+    bounds = checks.published_indirect_bounds()
+    hi = bounds.loc["indirect effect a·b", "maximum"]
+    text = prose.describe_face_value_indirect(bounds)
+    cells = paper.published(3).set_index(["column", "variable"])["coef"]
+    product = cells[(1, "did")] * cells[(2, "innovp")]
+    assert f"{product:.4f}" in text and f"{hi:.4f}" in text
+    assert ("above the largest" in text) == (product > hi)
+    wide = bounds.copy()
+    wide.loc["indirect effect a·b", "maximum"] = 1.0
+    assert "inside the range" in prose.describe_face_value_indirect(wide)
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_hc1_beside_clustered_matches_pyfixest_on_two_twins(seed):
+    import pyfixest as pf
+
+    panel = load_panel("synthetic", seed=seed)
+    formula = replication.formulas(2)[7]
+    scale = {"mar": 100.0, "fin": 100.0}
+    clustered = replication.fit_panel(
+        formula, panel, rescale=scale, vcov={"CRV1": "city_id"}, small_sample="reghdfe"
+    )
+    hc1 = replication.fit_panel(formula, panel, rescale=scale, vcov="hetero")
+    frame = replication.regression_frame(panel, scale)
+    ref_c = pf.feols(formula, frame, vcov={"CRV1": "city_id"}).se()["did"]
+    ref_h = pf.feols(formula, frame, vcov="hetero").se()["did"]
+    assert float(clustered.std_errors["did"]) == pytest.approx(ref_c, rel=1e-6)
+    assert float(hc1.std_errors["did"]) == pytest.approx(ref_h, rel=1e-6)
+    text = prose.describe_hc1_beside_cluster(clustered, hc1, 0.028)
+    assert f"{ref_h:.4f}" in text and f"{ref_c:.4f}" in text
+    ratio = round(ref_h / ref_c, 2)
+    word = (
+        "about the same as"
+        if abs(ratio - 1) <= 0.05
+        else "smaller than"
+        if ratio < 1
+        else "larger than"
+    )
+    assert word in text
+    closer = "clustered" if abs(ref_c - 0.028) < abs(ref_h - 0.028) else "HC1"
+    assert f"the {closer} reading lies closer" in text
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_same_sample_check_on_two_twins(seed):
+    panel = load_panel("synthetic", seed=seed)
+    frame = panel.frame
+    per_province = frame.groupby("province")["city_id"].nunique()
+    single = per_province[per_province == 1].index
+    same = frame[~frame["province"].isin(single)]
+    base = replication.estimate(2, panel)[7]
+    base_same = replication.estimate(2, same)[7]
+    col1 = replication.estimate(4, panel)[1]
+    # column (1) drops exactly the single-city provinces' city-years (108 on the 285 cities)
+    assert int(col1.nobs) == len(same) == int(base_same.nobs)
+    assert len(frame) - len(same) == 108
+    # and its estimate on the full panel equals the one on its own sample (singletons add nothing)
+    assert float(replication.estimate(4, same)[1].params["did"]) == pytest.approx(
+        float(col1.params["did"]), rel=1e-9
+    )
+    text = prose.describe_same_sample(base, base_same, col1)
+    s, p = float(base_same.params["did"]), float(col1.params["did"])
+    assert prose.describe_change(s, p) in text
+    assert f"{int(base_same.nobs):,} city-years" in text and "the 108 it drops" in text

@@ -287,3 +287,140 @@ def describe_published_indirect() -> str:
         f"b, and its p-value lies between {p_low:.3f} and {p_high:.3f}: whatever the "
         f"unrounded numbers were, the indirect effect {verdict}."
     )
+
+
+def describe_face_value_indirect(bounds: pd.DataFrame | None = None) -> str:
+    """Prose setting the face-value product of Table 3's printed a and b beside the range
+    the printed cells allow (:func:`replicate.checks.published_indirect_bounds`).
+
+    The word is "above", "below" or "inside" that range, from the numbers: with b printed
+    as 0.001 (0.000) and one star, the product of the printed cells can lie above every
+    value the cells allow, because a b that rounds to 0.001 with |t| < 1.97 and an s.e.
+    below 0.0005 is below 0.001."""
+    bounds = published_indirect_bounds() if bounds is None else bounds
+    cells = paper.published(3).set_index(["column", "variable"])
+    a, b = cells.loc[(1, "did"), "coef"], cells.loc[(2, "innovp"), "coef"]
+    lo, hi = bounds.loc["indirect effect a·b", ["minimum", "maximum"]]
+    product = a * b
+    if product > hi:
+        where = (
+            f"above the largest value the printed cells allow ({hi:.4f}): a b that rounds "
+            f"to {b:.3f} with one star and a printed s.e. of {cells.loc[(2, 'innovp'), 'se']:.3f} "
+            f"is smaller than {b:.3f}"
+        )
+    elif product < lo:
+        where = f"below the smallest value the printed cells allow ({lo:.4f})"
+    else:
+        where = f"inside the range the printed cells allow ({lo:.4f} to {hi:.4f})"
+    return (
+        f"Taken at face value, the printed cells give a·b = {a:.3f} × {b:.3f} = {product:.4f}, "
+        f"{where}."
+    )
+
+
+def describe_change(before: float, after: float, what: str = "the estimate") -> str:
+    """``"falls by 30% (from 0.129 to 0.090)"``-style words for a change, the verb chosen
+    from the numbers: "halves" only within 45–55% down, "roughly doubles" within 90–110%
+    up, else "falls"/"rises" by the rounded percentage ("barely moves" below 1%)."""
+    if not (np.isfinite(before) and np.isfinite(after)) or before == 0:
+        return f"{what} goes from {before:.3f} to {after:.3f}"
+    pct = 100 * (after / before - 1)
+    span = f"(from {before:.3f} to {after:.3f})"
+    if abs(pct) < 1:
+        return f"{what} barely moves {span}"
+    if -55 <= pct <= -45:
+        return f"{what} halves, falling by {-pct:.0f}% {span}"
+    if 90 <= pct <= 110:
+        return f"{what} roughly doubles, rising by {pct:.0f}% {span}"
+    verb = "falls" if pct < 0 else "rises"
+    return f"{what} {verb} by {abs(pct):.0f}% {span}"
+
+
+def describe_cluster_width(cover: pd.DataFrame, specification: str = "Table 2 column 7") -> str:
+    """Prose comparing, over many twins, the mean clustered s.e. with the spread (s.d.) of
+    the estimates, for one specification clustered by city and by province (from
+    :func:`replicate.calibrate.coverage`).
+
+    An s.e. within 10% of the s.d. is "about as large as", below that "smaller than"
+    (intervals too narrow), above "larger than"; the sentence adds how often each interval
+    covers the estimator's own mean, which separates width from bias."""
+    rows = cover[cover["specification"] == specification].set_index("clustered by")
+    parts, words = [], []
+    for cluster, row in rows.iterrows():
+        se, sd = float(row["mean s.e."]), float(row["s.d. of estimates"])
+        ratio = se / sd if sd > 0 else np.inf
+        word = (
+            "about as large as"
+            if abs(ratio - 1) <= 0.10
+            else "smaller than"
+            if ratio < 1
+            else "larger than"
+        )
+        words.append(word)
+        own = float(row["covers the estimator's mean"])
+        parts.append(
+            f"clustered by {cluster} ({int(row['clusters'])} clusters), the mean s.e. "
+            f"({se:.3f}) is {word} the spread of the estimates across twins ({sd:.3f}) and "
+            f"the interval covers the estimator's own mean in "
+            f"{own:.1%} of twins"
+        )
+    narrow = [c for c, w in zip(rows.index, words, strict=True) if w == "smaller than"]
+    verdict = (
+        f"so the intervals clustered by {' and by '.join(narrow)} are too narrow"
+        if narrow
+        else "so neither interval is too narrow: what goes wrong is bias, not width"
+    )
+    return f"For {specification}: " + "; ".join(parts) + f", {verdict}."
+
+
+def describe_same_sample(base, base_same, with_province_year) -> str:
+    """Prose separating the two things Table 4 column (1) changes at once: the sample (the
+    singleton city-years province-by-year effects drop) and the fixed effects.
+
+    ``base`` is the baseline on the full sample, ``base_same`` the baseline on column (1)'s
+    sample, ``with_province_year`` column (1); the words come from
+    :func:`describe_change`."""
+    b, s, p = (float(r.params["did"]) for r in (base, base_same, with_province_year))
+    dropped = int(base.nobs) - int(base_same.nobs)
+    return (
+        f"On column (1)'s own {int(base_same.nobs):,} city-years (the {dropped:,} it drops "
+        f"left out of both), adding province-by-year effects: {describe_change(s, p)}. "
+        f"The change of sample alone: {describe_change(b, s, 'the baseline')}."
+    )
+
+
+def describe_hc1_beside_cluster(clustered, hc1, published_se: float | None = None) -> str:
+    """Prose setting the two readings of the paper's "robust standard errors" side by side:
+    clustered by city (what Stata's ``xtreg, fe vce(robust)`` does) and HC1 (what
+    ``reghdfe, vce(robust)`` does), for ``did``.
+
+    The comparative word ("smaller than", "larger than", "about the same as": within 5%)
+    and, with ``published_se``, which reading lies closer to the printed s.e., come from
+    the numbers."""
+    c, h = float(clustered.std_errors["did"]), float(hc1.std_errors["did"])
+    ratio = round(h / c, 2)  # the word follows the printed ratio
+    word = (
+        "about the same as"
+        if abs(ratio - 1) <= 0.05
+        else "smaller than"
+        if ratio < 1
+        else "larger than"
+    )
+    text = (
+        f"Read as HC1, the s.e. of did is {h:.4f}, {word} the city-clustered {c:.4f} "
+        f"(ratio {ratio:.2f})."
+    )
+    if published_se is not None and np.isfinite(published_se):
+        gap_c, gap_h = abs(c - published_se), abs(h - published_se)
+        closer = (
+            "the clustered reading"
+            if gap_c < gap_h
+            else "the HC1 reading"
+            if gap_h < gap_c
+            else "both readings equally"
+        )
+        text += (
+            f" The paper prints {published_se:.3f}; on these data {closer} lies closer to it, "
+            "a hint about the paper's command, not proof."
+        )
+    return text

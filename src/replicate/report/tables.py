@@ -407,7 +407,10 @@ def render(
     head = "".join(f"<th{k}>{_html_cell(c)}</th>" for c, k in zip(columns, classes, strict=True))
     body_html = "".join(
         ('<tr class="src-paper">' if line in PUBLISHED_LINES else "<tr>")
-        + "".join(f"<td{k}>{_html_cell(c)}</td>" for c, k in zip(r, classes, strict=True))
+        + "".join(
+            f"<td{_long_text_class(k, c)}>{_html_cell(c)}</td>"
+            for c, k in zip(r, classes, strict=True)
+        )
         + "</tr>"
         for r, line in zip(rows, lines, strict=True)
     )
@@ -421,6 +424,21 @@ def render(
         f'<div class="table-scroll"><table class="replication">{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body_html}</tbody></table></div>{foot}\n"
     )
+
+
+LONG_TEXT = 24  # characters: a longer text cell wraps (CSS class "long") instead of widening
+
+
+def _long_text_class(klass: str, cell: object) -> str:
+    """The cell's class attribute, with ``long`` added for a long text cell (a reason, a
+    gloss), so that on a phone it wraps inside a narrow column instead of pushing the
+    other columns off-screen."""
+    text = str(cell)
+    if len(text) <= LONG_TEXT or " " not in text:
+        return klass
+    if klass:
+        return klass.replace('class="', 'class="long ', 1)
+    return ' class="long"'
 
 
 class Rendered:
@@ -495,3 +513,13 @@ def show(
     """Wrap a table for display in a notebook (caption, notes and the synthetic banner come
     from ``frame.attrs`` unless given)."""
     return Rendered(frame, caption, synthetic, decimals, notes)
+
+
+def formulas_table(formulas: dict[int, str], caption: str) -> Rendered:
+    """The formulas of a table's columns (``replicate.replication.formulas``) as a small
+    two-column table instead of a printed dict."""
+    frame = pd.DataFrame(
+        {"formula": list(formulas.values())},
+        index=pd.Index([f"({c})" for c in formulas], name="column"),
+    )
+    return show(frame, caption, synthetic=False)
