@@ -310,6 +310,9 @@ def build(
     chromium = find_chromium()
     write_exhibits(pdf=chromium is not None)
     render(strict=strict)
+    from replicate import i18n  # the Chinese edition, from the same executed notebooks
+
+    i18n.render_zh()
     if chromium is None:
         print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
     else:

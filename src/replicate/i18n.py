@@ -1,0 +1,238 @@
+"""The Chinese edition (中文版): Sphinx gettext internationalisation of the one book.
+
+The notebooks execute once (papermill, :func:`replicate.book.build`); Jupyter Book renders
+the English site into ``_build/html``; :func:`render_zh` renders the *same executed
+notebooks* a second time with ``language = zh_CN`` into ``_build/html/zh`` (no execution:
+``nb_execution_mode = "off"``). Translations live in gettext catalogues, one per page,
+``locales/zh_CN/LC_MESSAGES/<docname>.po`` (``gettext_compact = False``), under version
+control.
+
+Written on top of Sphinx (gettext builder, ``-D language``), sphinx-intl (``update``) and
+babel (reading catalogues); hand-written here: the Sphinx configuration derived from
+Jupyter Book's (``jupyter-book config sphinx``), the list of translated pages and the
+stale-translation check.
+
+Translating a page: ``replicate-i18n update`` (or :func:`update`) refreshes its ``.po``;
+fill every ``msgstr``, clear the ``fuzzy`` flags, add the docname to ``TRANSLATED``
+(``locales/translated.txt``); :func:`check` then fails the build whenever an English
+paragraph of that page changes and its translation is missing or fuzzy.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from replicate import paths
+
+LANGUAGE = "zh_CN"
+LOCALE_DIR = paths.ROOT / "locales"
+CATALOGUES = LOCALE_DIR / LANGUAGE / "LC_MESSAGES"
+TRANSLATED_LIST = LOCALE_DIR / "translated.txt"
+ZH_HTML_DIR = paths.HTML_DIR / "zh"
+GETTEXT_DIR = paths.BUILD_DIR / "gettext"
+EXT_DIR = paths.BOOK_DIR / "_ext"
+
+
+class TranslationError(RuntimeError):
+    """A page listed as translated has missing or stale (fuzzy) messages."""
+
+
+def translated_pages(listing: Path = TRANSLATED_LIST) -> list[str]:
+    """Docnames whose Chinese translation is complete and must stay so (one per line)."""
+    if not listing.exists():
+        return []
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+_OVERRIDES = """
+# --- appended by replicate.i18n: the Chinese edition ------------------------------------
+import sys as _sys
+_sys.path.insert(0, {ext!r})
+_ROOT = {root!r}
+html_static_path = [p if p.startswith('/') else _ROOT + '/' + p for p in html_static_path]
+bibtex_bibfiles = [p if p.startswith('/') else _ROOT + '/' + p for p in bibtex_bibfiles]
+locale_dirs = [{locales!r}]
+gettext_compact = False
+gettext_uuid = False
+gettext_location = False
+gettext_additional_targets = []
+if 'language_switch' not in extensions:
+    extensions.append('language_switch')
+"""
+
+
+def write_conf(target: Path) -> Path:
+    """Jupyter Book's Sphinx configuration plus the i18n settings, as ``target/conf.py``."""
+    target.mkdir(parents=True, exist_ok=True)
+    jb = str(Path(sys.executable).parent / "jupyter-book")
+    with tempfile.TemporaryDirectory() as scratch:
+        # `config sphinx` writes conf.py into the book directory: work on a symlinked view
+        # of the two config files so the working tree is never touched.
+        view = Path(scratch)
+        for name in ("_config.yml", "_toc.yml"):
+            (view / name).symlink_to(paths.ROOT / name)
+        done = subprocess.run(
+            [jb, "config", "sphinx", str(view)], capture_output=True, text=True, cwd=scratch
+        )
+        produced = view / "conf.py"
+        if done.returncode != 0 or not produced.exists():
+            raise RuntimeError(f"jupyter-book config sphinx failed:\n{done.stdout}{done.stderr}")
+        text = produced.read_text(encoding="utf-8")
+    text = text.replace(f"'{view}/", f"'{paths.ROOT}/")
+    text += _OVERRIDES.format(ext=str(EXT_DIR), root=str(paths.ROOT), locales=str(LOCALE_DIR))
+    conf = target / "conf.py"
+    conf.write_text(text, encoding="utf-8")
+    return conf
+
+
+def _sphinx(builder: str, out: Path, conf_dir: Path, *extra: str, strict: bool = False):
+    command = [
+        str(Path(sys.executable).parent / "sphinx-build"),
+        "-b",
+        builder,
+        "-c",
+        str(conf_dir),
+        "-d",
+        str(paths.BUILD_DIR / f".doctrees-{builder}-{out.name}"),
+        *extra,
+        str(paths.ROOT),
+        str(out),
+    ]
+    if strict:
+        command[1:1] = ["-W", "--keep-going"]
+    # A fixed creation date in the templates: re-extracting changes no catalogue header.
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "SOURCE_DATE_EPOCH": "1767225600"}
+    return subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, env=env)
+
+
+def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = True) -> Path:
+    """Render the already-executed book in Chinese into ``out`` (``_build/html/zh``)."""
+    if check_stale:
+        problems = check()
+        if problems:
+            raise TranslationError(format_problems(problems))
+    with tempfile.TemporaryDirectory() as conf_dir:
+        write_conf(Path(conf_dir))
+        done = _sphinx("html", out, Path(conf_dir), "-D", f"language={LANGUAGE}")
+    log = done.stdout + done.stderr
+    paths.BUILD_DIR.mkdir(exist_ok=True)
+    (paths.BUILD_DIR / "sphinx-zh.log").write_text(log, encoding="utf-8")
+    if done.returncode != 0:
+        raise RuntimeError(f"the Chinese render failed (see _build/sphinx-zh.log):\n{log[-3000:]}")
+    return out
+
+
+def extract(out: Path = GETTEXT_DIR) -> Path:
+    """Re-extract every page's messages into ``.pot`` templates (``sphinx-build -b gettext``)."""
+    with tempfile.TemporaryDirectory() as conf_dir:
+        write_conf(Path(conf_dir))
+        done = _sphinx("gettext", out, Path(conf_dir))
+    if done.returncode != 0:
+        raise RuntimeError(f"gettext extraction failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return out
+
+
+def update(pot_dir: Path = GETTEXT_DIR, locale_dir: Path = LOCALE_DIR) -> None:
+    """Merge the templates into the catalogues (``sphinx-intl update``), no line numbers."""
+    intl = str(Path(sys.executable).parent / "sphinx-intl")
+    done = subprocess.run(
+        [intl, "update", "-p", str(pot_dir), "-d", str(locale_dir), "-l", LANGUAGE, "-w", "0"],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"sphinx-intl update failed:\n{done.stdout}{done.stderr}")
+
+
+@dataclass(frozen=True)
+class PageStatus:
+    """Translation state of one page's catalogue."""
+
+    docname: str
+    total: int
+    untranslated: int
+    fuzzy: int
+
+    @property
+    def complete(self) -> bool:
+        return self.untranslated == 0 and self.fuzzy == 0
+
+
+def status(locale_dir: Path = LOCALE_DIR) -> dict[str, PageStatus]:
+    """Per page: number of messages, untranslated and fuzzy ones (read with babel)."""
+    from babel.messages.pofile import read_po
+
+    found = {}
+    root = locale_dir / LANGUAGE / "LC_MESSAGES"
+    for po in sorted(root.rglob("*.po")):
+        with po.open("rb") as handle:
+            catalogue = read_po(handle)
+        messages = [m for m in catalogue if m.id]
+        docname = po.relative_to(root).with_suffix("").as_posix()
+        found[docname] = PageStatus(
+            docname,
+            total=len(messages),
+            untranslated=sum(1 for m in messages if not m.string),
+            fuzzy=sum(1 for m in messages if m.fuzzy),
+        )
+    return found
+
+
+def check(
+    refresh: bool = True, locale_dir: Path = LOCALE_DIR, listing: Path = TRANSLATED_LIST
+) -> list[PageStatus]:
+    """Pages listed as translated whose catalogue has missing or fuzzy messages.
+
+    ``refresh`` re-extracts the English messages and merges them first, so an English
+    paragraph changed since the translation shows up as fuzzy or untranslated.
+    """
+    if refresh:
+        with tempfile.TemporaryDirectory() as pot:
+            extract(Path(pot))
+            update(Path(pot), locale_dir)
+    pages = status(locale_dir)
+    problems = []
+    for docname in translated_pages(listing):
+        page = pages.get(docname)
+        if page is None:
+            problems.append(PageStatus(docname, 0, 1, 0))
+        elif not page.complete:
+            problems.append(page)
+    return problems
+
+
+def format_problems(problems: list[PageStatus]) -> str:
+    lines = ["Chinese translations out of date (fill msgstr, clear 'fuzzy' in the .po):"]
+    for p in problems:
+        lines.append(
+            f"  locales/{LANGUAGE}/LC_MESSAGES/{p.docname}.po: "
+            f"{p.untranslated} untranslated, {p.fuzzy} fuzzy of {p.total}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m replicate.i18n [update|check|status|render]``."""
+    action = (argv if argv is not None else sys.argv[1:] or ["status"])[0]
+    if action == "update":
+        update(extract())
+    elif action == "render":
+        render_zh()
+    elif action == "check":
+        problems = check()
+        print(format_problems(problems) if problems else "every translated page is current")
+        return 1 if problems else 0
+    for page in status().values():
+        mark = "ok " if page.complete else "   "
+        print(f"{mark}{page.docname}: {page.untranslated} untranslated, {page.fuzzy} fuzzy")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
