@@ -7,18 +7,19 @@ equal to 1e-8):
   comparison of ``ΔY = Y_t − Y_b`` between cohort ``g`` and the controls. Base period
   ``b``: with ``base_period="varying"`` the previous period for pre-treatment cells and the
   last period before ``g − anticipation`` for post-treatment cells; with ``"universal"``
-  always the last period before ``g − anticipation`` (that reference cell itself is
-  omitted, as moderndid does). Controls: never treated, or (``"notyettreated"``) never
+  always the last period before ``g − anticipation`` (the reference cell itself is kept
+  with ATT 0 and ψ = 0, as moderndid keeps it). Controls: never treated, or (``"notyettreated"``) never
   treated plus every other cohort first treated after ``max(t, b) + anticipation``.
   Covariates enter at period ``min(b, t)`` (the base period for every post-treatment cell).
 * **Estimators** (Sant'Anna & Zhao 2020, the ``DRDID`` panel estimators R ``did`` calls):
   ``"dr"`` = ``drdid_panel`` (logit propensity score, OLS of ``ΔY`` on the controls,
-  the locally efficient DR ATT and its influence function, Sant'Anna & Zhao eq. 3.1 and
-  Prop. 3.1), ``"ipw"`` = ``std_ipw_did_panel`` (normalised, Hájek weights), ``"reg"`` =
-  ``reg_did_panel`` (Heckman–Ichimura–Todd outcome regression). Propensity scores clipped
+  the doubly robust ATT for panel data and its influence function, as ported in
+  ``moderndid.drdid.estimators.drdid_panel``), ``"ipw"`` = ``std_ipw_did_panel``
+  (normalised, Hájek weights), ``"reg"`` = ``reg_did_panel`` (Heckman–Ichimura–Todd outcome regression). Propensity scores clipped
   to [1e-6, 1 − 1e-6], control units with ``p ≥ 0.995`` trimmed (DR, IPW), as there.
   The cell influence function is scaled by ``n / n_cell`` and ``se = √(mean(ψ²)/n)``.
-* **Aggregations** (``aggte``; Callaway & Sant'Anna 2021, §4 and eq. 4.x): ``simple``
+* **Aggregations** (Callaway & Sant'Anna 2021's aggregation schemes as R ``did::aggte``
+  and moderndid's ``compute_aggte`` implement them): ``simple``
   (post cells weighted by cohort shares), ``group`` (mean over each cohort's post cells,
   then cohort shares), ``dynamic`` (event time ``e = t − g``, cohort-share weights; the
   overall effect the mean over ``e ≥ 0``), ``calendar`` (per period, then the mean); the
@@ -35,7 +36,10 @@ with NumPy, no per-cell DataFrame or formula parsing; without covariates the cel
 difference of means whose influence function is written in closed form (the DR, IPW and
 OR estimators coincide there); the logit is a Newton/IRLS iteration in NumPy run to
 machine precision; aggregations are matrix products of the influence-function matrix and
-the estimated-weight terms are built from cohort-level sums in O(n).
+the estimated-weight terms are built from cohort-level sums in O(n). Units sorted by
+cohort make every cell's treated and control units contiguous row ranges, so cells are
+slices (no masks) and the pre-test's ψ'ψ is summed block by block. Memory: the n × cells
+influence-function matrix (column-major), linear in units for a given number of periods.
 """
 
 from __future__ import annotations
