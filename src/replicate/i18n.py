@@ -42,6 +42,21 @@ class TranslationError(RuntimeError):
     """A page listed as translated has missing or stale (fuzzy) messages."""
 
 
+ZH_SUFFIX = "__zh"
+
+
+def glue(name: str, english: object, chinese: object, display: bool = False) -> None:
+    """Glue a value in both languages: ``name`` (English) and ``name__zh`` (Chinese).
+
+    The Chinese build shows ``name__zh`` wherever a page says ``{glue:text}`name```
+    (``book/_ext/zh_glue.py``); build both from the same computed numbers.
+    """
+    from myst_nb import glue as myst_glue
+
+    myst_glue(name, english, display=display)
+    myst_glue(name + ZH_SUFFIX, chinese, display=display)
+
+
 def translated_pages(listing: Path = TRANSLATED_LIST) -> list[str]:
     """Docnames whose Chinese translation is complete and must stay so (one per line)."""
     if not listing.exists():
@@ -59,11 +74,11 @@ html_static_path = [p if p.startswith('/') else _ROOT + '/' + p for p in html_st
 bibtex_bibfiles = [p if p.startswith('/') else _ROOT + '/' + p for p in bibtex_bibfiles]
 locale_dirs = [{locales!r}]
 gettext_compact = False
+exclude_patterns = list(exclude_patterns) + ['**/.*']  # papermill's .running copies
 gettext_uuid = False
 gettext_location = False
 gettext_additional_targets = []
-if 'language_switch' not in extensions:
-    extensions.append('language_switch')
+extensions += [e for e in ('language_switch', 'zh_glue') if e not in extensions]
 """
 
 

@@ -46,6 +46,34 @@ def use_style() -> None:
         set_matplotlib_formats("png", "pdf")
 
 
+CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Source Han Sans SC")
+"""Chinese fonts tried in order (the CI installs ``fonts-wqy-zenhei``)."""
+
+
+def chinese_style() -> dict:
+    """rcParams for figures with Chinese text (the Chinese edition, issue #19).
+
+    The first installed CJK font goes *after* DejaVu Sans, so Latin text and digits keep
+    their English glyphs and Chinese characters fall back to the CJK font; no tofu.
+    Use as ``with plt.rc_context(figures.chinese_style()): ...``; the English figures do
+    not use it and stay byte-identical. Raises if no CJK font is installed.
+    """
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = [name for name in CJK_FONTS if name in installed]
+    if not found:
+        raise RuntimeError(
+            f"no Chinese font installed (tried {', '.join(CJK_FONTS)}): "
+            "apt-get install fonts-wqy-zenhei"
+        )
+    return {
+        **STYLE,
+        "font.family": ["DejaVu Sans", found[0]],  # per-glyph fallback (matplotlib ≥ 3.6)
+        "axes.unicode_minus": False,
+    }
+
+
 def label(fig: plt.Figure, source) -> plt.Figure:
     """Stamp the data label of ``source`` (a Panel or a result) on a figure.
 

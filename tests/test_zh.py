@@ -1,0 +1,243 @@
+"""The Chinese edition: catalogues stay in step, glue has Chinese forms, the zh site works.
+
+Unit tests (no build): the zh glue rewrite, the Chinese prose rules against the English
+ones on two seeds, the stale-translation check on a temp copy of the catalogues. Site
+tests read ``_build/html`` and ``_build/html/zh`` (built by ``make book``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from replicate import i18n, paths
+from replicate.report import prose, prose_zh
+
+sys.path.insert(0, str(paths.BOOK_DIR / "_ext"))
+import language_switch  # noqa: E402
+import zh_glue  # noqa: E402
+
+ZH = paths.HTML_DIR / "zh"
+
+
+def _glue_output(name: str, text: str) -> dict:
+    return {
+        "data": {"application/papermill.record/text/plain": repr(text)},
+        "metadata": {"scrapbook": {"mime_prefix": "application/papermill.record/", "name": name}},
+        "output_type": "display_data",
+    }
+
+
+def test_zh_glue_replaces_english_values_that_have_a_chinese_twin():
+    nb = {
+        "cells": [
+            {"outputs": [_glue_output("verb", "falls"), _glue_output("n", "285")]},
+            {"outputs": [_glue_output("verb__zh", "下降")]},
+        ]
+    }
+    out = zh_glue.chinese_glue(nb)
+    names = {
+        o["metadata"]["scrapbook"]["name"]: o["data"] for c in out["cells"] for o in c["outputs"]
+    }
+    assert set(names) == {"verb", "n"}
+    assert "下降" in names["verb"]["application/papermill.record/text/plain"]
+    assert names["n"]["application/papermill.record/text/plain"] == "'285'"
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?", text)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chinese_change_words_follow_the_english_rules(seed):
+    """Two seeds of (before, after): same numbers in both languages, same comparison."""
+    rng = np.random.default_rng(seed)
+    befores, factors = rng.uniform(0.05, 0.3, 60), rng.uniform(0.2, 2.5, 60)
+    pairs = [(b, b * f) for b, f in zip(befores, factors, strict=True)]
+    pairs += [(0.1, 0.1005), (0.2, 0.1), (0.1, 0.2)]
+    words = {
+        "barely moves": "几乎不变",
+        "halves": "减半",
+        "roughly doubles": "约翻一番",
+        "falls": "下降",
+        "rises": "上升",
+    }
+    for before, after in pairs:
+        en = prose.describe_change(before, after)
+        zh = prose_zh.describe_change(before, after)
+        assert _numbers(en) == _numbers(zh), (en, zh)
+        english_word = next(w for w in words if w in en)
+        assert words[english_word] in zh, (en, zh)
+
+
+def test_entries_per_batch_has_the_same_counts_in_both_languages():
+    counts = {2016: 39, 2014: 39, 2015: 40}
+    assert prose_zh.entries_per_batch(counts) == "2014 年 39 个、2015 年 40 个、2016 年 39 个"
+    en = prose_zh.entries_per_batch_en(counts)
+    assert en == "39 in 2014, 40 in 2015, 39 in 2016"
+
+
+def test_switch_links_to_the_same_page_in_the_other_edition():
+    class App:
+        class config:
+            language = "en"
+
+    def pathto(target, resource=0):  # Sphinx's relative pathto from notebooks/05_baseline
+        return "../" + target
+
+    url, text, _ = language_switch.other_edition(App, "notebooks/05_baseline", pathto)
+    assert (url, text) == ("../zh/notebooks/05_baseline.html", "中文")
+    App.config.language = "zh_CN"
+    url, text, _ = language_switch.other_edition(App, "notebooks/05_baseline", pathto)
+    assert (url, text) == ("../../notebooks/05_baseline.html", "English")
+
+
+def _pot_from_po(po: Path, pot: Path, change: dict[str, str]) -> None:
+    """A template with the catalogue's English messages, some of them edited."""
+    from babel.messages.pofile import read_po, write_po
+
+    with po.open("rb") as handle:
+        catalogue = read_po(handle)
+    for message in list(catalogue):
+        if message.id in change:
+            catalogue.delete(message.id)
+            catalogue.add(change[message.id])
+        else:
+            message.string = ""
+    pot.parent.mkdir(parents=True, exist_ok=True)
+    with pot.open("wb") as handle:
+        write_po(handle, catalogue, width=0)
+
+
+def test_stale_check_fails_when_an_english_paragraph_changes(tmp_path):
+    locales = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALE_DIR, locales)
+    listing = locales / "translated.txt"
+    po = locales / i18n.LANGUAGE / "LC_MESSAGES" / "book" / "preface.po"
+    assert "book/preface" in i18n.translated_pages(listing)
+    # as committed, the preface is complete
+    pot_dir = tmp_path / "pot"
+    _pot_from_po(po, pot_dir / "book" / "preface.pot", {})
+    i18n.update(pot_dir, locales)
+    assert "book/preface" not in [p.docname for p in i18n.check(False, locales, listing)]
+    before = po.read_text(encoding="utf-8")
+    i18n.update(pot_dir, locales)  # a second update changes nothing (no churn)
+    assert po.read_text(encoding="utf-8") == before
+    # an English paragraph is edited: its translation turns fuzzy, the check lists the page
+    old = "How to read it"
+    _pot_from_po(po, pot_dir / "book" / "preface.pot", {old: "How to read this book"})
+    i18n.update(pot_dir, locales)
+    problems = {p.docname: p for p in i18n.check(False, locales, listing)}
+    assert "book/preface" in problems
+    assert problems["book/preface"].fuzzy + problems["book/preface"].untranslated >= 1
+    assert "preface.po" in i18n.format_problems(list(problems.values()))
+
+
+def test_every_translated_page_is_current():
+    """The committed catalogues against the committed English (no re-extraction)."""
+    problems = i18n.check(refresh=False)
+    assert not problems, i18n.format_problems(problems)
+
+
+# ----------------------------------------------------------------------------- site
+needs_zh = pytest.mark.skipif(
+    not (ZH / "book" / "preface.html").exists(), reason="no Chinese build: run `make book`"
+)
+
+
+@needs_zh
+@pytest.mark.parametrize("page", ["book/preface", "notebooks/05_baseline", "book/glossary"])
+def test_zh_page_language_and_switch_both_ways(page):
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    en = (paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN"' in zh
+    assert '<html lang="en"' in en
+    depth = "../" * page.count("/")
+    assert f'href="{depth}zh/{page}.html"' in en
+    assert f'href="{depth}../{page}.html"' in zh
+
+
+def _text(html: str) -> str:
+    body = html.split('<article class="bd-article"', 1)[-1].split("</article>", 1)[0]
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", body, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+@needs_zh
+@pytest.mark.parametrize("page", i18n.translated_pages())
+def test_numbers_on_a_translated_page_equal_the_english_ones(page):
+    zh = _text((ZH / f"{page}.html").read_text(encoding="utf-8"))
+    en = _text((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
+    assert sorted(_numbers(zh)) == sorted(_numbers(en))
+    assert re.search(r"[\u4e00-\u9fff]{4}", zh), "the page is not in Chinese"
+
+
+@needs_zh
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_cjk_renders_without_tofu_or_horizontal_scroll(browser, width):
+    """Chinese glyphs are drawn (two different characters give different pixels: missing
+    glyphs would be identical boxes), and the page does not scroll sideways."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto((ZH / "book" / "preface.html").as_uri())
+        font = page.evaluate("getComputedStyle(document.querySelector('article')).fontFamily")
+        same = page.evaluate(
+            """(font) => {
+              const draw = (ch) => { const c = document.createElement('canvas');
+                c.width = 40; c.height = 40; const g = c.getContext('2d');
+                g.font = '32px ' + font; g.fillText(ch, 2, 34);
+                return Array.from(g.getImageData(0, 0, 40, 40).data).join(','); };
+              return [draw('新') === draw('质'), draw('新') === draw('\\uFFFF')]; }""",
+            font,
+        )
+        assert same == [False, False], f"CJK glyphs missing in {font}"
+        scroll = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert scroll <= 1
+    finally:
+        page.close()
+
+
+def test_zh_render_does_not_execute_notebooks(tmp_path):
+    generated = i18n.write_conf(tmp_path).read_text(encoding="utf-8")
+    assert "nb_execution_mode = 'off'" in generated
+    assert "gettext_compact = False" in generated
+
+
+def test_chinese_figure_text_has_every_glyph():
+    """A figure with a Chinese title, axis label and legend draws without a missing glyph
+    (matplotlib's "Glyph … missing from font" warning is an error here)."""
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from replicate.report import figures
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        with plt.rc_context(figures.chinese_style()):
+            fig, ax = plt.subplots()
+            ax.plot([2014, 2015, 2016], [39, 39, 39], label="试点城市（合成数据）")
+            ax.set_title("宽带中国试点对新质生产力的影响")
+            ax.set_xlabel("年份")
+            ax.set_ylabel("估计值 −0.1")
+            ax.legend()
+            fig.canvas.draw()
+            plt.close(fig)
+    # the check can fail: without the CJK fallback the same text does warn
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with plt.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}):
+            fig, ax = plt.subplots()
+            ax.set_title("宽带中国")
+            fig.canvas.draw()
+            plt.close(fig)
+    assert any("missing" in str(w.message) for w in caught)
