@@ -7,8 +7,11 @@
 # effects` — misleads with {term}`staggered adoption`, *why* (a decomposition of its
 # bias into {term}`variance weighting` and {term}`forbidden comparison`s), and how the
 # heterogeneity-robust estimators of {ref}`ch-modern-did` fare against their own targets.
-# Every claim below is an average over many twins, printed with its Monte Carlo standard
-# error, and every exercise's solution is computed the same way. Change the parameters
+# The one-draw tables show a single twin (seed `seed`) and illustrate the mechanics only;
+# every comparison between estimators rests on the Monte Carlo over
+# {glue:text}`teach_draws` twins (the exercises on {glue:text}`teach_exercise_draws`),
+# printed with its Monte Carlo standard error, and a difference smaller than about two
+# such errors is not a finding. Change the parameters
 # (e.g. `replicate run 10 -p dynamic_slope 0.1`) and watch what moves; raise the number
 # of twins with `replicate run 10 -p monte_carlo_draws 200 -p exercise_draws 100` (or run
 # the same draws on a Dask cluster with `replicate montecarlo`). Everything here is
@@ -438,6 +441,26 @@ glue(
     tables.number(float(clus.loc[clus["cluster"] == "city", "estimate"].std(ddof=1)), 4),
     display=False,
 )
+se_by_level = {lv: clus.loc[clus["cluster"] == lv, "se"] for lv in ("city", "province")}
+glue(
+    "ex_cl_province_vs_city",
+    teaching.against(
+        *teaching.summarise_mean(se_by_level["province"]),
+        float(se_by_level["city"].mean()),
+        "the city-clustered mean s.e.",
+    ),
+    display=False,
+)
+fewest_treated = int(clus["treated_clusters"].min())
+glue(
+    "ex_cl_treated_note",
+    f"with at least {fewest_treated} treated clusters at either level, their count alone"
+    " is unlikely to explain a shortfall"
+    if fewest_treated >= 20
+    else f"with only {fewest_treated} treated clusters at the coarser level, their count"
+    " may explain a shortfall",
+    display=False,
+)
 
 # %% tags=["hide-input"]
 conditional = {**base, "conditional_trends": True}
@@ -567,8 +590,10 @@ glue(
 # The pre-test passes in {glue:text}`ex_roth_pass`. Over all draws TWFE's mean error is
 # {glue:text}`ex_roth_all` ({glue:text}`ex_roth_where_all`); over the draws that pass, it
 # is {glue:text}`ex_roth_passed` ({glue:text}`ex_roth_where_passed`;
-# {glue:text}`ex_roth_versus`). Passing selects the draws in which noise happened to hide
-# the trend; it does not remove the violation, which is the same in every draw. Roth
+# {glue:text}`ex_roth_versus`). If passing selected the draws in which noise hid the
+# trend, the mean over the passed draws would sit apart from the mean over all draws by
+# more than its Monte Carlo error; read the comparison above before concluding either
+# way. Passing never removes the violation, which is the same in every draw. Roth
 # shows that the estimates reported after a passed pre-test can be *more* biased than
 # the unconditional ones and their intervals undercover — a pre-test is a filter on
 # noise, not a check of the assumption. More draws (`exercise_draws`) separate the two
@@ -606,11 +631,13 @@ glue(
 # Province clusters ({glue:text}`ex_cl_n_province`, {glue:text}`ex_cl_treated_province`
 # with a pilot city): mean s.e. {glue:text}`ex_cl_se_province`, coverage
 # {glue:text}`ex_cl_cover_province`. Compare both with the spread of the estimates over
-# the draws ({glue:text}`ex_cl_sd`). The twin has province-by-year shocks, which city
-# clusters ignore; province clusters allow for them but rest on few clusters. What
-# matters is the number of *treated* clusters: with only a handful, cluster-robust tests
-# over-reject however many clusters there are, and the wild cluster bootstrap is the
-# remedy {cite}`mackinnon_webb_2017`.
+# the draws ({glue:text}`ex_cl_sd`): intervals cover about 95% only when the mean s.e.
+# is close to that spread, and a mean s.e. below it means undercoverage at either level.
+# The twin has province-by-year shocks, which city clusters ignore; province clustering
+# allows for them, and here its mean s.e. is {glue:text}`ex_cl_province_vs_city`.
+# Cluster-robust tests also over-reject when few clusters are treated, however many
+# clusters there are, and the wild cluster bootstrap is the remedy then
+# {cite}`mackinnon_webb_2017`; here, {glue:text}`ex_cl_treated_note`.
 # :::
 #
 # :::{exercise}
