@@ -72,24 +72,22 @@ shown = (
     table.assign(
         twins=table["twin_mean"],
         **{"MC s.e.": table["mc_se"]},
-        share=table["share_within"],
+        share=[f"{v:.0%}" for v in table["share_within"]],
         default=table["default_seed"],
         status=table["status_of_mean"].map(short_status),
     )
     .assign(
-        where=[
-            f"T{t}" if t == 1 else f"T{t} ({c})"
-            for t, c in zip(table["table"], table["column"], strict=True)
-        ],
         number=[
-            s if v == s else f"{v} {s}"
-            for v, s in zip(table["variable"], table["statistic"], strict=True)
+            (f"T{t}" if t == 1 else f"T{t} ({c})") + " " + (s if v == s else f"{v} {s}")
+            for t, c, v, s in zip(
+                table["table"], table["column"], table["variable"], table["statistic"], strict=True
+            )
         ],
     )
-    .set_index(["where", "number"])[["paper", "twins", "MC s.e.", "share", "default", "status"]]
-)  # two label columns instead of four, so the numbers fit a phone's width
+    .set_index("number")[["paper", "twins", "MC s.e.", "share", "default", "status"]]
+)  # one label column instead of four, so every column fits a phone's width
 shown_notes = (
-    f"{mc_note} where: table (and column), T1 the summary statistics; "
+    f"{mc_note} number: table (and column) and number, T1 the summary statistics; "
     f"twins: mean over the {twins} twins; MC s.e.: its Monte Carlo standard error; "
     "share: share of single twins within tolerance; "
     f"default: the value on the default twin ({tables.data_label(twin.panel())}); "

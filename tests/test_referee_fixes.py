@@ -103,3 +103,39 @@ def test_error_message_for_an_unknown_city_uses_the_new_hint():
     assert "莱芜 → no close name" in text
     assert "芜胡 → ['芜湖']" in text
     assert len(cities) == 285
+
+
+# ----------------------------------------------------------------------------- phone (390 px)
+
+PHONE_TABLES = [
+    ("notebooks/03b_calibration.html", "The paper against"),
+    ("notebooks/04_index.html", "The dictionary"),
+]
+
+
+@pytest.mark.parametrize(("page", "caption"), PHONE_TABLES)
+def test_long_tables_keep_every_column_on_a_phone(site_url, browser, page, caption):
+    """At 390 px the calibration table (202 rows) and the dictionary keep their last column
+    (status, reason) inside the screen: no sideways scrolling needed to read a row."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    try:
+        tab = context.new_page()
+        tab.goto(f"{site_url}/{page}")
+        facts = tab.evaluate(
+            """(caption) => {
+              const t = [...document.querySelectorAll('table')].find(
+                x => x.caption && x.caption.textContent.trim().startsWith(caption));
+              if (!t) return null;
+              const box = t.closest('.table-scroll') || t.parentElement;
+              const cells = [...t.querySelectorAll('tr:nth-child(2) > *')];
+              const last = cells[cells.length - 1].getBoundingClientRect();
+              return {width: t.scrollWidth, room: box.clientWidth, lastRight: last.right,
+                      screen: window.innerWidth};
+            }""",
+            caption,
+        )
+    finally:
+        context.close()
+    assert facts is not None, f"no table captioned {caption!r} on {page}"
+    assert facts["width"] <= facts["room"] + 1, facts
+    assert facts["lastRight"] <= facts["screen"], facts

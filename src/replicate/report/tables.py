@@ -426,7 +426,7 @@ def render(
     )
 
 
-LONG_TEXT = 24  # characters: a longer text cell wraps (CSS class "long") instead of widening
+LONG_TEXT = 12  # characters: a longer text cell may wrap (CSS class "long") instead of widening
 
 
 def _long_text_class(klass: str, cell: object) -> str:
@@ -434,8 +434,8 @@ def _long_text_class(klass: str, cell: object) -> str:
     gloss), so that on a phone it wraps inside a narrow column instead of pushing the
     other columns off-screen."""
     text = str(cell)
-    if len(text) <= LONG_TEXT or " " not in text:
-        return klass
+    if len(text) <= LONG_TEXT or " " not in text or re.match(r"[-−+(\d.]", text):
+        return klass  # short, one word, or a number (a cell like "0.118*** (0.028)")
     if klass:
         return klass.replace('class="', 'class="long ', 1)
     return ' class="long"'
@@ -522,4 +522,4 @@ def formulas_table(formulas: dict[int, str], caption: str) -> Rendered:
         {"formula": list(formulas.values())},
         index=pd.Index([f"({c})" for c in formulas], name="column"),
     )
-    return show(frame, caption, synthetic=False)
+    return show(frame, caption, synthetic=False, notes="Formulas in the fixest grammar, not data.")
