@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install book test test-slow lint format lock bench multiverse-cache clean lab
+.PHONY: install book test test-slow lint format lock bench clean lab
 
 install: $(STAMP)
 
@@ -53,11 +53,6 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/scale_did.py
 	$(BIN)/python benchmarks/multiverse.py
-
-# The multiverse chapter reads this cache; recompute it whenever the twin changes
-# (tests/test_multiverse.py fails while it is stale). ≈ 4–6 min on 2 cores.
-multiverse-cache: $(STAMP)
-	$(BIN)/replicate multiverse --out _build/multiverse --export data/derived/multiverse_twin.parquet
 
 clean:
 	rm -rf _build notebooks/*.ipynb book/generated

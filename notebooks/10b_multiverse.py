@@ -11,17 +11,19 @@
 # asks whether the answer survives every choice, and which choices move it most.
 #
 # The space is data: one row per specification, each with a stable hash, built by
-# `replicate.multiverse.space()`. The runner (`replicate multiverse`) spreads the
+# `replicate.multiverse.space()`. This page estimates every one of them while the book is
+# built ({glue:text}`mv_provenance`). The runner (`replicate multiverse`) spreads the
 # specifications over a Dask cluster — the cores of a laptop by default, or any running
 # cluster with `--scheduler ADDRESS` — and stores each result under its hash, so an
 # interrupted run resumes where it stopped.
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
-results = ""  # file from `replicate multiverse --export`; "": the twin's cache or a fresh run
-scheduler = "serial"  # for a fresh run: "serial", "local" (Dask on all cores) or an address
+results = ""  # file from `replicate multiverse --export`; "": estimate every specification now
+scheduler = "local"  # "serial", "local" (Dask, one worker per core) or a scheduler address
+workers = 2  # workers of the local cluster
 
-# %%
+# %% tags=["hide-input", "remove-stderr"]
 import pandas as pd
 from myst_nb import glue
 
@@ -33,13 +35,17 @@ figures.use_style()
 panel = load_panel(data)
 if results:
     mv = multiverse.load(results)
-    provenance = f"read from {results}"
+    provenance = f"{len(mv.table):,} specifications read from {results}"
 else:
-    mv, provenance = multiverse.cached_or_run(panel, scheduler=scheduler, progress=False)
+    mv, report = multiverse.run_multiverse(
+        panel, scheduler=scheduler, workers=workers, progress=False
+    )
+    provenance = f"{report.computed:,} specifications estimated in {report.seconds:.0f} s on " + (
+        "this process" if scheduler == "serial" else f"Dask ({scheduler}, {workers} workers)"
+    )
 if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
-print(f"{mv.label}: {len(mv.table):,} specifications, {provenance}.")
-print(mv.table["status"].value_counts().to_string())
+glue("mv_provenance", f"{provenance}; data: {mv.label}", display=False)
 glue(
     "mv_paper_regressions",
     sum(paper.published(t)["column"].nunique() for t in (2, 3, 4)),
@@ -97,67 +103,64 @@ fig = multiverse.specification_curve(mv, truth=truth)
 
 # %% tags=["hide-input"]
 summary = multiverse.robustness_summary(mv, truth=truth)
-overall = summary.loc["all specifications"]
-paper_rows = mv.ok[mv.ok["paper"] != ""]
-glue("mv_n", f"{len(mv.ok):,}", display=False)
-glue("mv_total", f"{len(mv.table):,}", display=False)
-glue("mv_same_sign", f"{overall['same sign']:.0%}", display=False)
-glue("mv_significant", f"{overall['significant (5%)']:.0%}", display=False)
-glue("mv_both", f"{overall['same sign and significant']:.0%}", display=False)
-glue("mv_median", f"{overall['median estimate']:.3f}", display=False)
-glue(
-    "mv_range",
-    f"{mv.ok['estimate'].quantile(0.05):.3f} to {mv.ok['estimate'].quantile(0.95):.3f}",
-    display=False,
+SHORT_ESTIMATORS = {
+    "twfe": "TWFE",
+    "cs_never": "CS never",
+    "cs_notyet": "CS not-yet",
+    "sun_abraham": "SA",
+    "imputation": "BJS",
+}
+ESTIMATOR_NOTE = (
+    "CS never / not-yet: Callaway–Sant'Anna with never-treated / not-yet-treated controls; "
+    "SA: Sun–Abraham; BJS: imputation (Borusyak–Jaravel–Spiess)."
 )
-glue(
-    "mv_paper_range",
-    f"{paper_rows['estimate'].min():.3f} to {paper_rows['estimate'].max():.3f}",
-    display=False,
-)
-glue(
-    "mv_truth",
-    (
-        f"On this synthetic twin the true effect is {truth:.3f}; "
-        f"{overall['interval covers the truth']:.0%} of the 95% intervals cover it."
-    )
-    if truth is not None
-    else "",
-    display=False,
-)
+for key, text in multiverse.summary_glue(mv, summary, truth).items():
+    glue(key, text, display=False)
+short = {multiverse.ESTIMATOR_LABELS[k]: v for k, v in SHORT_ESTIMATORS.items()}
+narrow = summary.rename(index=short)
 tables.show(
     tables.labelled(
-        summary.rename(
-            columns={
-                "specifications": "specs",
-                "median estimate": "median",
-                "significant (5%)": "signif.",
-                "same sign and significant": "both",
-                "same sign": "sign",
-                "interval covers the truth": "covers",
-            }
+        narrow[["specifications", "with s.e.", "median estimate"]].rename(
+            columns={"specifications": "specs", "median estimate": "median"}
         ),
         panel,
     ),
+    f"How many, and their median — {mv.label}",
+    decimals=3,
+    notes=f"Data: {tables.data_label(panel)}. specs: specifications estimated; with s.e.: "
+    "those with a standard error; median: their median estimate. " + ESTIMATOR_NOTE,
+)
+shares = {
+    "same sign": "sign",
+    "significant (5%)": "signif.",
+    "same sign and significant": "both",
+    "interval covers the truth": "covers",
+}
+tables.show(
+    tables.labelled(narrow[[c for c in shares if c in narrow]].rename(columns=shares), panel),
     f"How often the answer survives — {mv.label}",
     decimals=3,
-    notes=f"Data: {tables.data_label(panel)}. specs: specifications; median: their median "
-    "estimate; sign: share with the sign of the paper's main specification (Table 2 "
-    "column 7); with s.e.: specifications with a standard error; signif.: share of those "
-    "whose 95% interval excludes zero; both: same sign and significant"
+    notes=f"Data: {tables.data_label(panel)}. sign: share with the sign of the paper's main "
+    "specification (Table 2 column 7, estimated on these data); signif.: share of the "
+    "specifications with a standard error whose 95% interval excludes zero; both: same sign "
+    "and significant"
     + (
-        "; covers: share of 95% intervals that cover the twin's true effect."
+        "; covers: share of 95% intervals that cover the twin's true effect. "
         if truth is not None
-        else "."
-    ),
+        else ". "
+    )
+    + ESTIMATOR_NOTE,
 )
 
 # %% [markdown]
 # Of {glue:text}`mv_n` specifications, {glue:text}`mv_same_sign` estimate an effect with
 # the sign of the paper's main specification, {glue:text}`mv_significant` are
 # significant at 5%, and {glue:text}`mv_both` are both. The median estimate is
-# {glue:text}`mv_median`; 90% of the estimates lie between {glue:text}`mv_range`, while
-# the paper's own specifications span {glue:text}`mv_paper_range`. {glue:text}`mv_truth`
+# {glue:text}`mv_median`; 90% of the estimates range from {glue:text}`mv_range`. The
+# paper's own {glue:text}`mv_paper_n` specifications (Table 2's seven columns and Table 4
+# column 1) published estimates from {glue:text}`mv_published_range`; estimated on
+# {glue:text}`mv_data`, the same specifications give {glue:text}`mv_paper_range`.
+# {glue:text}`mv_truth`
 #
 # ## Which choices move the estimate?
 #
@@ -166,7 +169,7 @@ tables.show(
 # variance), and how much it adds last to an additive model of all dimensions. The space
 # is not fully crossed, so the "alone" shares need not sum to the total.
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     tables.labelled(multiverse.variance_decomposition(mv).astype(object).fillna("—"), panel),
     f"Variance of the estimate explained by each choice — {mv.label}",
@@ -199,20 +202,27 @@ tables.show(
 # ## What failed
 #
 # A specification that cannot be estimated is recorded with its error and does not stop
-# the others:
+# the others. On this run, {glue:text}`mv_failed`
 
 # %% tags=["hide-input"]
 failed = mv.table[mv.table["status"] != "ok"]
-print(f"{len(failed)} of {len(mv.table):,} specifications failed.")
-tables.show(
-    tables.labelled(
-        failed[
-            ["estimator", "controls", "fixed_effects", "pilot_coding", "window", "cluster", "error"]
-        ].set_index("estimator"),
-        panel,
-    ),
-    "Specifications that failed, with their error",
+glue(
+    "mv_failed",
+    f"{len(failed):,} of {len(mv.table):,} specifications failed"
+    + ("; they are listed below with their error." if len(failed) else "."),
+    display=False,
 )
+if len(failed):
+    tables.show(
+        tables.labelled(
+            failed[["estimator", "fixed_effects", "pilot_coding", "window", "cluster", "error"]]
+            .assign(estimator=failed["estimator"].map(SHORT_ESTIMATORS))
+            .set_index("estimator"),
+            panel,
+        ),
+        "Specifications that failed, with their error",
+        notes=ESTIMATOR_NOTE,
+    )
 
 # %% [markdown]
 # ## Run it yourself
@@ -233,10 +243,7 @@ tables.show(
 # replicate multiverse --scheduler tcp://scheduler:8786 --controls subsets
 # ```
 #
-# The twin's results on this page were computed with the same command
-# (`--export data/derived/multiverse_twin.parquet`) and committed, because
-# {glue:text}`mv_total` fits take longer than the book's time budget; the page recomputes them whenever the
-# twin or the space changes (the file's data fingerprint and specification hashes are
-# checked, and a test keeps them equal). Results are byte-identical serially and on a
-# cluster of any size: seeds come from each specification's hash, and rows are sorted
-# by hash before they are written.
+# This page runs the same code on {glue:text}`mv_total` specifications each time the book
+# is built, so nothing on it can go stale. Results are byte-identical serially and on a
+# cluster of any size: seeds come from each specification's hash, and rows are sorted by
+# hash before they are written.

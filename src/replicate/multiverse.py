@@ -147,10 +147,6 @@ PAPER_SPECS = {
 """The paper's own nqp specifications: TWFE, 285 cities, 2005–2022, parent coding, city
 clusters; Table 2's stepwise controls and Table 4 column (1)'s province-by-year effects."""
 
-TWIN_CACHE = paths.DATA_DIR / "derived" / "multiverse_twin.parquet"
-"""Precomputed results of the default space on the default twin (``replicate multiverse
---export``), read by the chapter because ≈ 1,400 fits exceed the book's time budget."""
-
 SIGNIFICANT_DIGITS = 10
 ALPHA = 0.05
 RESULT_COLUMNS = (
@@ -977,8 +973,8 @@ def run_multiverse(
     return Multiverse(table, prepared.label, prepared.synthetic, prepared.fingerprint), report
 
 
-def load(path: str | Path = TWIN_CACHE) -> Multiverse:
-    """Read results written by :meth:`Multiverse.write` (e.g. the committed twin cache)."""
+def load(path: str | Path) -> Multiverse:
+    """Read results written by :meth:`Multiverse.write` (``replicate multiverse --export``)."""
     import pyarrow.parquet as pq
 
     path = paths.require(Path(path))
@@ -989,32 +985,18 @@ def load(path: str | Path = TWIN_CACHE) -> Multiverse:
     return Multiverse(table.to_pandas(), meta["label"], bool(meta["synthetic"]), meta["data_hash"])
 
 
-def cached_or_run(panel, cache: str | Path = TWIN_CACHE, **options) -> tuple[Multiverse, str]:
-    """The cached results if they were computed on this panel and the current space, else a
-    fresh run. Returns the results and a sentence saying which."""
-    prepared = prepare(panel)
-    specs = space(codings=codings_of(prepared))
-    cache = Path(cache)
-    shown = cache.relative_to(paths.ROOT) if cache.is_relative_to(paths.ROOT) else cache
-    stale = ""
-    if cache.exists():
-        cached = load(cache)
-        same_space = cached.table["hash"].tolist() == specs["hash"].tolist()
-        if cached.data_hash == prepared.fingerprint and same_space:
-            return cached, (
-                f"read from the precomputed file {shown} (made with `replicate multiverse "
-                "--export`), whose data fingerprint and specification hashes equal this "
-                "panel's and the current space's"
-            )
-        if cached.label == prepared.label:
-            stale = (
-                f"; the precomputed file {shown} is stale (other twin or space): regenerate "
-                f"it with `replicate multiverse --out DIR --export {shown}`"
-            )
-    result, report = run_multiverse(panel, specs, **options)
-    return result, (
-        f"computed now ({report.computed} specifications in {report.seconds:.0f} s){stale}"
-    )
+def published_estimates() -> pd.Series:
+    """The paper's own published estimates of ``did`` for the specifications of
+    :data:`PAPER_SPECS` (from :func:`replicate.paper.published`), indexed by label."""
+    from replicate import paper
+
+    values = {}
+    for label in PAPER_SPECS:
+        table, column = label.split(" (")
+        rows = paper.published(int(table.split()[1]))
+        hit = rows[(rows["column"] == int(column.rstrip(")"))) & (rows["variable"] == "did")]
+        values[label] = float(hit["coef"].iloc[0])
+    return pd.Series(values, name="published")
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -1057,6 +1039,41 @@ def robustness_summary(
     order = [ESTIMATOR_LABELS[e] for e in ESTIMATORS if ESTIMATOR_LABELS[e] in rows]
     table = pd.DataFrame(rows).T.loc[[*order, "all specifications"]]
     return table.astype(float).astype({"specifications": int, "with s.e.": int})
+
+
+def summary_glue(
+    result: Multiverse, summary: pd.DataFrame, truth: float | None = None
+) -> dict[str, str]:
+    """The chapter's sentences' numbers, computed from ``result`` and its
+    :func:`robustness_summary` (keys are the chapter's glue names)."""
+    ok = result.ok
+    overall = summary.loc["all specifications"]
+    paper_rows = ok[ok["paper"] != ""]
+    published = published_estimates()
+    texts = {
+        "mv_n": f"{len(ok):,}",
+        "mv_total": f"{len(result.table):,}",
+        "mv_same_sign": f"{overall['same sign']:.0%}",
+        "mv_significant": f"{overall['significant (5%)']:.0%}",
+        "mv_both": f"{overall['same sign and significant']:.0%}",
+        "mv_median": f"{overall['median estimate']:.3f}",
+        "mv_range": f"{ok['estimate'].quantile(0.05):.3f} to {ok['estimate'].quantile(0.95):.3f}",
+        "mv_published_range": f"{published.min():.3f} to {published.max():.3f}",
+        "mv_paper_n": f"{len(published)}",
+        "mv_paper_range": (
+            f"{paper_rows['estimate'].min():.3f} to {paper_rows['estimate'].max():.3f}"
+            if len(paper_rows)
+            else "no estimate (none of them is in this run)"
+        ),
+        "mv_data": "the synthetic twin" if result.synthetic else result.label,
+        "mv_truth": "",
+    }
+    if truth is not None and "interval covers the truth" in overall:
+        texts["mv_truth"] = (
+            f"On this synthetic twin the true effect is {truth:.3f}; "
+            f"{overall['interval covers the truth']:.0%} of the 95% intervals cover it."
+        )
+    return texts
 
 
 def variance_decomposition(result: Multiverse) -> pd.DataFrame:
@@ -1145,14 +1162,17 @@ def specification_curve(result: Multiverse, title: str | None = None, truth: flo
         facecolor="none",
         edgecolor="#b03a2e",
         zorder=4,
-        label="the paper's specifications",
+        label="the paper's specifications, on these data"
+        + (" (synthetic)" if result.synthetic else ""),
     )
     top.axhline(0, color="black", lw=0.8)
     if truth is not None:
         top.axhline(truth, color="#b03a2e", lw=1, ls="--", label=f"true effect ({truth:.3f})")
     top.set_ylabel("effect of the pilot on nqp")
     top.legend(loc="upper left", fontsize=8)
-    top.set_title(title or f"{len(ok):,} specifications, sorted by estimate")
+    top.set_title(title or f"{len(ok):,} specifications, sorted by estimate", loc="left")
+    top.tick_params(labelbottom=True)  # sharex hides them; the curve needs its own
+    top.set_xlabel("specification (sorted by estimate)", fontsize=8)
     for i, (d, v) in enumerate(rows):
         chosen = (ok[d] == v).to_numpy()
         bottom.scatter(x[chosen], np.full(chosen.sum(), i), s=1.5, marker="|", color="#333333")
@@ -1166,7 +1186,8 @@ def specification_curve(result: Multiverse, title: str | None = None, truth: flo
     bottom.grid(False)
     bottom.set_xlabel("specification (sorted by estimate)")
     figures.synthetic_note(fig, result.synthetic)
-    fig.tight_layout()
+    # Room above the (left-aligned) title for the synthetic stamp in the top-right corner.
+    fig.tight_layout(rect=(0, 0, 1, 0.97 if result.synthetic else 1))
     return fig
 
 
