@@ -241,3 +241,9 @@ def test_chinese_figure_text_has_every_glyph():
             fig.canvas.draw()
             plt.close(fig)
     assert any("missing" in str(w.message) for w in caught)
+
+
+def test_math_and_computed_table_output_need_no_translation():
+    assert not i18n.needs_translation("\n\\mathrm{nqp}_{it} = \\alpha_0")
+    assert not i18n.needs_translation("\\begin{table}[htbp] 285 & 0.17")
+    assert i18n.needs_translation("where $\\mathrm{treat}_i = 1$ for pilot cities")

@@ -317,6 +317,7 @@ def build(
         print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
     else:
         print_pdf(chromium)
+        i18n.print_pdf_zh(chromium)  # 中文版 PDF beside the English one
     return runs
 
 

@@ -165,6 +165,12 @@ def update(pot_dir: Path = GETTEXT_DIR, locale_dir: Path = LOCALE_DIR) -> None:
         raise RuntimeError(f"sphinx-intl update failed:\n{done.stdout}{done.stderr}")
 
 
+def needs_translation(msgid: str) -> bool:
+    """False for display math and for a computed table's LaTeX output (``\\begin{table}``):
+    they are language-neutral or data, and stay as the English shows them."""
+    return not msgid.lstrip().startswith("\\")
+
+
 @dataclass(frozen=True)
 class PageStatus:
     """Translation state of one page's catalogue."""
@@ -188,7 +194,7 @@ def status(locale_dir: Path = LOCALE_DIR) -> dict[str, PageStatus]:
     for po in sorted(root.rglob("*.po")):
         with po.open("rb") as handle:
             catalogue = read_po(handle)
-        messages = [m for m in catalogue if m.id]
+        messages = [m for m in catalogue if m.id and needs_translation(m.id)]
         docname = po.relative_to(root).with_suffix("").as_posix()
         found[docname] = PageStatus(
             docname,
@@ -251,3 +257,46 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+ZH_PDF = ZH_HTML_DIR / "book.pdf"
+
+
+def print_pdf_zh(chromium: str) -> Path:
+    """The whole Chinese book as one PDF (``_build/html/zh/book.pdf``, copied to
+    ``_build/exhibits/book-zh.pdf``): Sphinx's single-page HTML in Chinese, printed by
+    headless Chromium exactly as :func:`replicate.book.print_pdf` prints the English one."""
+    import shutil
+
+    from replicate import book
+    from replicate.report import exhibits
+
+    out = paths.BUILD_DIR / "singlehtml-zh"
+    with tempfile.TemporaryDirectory() as conf_dir:
+        write_conf(Path(conf_dir))
+        done = _sphinx("singlehtml", out, Path(conf_dir), "-D", f"language={LANGUAGE}")
+    root = book.yaml.safe_load(paths.TOC_YML.read_text(encoding="utf-8"))["root"]
+    page = out / f"{root}.html"
+    if done.returncode != 0 or not page.exists():
+        raise book.BuildError(f"the Chinese single-page HTML failed:\n{done.stderr[-2000:]}")
+    ZH_PDF.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        printed = subprocess.run(
+            [
+                chromium,
+                *book.CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={ZH_PDF}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if printed.returncode != 0 or not ZH_PDF.exists():
+        raise book.BuildError(
+            f"Chromium could not print the Chinese book:\n{printed.stderr[-2000:]}"
+        )
+    exhibits.EXHIBITS_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ZH_PDF, exhibits.EXHIBITS_DIR / "book-zh.pdf")
+    return ZH_PDF
