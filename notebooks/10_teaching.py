@@ -451,14 +451,9 @@ glue(
     ),
     display=False,
 )
-fewest_treated = int(clus["treated_clusters"].min())
 glue(
     "ex_cl_treated_note",
-    f"with at least {fewest_treated} treated clusters at either level, their count alone"
-    " is unlikely to explain a shortfall"
-    if fewest_treated >= 20
-    else f"with only {fewest_treated} treated clusters at the coarser level, their count"
-    " may explain a shortfall",
+    teaching.treated_clusters_note(int(clus["treated_clusters"].min())),
     display=False,
 )
 

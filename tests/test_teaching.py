@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import replicate
+from replicate import teaching
 from replicate.models import staggered as st
 from replicate.models.bias import PARTS, true_effects, twfe_bias
 
@@ -226,3 +227,10 @@ def test_decomposition_layout_puts_each_mean_over_its_monte_carlo_se():
         assert float(layout.loc[(kind, ""), header]) == pytest.approx(values.mean(), abs=5e-5)
         se = float(layout.loc[(kind, "se"), header].strip("()"))
         assert se == pytest.approx(values.std(ddof=1) / np.sqrt(len(values)), abs=5e-5)
+
+
+def test_treated_clusters_note_follows_the_count():
+    many = teaching.treated_clusters_note(31)
+    few = teaching.treated_clusters_note(6)
+    assert "at least 31" in many and "unlikely" in many
+    assert "only 6" in few and "may explain" in few

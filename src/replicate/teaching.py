@@ -306,6 +306,25 @@ def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth")
     return f"{'below' if gap < 0 else 'above'} {unit}"
 
 
+FEW_TREATED_CLUSTERS = 20  # below this, few treated clusters can explain over-rejection
+
+
+def treated_clusters_note(fewest_treated: int) -> str:
+    """Whether the smallest number of treated clusters over the clustering levels can
+    explain a shortfall in coverage; the threshold :data:`FEW_TREATED_CLUSTERS` follows the
+    order of magnitude at which MacKinnon and Webb (2017) find cluster-robust tests
+    over-reject."""
+    if fewest_treated >= FEW_TREATED_CLUSTERS:
+        return (
+            f"with at least {fewest_treated} treated clusters at either level, their count"
+            " alone is unlikely to explain a shortfall"
+        )
+    return (
+        f"with only {fewest_treated} treated clusters at the coarser level, their count"
+        " may explain a shortfall"
+    )
+
+
 def describe_effects(truth, knobs: Mapping) -> str:
     """The twin's effects and trends in words, read from its truth and knobs: which batches
     have larger effects (differences under 0.001 count as equal), whether effects change
