@@ -25,6 +25,7 @@ workers = 2  # workers of the local cluster
 
 # %% tags=["hide-input", "remove-stderr"]
 import pandas as pd
+from IPython.display import display
 from myst_nb import glue
 
 from replicate import multiverse, paper
@@ -92,12 +93,13 @@ tables.show(
 # ## The specification curve
 #
 # Every estimate of the pilot's effect on nqp, sorted, with its 95% interval (blue where
-# it excludes zero). The diamonds are the paper's own specifications; on the synthetic
+# it excludes zero). The diamonds are the paper's own specifications estimated on these
+# data (not the paper's published numbers); on the synthetic
 # twin, the dashed line is the true average effect on treated city-years it was
 # generated with. Below, each row is one choice; a mark means the specification above
 # made it.
 
-# %% mystnb={"figure": {"caption": "Specification curve: every estimate of the pilot's effect on nqp with its 95% interval, sorted, above the choices that produced it; the paper's specifications as diamonds; on the synthetic twin, its true effect dashed.", "name": "fig-specification-curve"}, "image": {"alt": "Specification curve of the pilot's effect on nqp: estimates sorted from smallest to largest with intervals, above an indicator panel of estimator, fixed effects, pilot coding, years, clusters and number of controls"}}
+# %% mystnb={"figure": {"caption": "Specification curve: every estimate of the pilot's effect on nqp with its 95% interval, sorted, above the choices that produced it; the paper's specifications, estimated on these data, as diamonds; on the synthetic twin, its true effect dashed.", "name": "fig-specification-curve"}, "image": {"alt": "Specification curve of the pilot's effect on nqp: estimates sorted from smallest to largest with intervals, above an indicator panel of estimator, fixed effects, pilot coding, years, clusters and number of controls"}}
 truth = getattr(panel.truth, "att", None)  # the twin knows its true effect; your data do not
 fig = multiverse.specification_curve(mv, truth=truth)
 
@@ -118,17 +120,19 @@ for key, text in multiverse.summary_glue(mv, summary, truth).items():
     glue(key, text, display=False)
 short = {multiverse.ESTIMATOR_LABELS[k]: v for k, v in SHORT_ESTIMATORS.items()}
 narrow = summary.rename(index=short)
-tables.show(
-    tables.labelled(
-        narrow[["specifications", "with s.e.", "median estimate"]].rename(
-            columns={"specifications": "specs", "median estimate": "median"}
+display(  # two tables in one cell
+    tables.show(
+        tables.labelled(
+            narrow[["specifications", "with s.e.", "median estimate"]].rename(
+                columns={"specifications": "specs", "median estimate": "median"}
+            ),
+            panel,
         ),
-        panel,
-    ),
-    f"How many, and their median — {mv.label}",
-    decimals=3,
-    notes=f"Data: {tables.data_label(panel)}. specs: specifications estimated; with s.e.: "
-    "those with a standard error; median: their median estimate. " + ESTIMATOR_NOTE,
+        f"How many, and their median — {mv.label}",
+        decimals=3,
+        notes=f"Data: {tables.data_label(panel)}. specs: specifications estimated; with "
+        "s.e.: those with a standard error; median: their median estimate. " + ESTIMATOR_NOTE,
+    )
 )
 shares = {
     "same sign": "sign",
