@@ -21,6 +21,7 @@ paragraph of that page changes and its translation is missing or fuzzy.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -214,10 +215,15 @@ def check(
     paragraph changed since the translation shows up as fuzzy or untranslated.
     """
     if refresh:
-        with tempfile.TemporaryDirectory() as pot:
-            extract(Path(pot))
-            update(Path(pot), locale_dir)
-    pages = status(locale_dir)
+        # Merged into a copy: the check (run by every build) never rewrites the committed
+        # catalogues; `python -m replicate.i18n update` is the translator's step that does.
+        with tempfile.TemporaryDirectory() as work:
+            extract(Path(work) / "pot")
+            shutil.copytree(locale_dir, Path(work) / "locales")
+            update(Path(work) / "pot", Path(work) / "locales")
+            pages = status(Path(work) / "locales")
+    else:
+        pages = status(locale_dir)
     problems = []
     for docname in translated_pages(listing):
         page = pages.get(docname)
