@@ -157,8 +157,14 @@ def _source(entry: str) -> str:
 
 
 def _expected(entry: str, needle: str) -> int:
-    """How many figures (or rendered tables) the page's notebook source asks for."""
-    return _source(entry).count(needle)
+    """How many figures (or rendered tables) the page's notebook source asks for; a call
+    right under an ``if`` (a table shown only when something failed) is not counted."""
+    lines = _source(entry).splitlines()
+    return sum(
+        line.count(needle)
+        for i, line in enumerate(lines)
+        if not (i and lines[i - 1].lstrip().startswith("if ") and line.startswith(" "))
+    )
 
 
 def _describe(table: dict) -> str:

@@ -312,12 +312,15 @@ def build(
     render(strict=strict)
     from replicate import i18n  # the Chinese edition, from the same executed notebooks
 
-    i18n.render_zh()
-    if chromium is None:
-        print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
-    else:
-        print_pdf(chromium)
-        i18n.print_pdf_zh(chromium)  # 中文版 PDF beside the English one
+    try:
+        i18n.render_zh()
+        if chromium is None:
+            print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
+        else:
+            print_pdf(chromium)
+            i18n.print_pdf_zh(chromium, CHROMIUM_FLAGS)  # 中文版 PDF beside the English one
+    except RuntimeError as error:  # stale translations, a failed zh render or print
+        raise BuildError(str(error)) from error
     return runs
 
 

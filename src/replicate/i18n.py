@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,29 +269,30 @@ if __name__ == "__main__":
 ZH_PDF = ZH_HTML_DIR / "book.pdf"
 
 
-def print_pdf_zh(chromium: str) -> Path:
+def print_pdf_zh(chromium: str, flags: Sequence[str]) -> Path:
     """The whole Chinese book as one PDF (``_build/html/zh/book.pdf``, copied to
     ``_build/exhibits/book-zh.pdf``): Sphinx's single-page HTML in Chinese, printed by
-    headless Chromium exactly as :func:`replicate.book.print_pdf` prints the English one."""
-    import shutil
+    headless Chromium with the same ``flags`` as :func:`replicate.book.print_pdf` prints the
+    English one (passed in: this module does not import ``replicate.book``, which calls it).
+    Failures raise ``RuntimeError``; the build reports them as a build error."""
+    import yaml
 
-    from replicate import book
     from replicate.report import exhibits
 
     out = paths.BUILD_DIR / "singlehtml-zh"
     with tempfile.TemporaryDirectory() as conf_dir:
         write_conf(Path(conf_dir))
         done = _sphinx("singlehtml", out, Path(conf_dir), "-D", f"language={LANGUAGE}")
-    root = book.yaml.safe_load(paths.TOC_YML.read_text(encoding="utf-8"))["root"]
+    root = yaml.safe_load(paths.TOC_YML.read_text(encoding="utf-8"))["root"]
     page = out / f"{root}.html"
     if done.returncode != 0 or not page.exists():
-        raise book.BuildError(f"the Chinese single-page HTML failed:\n{done.stderr[-2000:]}")
+        raise RuntimeError(f"the Chinese single-page HTML failed:\n{done.stderr[-2000:]}")
     ZH_PDF.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         printed = subprocess.run(
             [
                 chromium,
-                *book.CHROMIUM_FLAGS,
+                *flags,
                 f"--user-data-dir={profile}",
                 f"--print-to-pdf={ZH_PDF}",
                 page.as_uri(),
@@ -300,9 +302,7 @@ def print_pdf_zh(chromium: str) -> Path:
             timeout=300,
         )
     if printed.returncode != 0 or not ZH_PDF.exists():
-        raise book.BuildError(
-            f"Chromium could not print the Chinese book:\n{printed.stderr[-2000:]}"
-        )
+        raise RuntimeError(f"Chromium could not print the Chinese book:\n{printed.stderr[-2000:]}")
     exhibits.EXHIBITS_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ZH_PDF, exhibits.EXHIBITS_DIR / "book-zh.pdf")
     return ZH_PDF
