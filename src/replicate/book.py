@@ -318,7 +318,7 @@ def build(
             print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
         else:
             print_pdf(chromium)
-            i18n.print_pdf_zh(chromium, CHROMIUM_FLAGS)  # 中文版 PDF beside the English one
+            print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")  # 中文版
     except RuntimeError as error:  # stale translations, a failed zh render or print
         raise BuildError(str(error)) from error
     return runs
@@ -385,9 +385,6 @@ def print_pdf(chromium: str) -> Path:
     Written to ``_build/html/book.pdf`` (linked from the exhibits page) and copied to
     ``_build/exhibits/book.pdf``. Nothing is fetched: the page and MathJax are local.
     """
-    import tempfile
-
-    from replicate.report import exhibits
 
     jb = str(Path(sys.executable).parent / "jupyter-book")
     command = [jb, "build", str(paths.ROOT), "--builder", "singlehtml"]
@@ -398,25 +395,35 @@ def print_pdf(chromium: str) -> Path:
         raise BuildError(
             f"the single-page HTML for the PDF failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
         )
-    BOOK_PDF.unlink(missing_ok=True)
+    return print_page(chromium, page, BOOK_PDF, BOOK_PDF.name)
+
+
+def print_page(chromium: str, page: Path, pdf: Path, exhibit: str) -> Path:
+    """Print one local single-page HTML to ``pdf`` with headless Chromium (offline flags)
+    and copy it to ``_build/exhibits/EXHIBIT``: the English book and the Chinese one."""
+    import tempfile
+
+    from replicate.report import exhibits
+
+    pdf.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as profile:
         printed = subprocess.run(
             [
                 chromium,
                 *CHROMIUM_FLAGS,
                 f"--user-data-dir={profile}",
-                f"--print-to-pdf={BOOK_PDF}",
+                f"--print-to-pdf={pdf}",
                 page.as_uri(),
             ],
             capture_output=True,
             text=True,
             timeout=300,
         )
-    if printed.returncode != 0 or not BOOK_PDF.exists():
-        raise BuildError(f"Chromium could not print the book to PDF:\n{printed.stderr[-2000:]}")
+    if printed.returncode != 0 or not pdf.exists():
+        raise BuildError(f"Chromium could not print {page.name} to PDF:\n{printed.stderr[-2000:]}")
     exhibits.EXHIBITS_DIR.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(BOOK_PDF, exhibits.EXHIBITS_DIR / BOOK_PDF.name)
-    return BOOK_PDF
+    shutil.copyfile(pdf, exhibits.EXHIBITS_DIR / exhibit)
+    return pdf
 
 
 def run_one(

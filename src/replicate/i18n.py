@@ -25,7 +25,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,15 +268,11 @@ if __name__ == "__main__":
 ZH_PDF = ZH_HTML_DIR / "book.pdf"
 
 
-def print_pdf_zh(chromium: str, flags: Sequence[str]) -> Path:
-    """The whole Chinese book as one PDF (``_build/html/zh/book.pdf``, copied to
-    ``_build/exhibits/book-zh.pdf``): Sphinx's single-page HTML in Chinese, printed by
-    headless Chromium with the same ``flags`` as :func:`replicate.book.print_pdf` prints the
-    English one (passed in: this module does not import ``replicate.book``, which calls it).
-    Failures raise ``RuntimeError``; the build reports them as a build error."""
+def singlehtml_zh() -> Path:
+    """The whole Chinese book as one page (Sphinx's single-page HTML in Chinese), which
+    :func:`replicate.book.print_page` prints to ``_build/html/zh/book.pdf`` as it prints the
+    English one. Failures raise ``RuntimeError``; the build reports them as a build error."""
     import yaml
-
-    from replicate.report import exhibits
 
     out = paths.BUILD_DIR / "singlehtml-zh"
     with tempfile.TemporaryDirectory() as conf_dir:
@@ -287,22 +282,4 @@ def print_pdf_zh(chromium: str, flags: Sequence[str]) -> Path:
     page = out / f"{root}.html"
     if done.returncode != 0 or not page.exists():
         raise RuntimeError(f"the Chinese single-page HTML failed:\n{done.stderr[-2000:]}")
-    ZH_PDF.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        printed = subprocess.run(
-            [
-                chromium,
-                *flags,
-                f"--user-data-dir={profile}",
-                f"--print-to-pdf={ZH_PDF}",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    if printed.returncode != 0 or not ZH_PDF.exists():
-        raise RuntimeError(f"Chromium could not print the Chinese book:\n{printed.stderr[-2000:]}")
-    exhibits.EXHIBITS_DIR.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ZH_PDF, exhibits.EXHIBITS_DIR / "book-zh.pdf")
-    return ZH_PDF
+    return page
