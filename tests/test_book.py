@@ -131,3 +131,13 @@ def test_every_subcommand_has_help_and_is_in_the_readme(capsys):
         assert done.value.code == 0
         assert f"replicate {name}" in readme, f"README does not document `replicate {name}`"
     capsys.readouterr()
+
+
+def test_status_page_gives_each_chapter_its_share_of_the_execution_time(tmp_path, monkeypatch):
+    page = tmp_path / "status.md"
+    monkeypatch.setattr(book, "STATUS_PAGE", page)
+    runs = [book.NotebookRun("a", 30.0, True, ""), book.NotebookRun("b", 10.0, False, "boom")]
+    book.write_status_page(runs, {})
+    rows = re.findall(r"^\| `(\w+)` \| ([\d.]+) \| (\d+) % \| (.+) \|$", page.read_text(), re.M)
+    assert rows == [("a", "30.0", "75", "ok"), ("b", "10.0", "25", "failed: boom")]
+    assert "Total execution time: 40.0 s for 2 notebooks." in page.read_text()

@@ -221,11 +221,12 @@ def write_status_page(runs: Sequence[NotebookRun], parameters: Mapping[str, obje
     if parameters:
         shown = ", ".join(f"`{k} = {v!r}`" for k, v in parameters.items())
         lines += [f"Parameters passed to every notebook: {shown}.", ""]
-    lines += ["| notebook | seconds | result |", "| --- | ---: | --- |"]
+    total = sum(r.seconds for r in runs)
+    lines += ["| notebook | seconds | share | result |", "| --- | ---: | ---: | --- |"]
     for run in runs:
         result = "ok" if run.ok else f"failed: {run.error}"
-        lines.append(f"| `{run.name}` | {run.seconds:.1f} | {result} |")
-    total = sum(r.seconds for r in runs)
+        share = f"{100 * run.seconds / total:.0f} %" if total > 0 else "–"
+        lines.append(f"| `{run.name}` | {run.seconds:.1f} | {share} | {result} |")
     lines += ["", f"Total execution time: {total:.1f} s for {len(runs)} notebooks.", ""]
     STATUS_PAGE.parent.mkdir(parents=True, exist_ok=True)
     STATUS_PAGE.write_text("\n".join(lines), encoding="utf-8")
