@@ -7,6 +7,7 @@ names is converted from its percent-format ``.py`` source, executed once with pa
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 STATUS_PAGE = paths.BOOK_DIR / "generated" / "status.md"
 TIMINGS_JSON = paths.BUILD_DIR / "timings.json"
+PHASES_JSON = paths.BUILD_DIR / "phases.json"
+"""Wall-clock seconds of each phase of the last whole build (execution, renders, PDFs)."""
 FAILED_DIR = paths.BUILD_DIR / "failed"
 """Where a chapter's failed run is kept (with the error in its cell) for inspection."""
 
@@ -272,6 +275,7 @@ def build(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    started = time.perf_counter()
     parameters = dict(parameters or {})
     sources = book_notebooks()
     if only:
@@ -309,20 +313,37 @@ def build(
     if missing:
         raise BuildError(f"not yet executed: {[m.name for m in missing]}; run `replicate book`.")
     chromium = find_chromium()
-    write_exhibits(pdf=chromium is not None)
-    render(strict=strict)
+    phases = {"execute notebooks": time.perf_counter() - started}
+    with _timed(phases, "exhibits"):
+        write_exhibits(pdf=chromium is not None)
+    with _timed(phases, "render English site"):
+        render(strict=strict)
     from replicate import i18n  # the Chinese edition, from the same executed notebooks
 
     try:
-        i18n.render_zh()
+        with _timed(phases, "render Chinese site"):
+            i18n.render_zh()
         if chromium is None:
             print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
         else:
-            print_pdf(chromium)
-            print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")  # 中文版
+            with _timed(phases, "print both PDFs"):
+                print_pdf(chromium)
+                print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")  # 中文版
     except RuntimeError as error:  # stale translations, a failed zh render or print
         raise BuildError(str(error)) from error
+    PHASES_JSON.write_text(json.dumps(phases, indent=2))
+    print("build phases: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
     return runs
+
+
+@contextlib.contextmanager
+def _timed(phases: dict[str, float], name: str):
+    """Record the wall-clock seconds of one build phase in ``phases``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = time.perf_counter() - start
 
 
 def chapter_title(notebook: Path) -> str:
