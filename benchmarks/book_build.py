@@ -39,7 +39,8 @@ def main() -> None:
     for name, seconds in phases.items():
         print(f"  phase {name:<24}{seconds:7.1f} s")
     zh = phases.get("render Chinese site", 0.0)
-    print(f"Chinese edition's render over the rest of the build: {zh / (parallel - zh):.2f}x more")
+    ratio = parallel / (parallel - zh)
+    print(f"both editions / English only (target <= 1.5x): {ratio:.2f}x")
     verdict = "meets" if parallel < TARGET_SECONDS else "MISSES"
     print(
         f"target < {TARGET_SECONDS:.0f} s: {verdict} ({parallel / TARGET_SECONDS:.2f} of the budget)"
