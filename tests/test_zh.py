@@ -25,9 +25,9 @@ import zh_glue  # noqa: E402
 ZH = paths.HTML_DIR / "zh"
 
 
-def _glue_output(name: str, text: str) -> dict:
+def _glue_output(name: str, value: object) -> dict:
     return {
-        "data": {"application/papermill.record/text/plain": repr(text)},
+        "data": {"application/papermill.record/text/plain": repr(value)},
         "metadata": {"scrapbook": {"mime_prefix": "application/papermill.record/", "name": name}},
         "output_type": "display_data",
     }
@@ -47,6 +47,70 @@ def test_zh_glue_replaces_english_values_that_have_a_chinese_twin():
     assert set(names) == {"verb", "n"}
     assert "下降" in names["verb"]["application/papermill.record/text/plain"]
     assert names["n"]["application/papermill.record/text/plain"] == "'285'"
+
+
+def _tiny_book(root: Path, extensions: list[str]) -> str:
+    """Render a one-notebook Sphinx project in Chinese; the translated paragraph quotes two
+    glued values, one with a Chinese twin (``word__zh``) and one number with a format."""
+    import json
+    import subprocess
+
+    src = root / "src"
+    (src / "locales" / "zh_CN" / "LC_MESSAGES").mkdir(parents=True)
+    (src / "conf.py").write_text(
+        f"import sys; sys.path.insert(0, {str(paths.BOOK_DIR / '_ext')!r})\n"
+        f"extensions = {extensions!r}\nnb_execution_mode = 'off'\n"
+        "locale_dirs = ['locales']\ngettext_compact = False\n"
+    )
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n"]},
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": ["The value is {glue:text}`n:.2f` and it {glue:text}`word`.\n"],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "metadata": {},
+            "source": ["glue"],
+            "outputs": [
+                _glue_output("n", 0.12345),
+                _glue_output("word", "falls"),
+                _glue_output("word__zh", "下降"),
+            ],
+        },
+    ]
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (src / "index.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (src / "locales" / "zh_CN" / "LC_MESSAGES" / "index.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Title"\nmsgstr "标题"\n\n'
+        'msgid "The value is {glue:text}`n:.2f` and it {glue:text}`word`."\n'
+        'msgstr "数值为 {glue:text}`n:.2f`，且{glue:text}`word`。"\n',
+        encoding="utf-8",
+    )
+    sphinx = Path(sys.executable).parent / "sphinx-build"
+    done = subprocess.run(
+        [str(sphinx), "-q", "-b", "html", "-D", "language=zh_CN", str(src), str(root / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return (root / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_glue_roles_resolve_inside_translated_paragraphs(tmp_path):
+    """Sphinx parses each msgstr as a new document, where myst-nb's glue role finds no
+    notebook and pastes nothing; zh_glue resolves it from the page's own glue outputs."""
+    html = _tiny_book(tmp_path / "fixed", ["myst_nb", "zh_glue"])
+    pasted = re.findall(r'class="pasted-text">([^<]*)<', html)
+    assert "数值为" in html
+    assert pasted == ["0.12", "下降"]
+    # the check can fail: myst-nb alone leaves both values empty in the translated text
+    html = _tiny_book(tmp_path / "plain", ["myst_nb"])
+    assert "数值为" in html
+    assert re.findall(r'class="pasted-text">([^<]*)<', html) == []
 
 
 def _numbers(text: str) -> list[str]:
@@ -175,6 +239,25 @@ def test_numbers_on_a_translated_page_equal_the_english_ones(page):
     en = _text((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
     assert sorted(_numbers(zh)) == sorted(_numbers(en))
     assert re.search(r"[\u4e00-\u9fff]{4}", zh), "the page is not in Chinese"
+
+
+def _pasted(html: str) -> list[str]:
+    return re.findall(r'class="pasted-text">([^<]*)<', html)
+
+
+GLUED_PAGES = sorted({"notebooks/01_introduction", *i18n.translated_pages()} - {"book/preface"})
+
+
+@needs_zh
+@pytest.mark.parametrize("page", GLUED_PAGES)
+def test_glued_values_on_a_zh_page_are_the_english_ones(page):
+    """Every glue role of the English page is pasted on the Chinese one too (none empty),
+    and the glued values carry the same numbers (a Chinese form may reorder words)."""
+    zh = _pasted((ZH / f"{page}.html").read_text(encoding="utf-8"))
+    en = _pasted((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
+    assert len(zh) == len(en), (zh, en)
+    assert all(value.strip() for value in zh), zh
+    assert sorted(_numbers(" ".join(zh))) == sorted(_numbers(" ".join(en)))
 
 
 @needs_zh

@@ -1,4 +1,5 @@
-"""In the Chinese edition, a glued value ``NAME`` is shown in its Chinese form ``NAME__zh``.
+"""In the Chinese edition, a glued value ``NAME`` is shown in its Chinese form ``NAME__zh``,
+and glue roles inside translated paragraphs resolve.
 
 Chapters glue bilingual values with :func:`replicate.i18n.glue` (``NAME`` in English,
 ``NAME__zh`` in Chinese, built from the same number). In a ``zh`` build, this extension
@@ -7,13 +8,27 @@ named ``NAME__zh`` takes the name ``NAME`` and the English ``NAME`` output is dr
 ``{glue:text}`NAME``` in the translated paragraph resolves to the Chinese form. Values
 without a ``__zh`` twin (plain numbers) are shown as they are in English. The English build
 never loads this extension, so its pages are unchanged.
+
+Why glue needs help in translated text: Sphinx's ``Locale`` transform parses each msgstr
+as a *new* small document (``sphinx.transforms.i18n.publish_msgstr``; myst-nb's parser
+treats a ``<translated>`` source as plain MyST). myst-nb's ``{glue:text}`` role looks its
+value up in ``document["nb_renderer"]``, which only the notebook's own document carries,
+and only while the notebook is being parsed; in the msgstr document the lookup fails, the
+role returns no node and the value vanishes (``试点名单分三批（）``). So the glue values
+of the page being read are kept here (``source-read``, in ``env.temp_data``, which Sphinx
+clears after each document), and the ``glue:text`` role, when it has no notebook renderer
+to ask, formats the same ``text/plain`` data with myst-nb's own ``format_plain_text``.
 """
 
 from __future__ import annotations
 
 import json
 
+from docutils import nodes
+
 SUFFIX = "__zh"
+TEMP_KEY = "replicate_glue_data"
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def _name(output: dict) -> str | None:
@@ -38,18 +53,73 @@ def chinese_glue(notebook: dict) -> dict:
     return notebook
 
 
+def glue_data(notebook: dict) -> dict[str, dict]:
+    """``{name: mime bundle}`` of the notebook's glue outputs, the mime prefix removed, as
+    myst-nb's ``extract_glue_data_cell`` stores them (the last output of a name wins)."""
+    found = {}
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type", "code") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            name = _name(output)
+            if not name:
+                continue
+            prefix = len(output["metadata"]["scrapbook"].get("mime_prefix", ""))
+            data = output.get("data", {})
+            # nbformat's JSON may split a string into a list of lines
+            found[name] = {
+                k[prefix:]: "".join(v) if isinstance(v, list) else v for k, v in data.items()
+            }
+    return found
+
+
+def is_chinese(app) -> bool:
+    return (app.config.language or "en").lower().startswith("zh")
+
+
 def rewrite(app, docname, source) -> None:
-    if not (app.config.language or "en").lower().startswith("zh"):
-        return
     if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
     try:
         notebook = json.loads(source[0])
     except ValueError:
         return
-    source[0] = json.dumps(chinese_glue(notebook), ensure_ascii=False)
+    if is_chinese(app):
+        notebook = chinese_glue(notebook)
+        source[0] = json.dumps(notebook, ensure_ascii=False)
+    app.env.temp_data[TEMP_KEY] = glue_data(notebook)
+
+
+def _text_role_class():
+    from myst_nb.core.variables import format_plain_text
+    from myst_nb.ext.glue.roles import PasteTextRole
+
+    class TranslatedPasteTextRole(PasteTextRole):
+        """myst-nb's ``{glue:text}`` role, which also resolves in a translated msgstr (no
+        notebook renderer there) from the values :func:`rewrite` kept for this page."""
+
+        def run(self):
+            env = getattr(self.document.settings, "env", None)
+            kept = env.temp_data.get(TEMP_KEY) if env is not None else None
+            if "nb_renderer" in self.document or kept is None or "::" in self.text:
+                return super().run()
+            key, _, fmt_spec = (
+                self.text.rpartition(":") if ":" in self.text else (self.text, "", "")
+            )
+            data = kept.get(key)
+            if data is None or "text/plain" not in data:
+                message = f"glue key {key!r} has no text/plain value on this page"
+                return [], [self.inliner.reporter.warning(message, line=self.line)]
+            text = format_plain_text(data["text/plain"], fmt_spec or "s")
+            node = nodes.inline(text, text, classes=["pasted-text"])
+            self.set_source_info(node)
+            return [node], []
+
+    return TranslatedPasteTextRole
 
 
 def setup(app):
+    app.setup_extension("myst_nb")
     app.connect("source-read", rewrite)
+    app.add_role_to_domain("glue", "text", _text_role_class()(), override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
