@@ -8,23 +8,30 @@ Modules, each with one job and imported in this order (no cycle): ``raw`` and ``
 """
 
 from replicate.data.io import FileError, read_table, write_table
-from replicate.data.panel import load_panel
+from replicate.data.panel import load_panel, read_pilots, read_staggered
 from replicate.data.pilots import PilotCoding, code_pilots
 from replicate.data.raw import SAMPLE_YEARS, cities, gwr_reports, pilot_entries
-from replicate.data.validate import Panel, PanelError, Problem
+from replicate.data.schema import PAPER, Roles, parse_roles
+from replicate.data.validate import Panel, PanelError, Problem, StaggeredPanel
 
 __all__ = [
+    "PAPER",
     "SAMPLE_YEARS",
     "FileError",
     "Panel",
     "PanelError",
     "PilotCoding",
     "Problem",
+    "Roles",
+    "StaggeredPanel",
     "cities",
     "code_pilots",
     "gwr_reports",
     "load_panel",
+    "parse_roles",
     "pilot_entries",
+    "read_pilots",
+    "read_staggered",
     "read_table",
     "write_table",
 ]

@@ -31,6 +31,7 @@ SubCityReading = Literal["parent", "ignore"]
 Evidence = Literal["multi_source", "independent_confirmation", "single_secondary_source"]
 SUB_CITY_TYPES = frozenset({"county_level_city", "district"})
 ALL_EVIDENCE: tuple[Evidence, ...] = get_args(Evidence)
+BROADBAND = "Broadband China lists"
 
 
 def treated_now(first_year, year) -> np.ndarray:
@@ -55,11 +56,27 @@ class PilotCoding:
         Evidence levels whose entries were kept.
     first_year : pandas.Series
         ``g`` per ``city_id`` (int; 0 = never treated), in the order of ``cities.csv``.
+    source : str
+        Where the timing comes from: the Broadband China lists, or a user's pilot file
+        (``--pilots``; see :func:`replicate.data.read_pilots`).
     """
 
     reading: SubCityReading
     evidence: tuple[Evidence, ...]
     first_year: pd.Series
+    source: str = BROADBAND
+
+    @property
+    def is_broadband(self) -> bool:
+        """True when the timing is the Broadband China lists shipped in ``data/raw``."""
+        return self.source == BROADBAND
+
+    @property
+    def batches(self) -> tuple[int, ...]:
+        """The pilot years: 2014–2016 for Broadband China, a file's own years otherwise."""
+        if self.is_broadband:
+            return raw.PILOT_BATCHES
+        return tuple(sorted(int(y) for y in set(self.first_year[self.first_year > 0])))
 
     @property
     def treated(self) -> pd.Index:
@@ -69,7 +86,7 @@ class PilotCoding:
     def counts_by_batch(self) -> pd.Series:
         """Number of sample cities first treated in each batch year."""
         g = self.first_year[self.first_year > 0]
-        return g.value_counts().reindex(list(raw.PILOT_BATCHES), fill_value=0).rename("cities")
+        return g.value_counts().reindex(list(self.batches), fill_value=0).rename("cities")
 
     def panel(self, years: Iterable[int] = raw.SAMPLE_YEARS) -> pd.DataFrame:
         """City-year frame with ``city_id, year, g, treat, period, did``.
@@ -98,7 +115,8 @@ class PilotCoding:
     def summary(self) -> pd.DataFrame:
         """One row: the reading, treated cities per batch, total and treated share."""
         counts = self.counts_by_batch()
-        row = {"reading": self.reading, **{str(k): int(v) for k, v in counts.items()}}
+        row = {"reading": self.reading if self.is_broadband else f"file: {self.source}"}
+        row.update({str(k): int(v) for k, v in counts.items()})
         row["treated cities"] = int(counts.sum())
         row["did mean"] = round(self.treated_share(), 4)
         return pd.DataFrame([row])

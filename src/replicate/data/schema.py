@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 KEY = ("city_id", "year")
@@ -129,3 +131,207 @@ ALIASES: dict[str, str] = {
     "财政压力": "fispre",
 }
 """Alternative spellings of columns (compared after stripping and lower-casing)."""
+
+
+# ----------------------------------------------------------------------------- roles
+
+ROLE_NAMES = ("unit", "time", "outcome", "cohort", "treatment", "controls", "cluster")
+"""The roles a staggered panel's columns play (the estimators' shared vocabulary)."""
+LIST_ROLES = frozenset({"outcome", "controls"})
+ROLE_ALIASES = {
+    "outcomes": "outcome",
+    "y": "outcome",
+    "id": "unit",
+    "i": "unit",
+    "idname": "unit",
+    "t": "time",
+    "period": "time",
+    "tname": "time",
+    "g": "cohort",
+    "gname": "cohort",
+    "first_treat": "cohort",
+    "treat": "treatment",
+    "d": "treatment",
+    "did": "treatment",
+    "control": "controls",
+    "covariates": "controls",
+    "x": "controls",
+    "clusters": "cluster",
+}
+"""Other names a role may be given by (R ``did``'s ``idname``/``tname``/``gname``, …)."""
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which column of a staggered panel plays which role.
+
+    A panel is described by its roles, not by fixed names: ``unit`` and ``time`` identify
+    a row, ``outcomes`` are the outcome variables (the first is ``outcome``), the timing
+    is either ``cohort`` (first treated period; 0, missing, ±inf or a period after the
+    last one = never treated) or a 0/1 ``treatment`` that switches on once and stays on
+    (its first period gives the cohort), ``controls`` are covariates and ``cluster`` the
+    clustering column (the unit by default). :data:`PAPER` is the paper's panel as one
+    named instance.
+
+    Build one with :func:`parse_roles` from a dict (``{"unit": "countyreal", "time":
+    "year", "outcome": "lemp", "cohort": "first.treat"}``) or the command line's text
+    (``"unit=countyreal,time=year,outcome=lemp,cohort=first.treat"``).
+    """
+
+    unit: str
+    time: str
+    outcomes: tuple[str, ...]
+    cohort: str | None = None
+    treatment: str | None = None
+    controls: tuple[str, ...] = ()
+    cluster: str | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.cluster is None:
+            object.__setattr__(self, "cluster", self.unit)
+
+    @property
+    def outcome(self) -> str:
+        """The first (main) outcome."""
+        return self.outcomes[0]
+
+    @property
+    def is_paper(self) -> bool:
+        return self.name == "paper"
+
+    def columns(self) -> list[str]:
+        """Every column the roles name, once, in role order."""
+        named = [self.unit, self.time, *self.outcomes, self.cohort, self.treatment]
+        return list(dict.fromkeys(c for c in (*named, *self.controls, self.cluster) if c))
+
+    def as_dict(self) -> dict[str, object]:
+        """The roles as a parameter dict (lists for outcome and controls; None left out)."""
+        out: dict[str, object] = {"unit": self.unit, "time": self.time}
+        out["outcome"] = list(self.outcomes)
+        for key in ("cohort", "treatment"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        if self.controls:
+            out["controls"] = list(self.controls)
+        if self.cluster != self.unit:
+            out["cluster"] = self.cluster
+        return out
+
+    def as_text(self) -> str:
+        """The roles as ``--columns`` text: ``unit=…,time=…,outcome=a+b,…``."""
+        return ",".join(
+            f"{k}={'+'.join(v) if isinstance(v, list) else v}" for k, v in self.as_dict().items()
+        )
+
+
+PAPER = Roles(
+    unit=KEY[0],
+    time=KEY[1],
+    outcomes=(OUTCOME,),
+    cohort="g",
+    treatment=TREATMENT,
+    controls=CONTROLS,
+    cluster=KEY[0],
+    name="paper",
+)
+"""The paper's city-year panel as roles (``g`` is derived from the pilot lists)."""
+NAMED_ROLES = {"paper": PAPER}
+
+
+def _role_key(key: str) -> str:
+    norm = key.strip().lower()
+    norm = ROLE_ALIASES.get(norm, norm)
+    if norm not in ROLE_NAMES:
+        close = difflib.get_close_matches(norm, [*ROLE_NAMES, *ROLE_ALIASES], n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(
+            f"columns: unknown role {key!r}{hint}; the roles are {', '.join(ROLE_NAMES)}, "
+            "e.g. unit=countyreal,time=year,outcome=lemp,cohort=first.treat"
+        )
+    return norm
+
+
+def _split_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = value.replace(";", "+").split("+")
+        return [p.strip() for p in parts if p.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]
+
+
+def parse_roles(columns: Roles | Mapping[str, object] | str | None) -> Roles:
+    """Roles from a dict, the command line's text, a name (``"paper"``) or None (paper).
+
+    Text is ``role=column`` pairs separated by commas; a role with several columns
+    (``outcome``, ``controls``) joins them with ``+`` or ``;``, or lists them after the
+    role: ``controls=lpop,x2`` (a bare name continues the role before it). Raises
+    ``ValueError`` naming the role and the fix for an unknown role, a role given twice,
+    or missing ``unit``/``time``/``outcome`` or timing (``cohort`` or ``treatment``).
+    """
+    if columns is None:
+        return PAPER
+    if isinstance(columns, Roles):
+        return columns
+    if isinstance(columns, str):
+        text = columns.strip()
+        if text.lower() in NAMED_ROLES:
+            return NAMED_ROLES[text.lower()]
+        pairs: dict[str, object] = {}
+        last = None
+        for token in (t.strip() for t in text.split(",")):
+            if not token:
+                continue
+            if "=" not in token:
+                if last in LIST_ROLES:
+                    pairs[last] = [*_split_list(pairs[last]), token]
+                    continue
+                raise ValueError(
+                    f"columns: {token!r} is not role=column; write e.g. "
+                    "unit=countyreal,time=year,outcome=lemp,cohort=first.treat"
+                )
+            key, _, value = token.partition("=")
+            key = _role_key(key)
+            if key in pairs:
+                more = f" (several columns as {key}=a+b)" if key in LIST_ROLES else ""
+                raise ValueError(f"columns: role {key!r} given twice; give it once{more}")
+            pairs[key] = value.strip()
+            last = key
+        columns = pairs
+    if not isinstance(columns, Mapping):
+        raise ValueError(
+            f"columns must be a dict of role → column, text such as "
+            f"'unit=countyreal,time=year,outcome=lemp,cohort=first.treat', or 'paper'; "
+            f"not {type(columns).__name__}"
+        )
+    roles: dict[str, object] = {}
+    for key, value in columns.items():
+        role = _role_key(str(key))
+        if role in roles:
+            raise ValueError(f"columns: role {role!r} given twice ({key!r}); give it once")
+        roles[role] = value
+    for role in ("unit", "time", "cohort", "treatment", "cluster"):
+        value = roles.get(role)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"columns: {role} names one column, not {value!r}")
+        if isinstance(value, str):
+            roles[role] = value.strip() or None
+    outcomes = tuple(_split_list(roles.get("outcome")))
+    missing = [r for r in ("unit", "time") if not roles.get(r)] + ([] if outcomes else ["outcome"])
+    if not (roles.get("cohort") or roles.get("treatment")):
+        missing.append("cohort (first treated period) or treatment (0/1)")
+    if missing:
+        raise ValueError(
+            f"columns: no column named for {', '.join(missing)}; "
+            "e.g. unit=countyreal,time=year,outcome=lemp,cohort=first.treat"
+        )
+    return Roles(
+        unit=str(roles["unit"]),
+        time=str(roles["time"]),
+        outcomes=outcomes,
+        cohort=roles.get("cohort"),
+        treatment=roles.get("treatment"),
+        controls=tuple(_split_list(roles.get("controls"))),
+        cluster=roles.get("cluster"),
+    )

@@ -17,7 +17,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 
 from replicate._options import check_choice
 from replicate.data import raw, schema
-from replicate.data.pilots import PilotCoding, SubCityReading, code_pilots
+from replicate.data.pilots import PilotCoding, SubCityReading, code_pilots, treated_now
 
 MissingPolicy = Literal["error", "drop", "keep"]
 BalancePolicy = Literal["require", "allow"]
@@ -248,6 +248,7 @@ def validate(
     hints: Mapping[str, str] = API_HINTS,
     earlier: Sequence[Problem] = (),
     notes: Sequence[str] = (),
+    coding: PilotCoding | None = None,
 ) -> tuple[pd.DataFrame, list[str], PilotCoding | None]:
     """Check a panel against the schema; return a clean copy, notes and the pilot coding.
 
@@ -277,6 +278,11 @@ def validate(
         Problems and notes from an earlier step (column and city mapping), reported with
         this step's. Columns must already carry the schema's names
         (:func:`replicate.data.cities.map_columns`).
+    coding : PilotCoding, optional
+        Another policy's timing (``--pilots FILE``, :func:`replicate.data.read_pilots`):
+        ``did`` is derived from it instead of the Broadband China lists (the caller drops
+        a ``did`` column first, see :func:`replicate.data.load_panel`); ``reading`` is
+        then not used.
     """
     check_choice("missing", missing, MissingPolicy)
     check_choice("balanced", balanced, BalancePolicy)
@@ -455,8 +461,9 @@ def validate(
                     "code did = 1 in every year from the first pilot year on",
                 )
             )
-    if reading is not None:
-        coding = code_pilots(reading)
+    given = coding
+    if given is not None or reading is not None:
+        coding = given if given is not None else code_pilots(reading)
         expected = frame[["city_id", "year"]].merge(
             coding.panel(years), on=["city_id", "year"], how="left"
         )
@@ -475,6 +482,8 @@ def validate(
                         "drop the did column to derive it" + (f", or {options}" if options else ""),
                     )
                 )
+        elif given is not None:
+            notes.append(f"did derived from the pilot file {given.source}")
         else:
             notes.append(f"did derived from the pilot lists ('{reading}' reading)")
         for column in ("g", "treat", "period", "did"):
@@ -496,3 +505,353 @@ def validate(
         lead + [c for c in frame.columns if c not in lead and c not in ("city", "city_code")]
     ]
     return frame, notes, coding
+
+
+# ----------------------------------------------------------------------------- roles
+
+ROLE_HINTS: dict[str, str] = {**API_HINTS, "columns": "columns={{'unit': …, 'time': …}}"}
+"""Advice for a roles panel from Python (the command line passes ``--columns``)."""
+
+
+@dataclass(frozen=True, eq=False)
+class StaggeredPanel(Panel):
+    """A validated staggered panel described by its roles (:class:`~replicate.data.schema.Roles`).
+
+    Any unit-time panel with a staggered treatment: the paper's city-year panel
+    (``roles`` is :data:`~replicate.data.schema.PAPER`, ``is_paper`` True) or a user's
+    (a county, firm or state panel named by ``--columns``). ``frame`` keeps the file's
+    column names, sorted by unit and time, with ``time`` as integers; when only a 0/1
+    treatment was given, a cohort column (first treated period, 0 = never) is added, and
+    when only a cohort, a 0/1 treatment column (``roles`` names both). ``label`` names
+    the file; ``marker`` adds "(origin unverified)" for a file of unknown origin.
+    """
+
+    roles: schema.Roles = schema.PAPER
+
+    @property
+    def is_paper(self) -> bool:
+        """True for the paper's city-year schema (the chapters on Tables 1–4 need it)."""
+        return self.roles.is_paper
+
+    @property
+    def panel_columns(self) -> dict[str, str]:
+        """``unit``, ``time``, ``cohort`` and ``cluster`` as the estimators' keywords."""
+        r = self.roles
+        return {"unit": r.unit, "time": r.time, "cohort": str(r.cohort), "cluster": str(r.cluster)}
+
+    @property
+    def regression_scale(self) -> Mapping[str, float]:
+        """The paper's units for ``mar``/``fin`` on the paper's panel; none on any other."""
+        return dict(schema.REGRESSION_SCALE) if self.is_paper else {}
+
+    def summary(self) -> str:
+        if self.is_paper:
+            return super().summary()
+        f, r = self.frame, self.roles
+        treated = f.loc[f[r.treatment] == 1, r.unit].nunique()
+        return (
+            f"{self.marker}: {f[r.unit].nunique():,} units ({r.unit}) × "
+            f"{f[r.time].nunique()} periods ({r.time}) = {len(f):,} rows; "
+            f"{treated:,} units treated by the last period; outcome {', '.join(r.outcomes)}"
+        )
+
+
+def _role_rows(frame: pd.DataFrame, mask: pd.Series, roles: schema.Roles) -> tuple:
+    """Offending rows as ``unit/time`` (spreadsheet row numbers when those are unusable)."""
+    sub = frame.loc[mask]
+    if {roles.unit, roles.time} <= set(frame.columns):
+        return tuple(f"{u}/{t}" for u, t in zip(sub[roles.unit], sub[roles.time], strict=True))
+    return tuple(f"row {i + 1}" for i in sub.index)
+
+
+NEVER_TREATED = "0, missing, inf or a period after the last one"
+"""The never-treated codings a cohort column may use (the estimators' convention)."""
+
+
+def validate_roles(
+    frame: pd.DataFrame,
+    roles: schema.Roles,
+    missing: MissingPolicy = "error",
+    balanced: BalancePolicy = "require",
+    source: str = "panel",
+    hints: Mapping[str, str] = ROLE_HINTS,
+    notes: Sequence[str] = (),
+) -> tuple[pd.DataFrame, schema.Roles, list[str]]:
+    """Check a panel against its roles; return a clean copy, the completed roles and notes.
+
+    Checks what the roles need and nothing about the paper (no city list, no sample
+    years): every named column present (an absent one named, with close matches and the
+    fix); rows present; no missing unit, time or cluster; time whole numbers (text such as
+    ``"2004"`` read as numbers, fractions refused); one row per unit and time; outcomes
+    and controls numeric and finite (missing values under ``missing``); a cohort constant
+    within each unit, a whole number, never-treated coded as 0, missing, inf or beyond the
+    last period (−1 and other negatives refused); a treatment 0/1 that never switches
+    back; cohort and treatment consistent when both are named; balance under
+    ``balanced``. Every problem found is raised together as one :class:`PanelError`.
+    """
+    check_choice("missing", missing, MissingPolicy)
+    check_choice("balanced", balanced, BalancePolicy)
+    frame = frame.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    notes = list(notes)
+    problems: list[Problem] = []
+    fix_columns = advice(hints, "columns")
+    absent = [c for c in roles.columns() if c not in frame.columns]
+    if absent:
+        columns = list(frame.columns)
+        near = close_matches(absent, columns, 0.5, "no close column")
+        which = ", ".join(
+            f"{role}={getattr(roles, role)}"
+            for role in ("unit", "time", "cohort", "treatment", "cluster")
+            if getattr(roles, role) in absent
+        )
+        which += "".join(f", a listed column {c}" for c in absent if c not in which)
+        problems.append(
+            Problem(
+                ", ".join(absent),
+                f"columns named by the roles are not in the data ({which.strip(', ')}); "
+                f"the file has {columns}; closest: {near}",
+                fix="name the file's own columns for each role"
+                + (f" ({fix_columns})" if fix_columns else ""),
+            )
+        )
+        raise PanelError(problems, source)
+    if frame.empty:
+        raise PanelError(
+            [Problem("rows", "the data have a header but no rows", fix="export the data rows")],
+            source,
+        )
+    unit, time = roles.unit, roles.time
+    for column, role in ((unit, "unit"), (time, "time"), (roles.cluster, "cluster")):
+        absent_rows = frame[column].isna()
+        if absent_rows.any():
+            problems.append(
+                Problem(
+                    column,
+                    f"missing values in the {role} column",
+                    tuple(f"row {i + 1}" for i in frame.index[absent_rows]),
+                    int(absent_rows.sum()),
+                    f"every row needs its {role}; fill or remove these rows",
+                )
+            )
+
+    period, converted, _ = clean_text_numbers(frame[time])
+    if converted:
+        notes.append(f"{time}: {converted} text cells read as whole periods")
+    not_int = frame[time].notna() & (period.isna() | (period % 1 != 0))
+    if not_int.any():
+        shown = sorted(set(frame.loc[not_int, time].astype(str)))[:3]
+        problems.append(
+            Problem(
+                time,
+                f"time values that are not whole numbers, such as {shown}",
+                tuple(f"row {i + 1}" for i in frame.index[not_int]),
+                int(not_int.sum()),
+                "store the period as an integer (a year such as 2004, or a period number)",
+            )
+        )
+    frame[time] = period.where(~not_int).astype("Int64")
+
+    dup = frame.duplicated([unit, time], keep=False) & frame[unit].notna() & frame[time].notna()
+    if dup.any():
+        problems.append(
+            Problem(
+                f"{unit}, {time}",
+                "duplicated unit-periods (each would count twice in every estimate)",
+                _role_rows(frame, dup, roles),
+                int(dup.sum()),
+                "keep one row per unit and period (aggregate or remove the duplicates)",
+            )
+        )
+
+    reported: dict[str, pd.Series] = {}
+    for column in dict.fromkeys((*roles.outcomes, *roles.controls)):
+        frame[column], reported[column] = _numeric(frame, column, problems, notes)
+    valued = list(dict.fromkeys((*roles.outcomes, *roles.controls)))
+    na_mask = {c: frame[c].isna() & ~reported[c] for c in valued}
+    na_counts = {c: int(m.sum()) for c, m in na_mask.items() if m.any()}
+    if na_counts and missing == "error":
+        fix = advice(hints, "missing")
+        for column, count in na_counts.items():
+            problems.append(
+                Problem(
+                    column,
+                    "missing values",
+                    _role_rows(frame, na_mask[column], roles),
+                    count,
+                    "fill them" + (f", or choose a policy: {fix}" if fix else ""),
+                )
+            )
+    elif na_counts and missing == "drop":
+        rows = frame[valued].isna().any(axis=1)
+        notes.append(f"dropped {int(rows.sum())} rows with missing values ({na_counts})")
+        frame = frame.loc[~rows]
+    elif na_counts:
+        notes.append(f"kept missing values: {na_counts}")
+
+    if roles.cohort:
+        _check_cohort(frame, roles, problems, notes)
+    if roles.treatment:
+        _check_treatment(frame, roles, problems)
+    if problems:
+        raise PanelError(problems, source)
+    if frame.empty:
+        raise PanelError(
+            [Problem("rows", "no rows left after dropping missing values", fix="fill them")],
+            source,
+        )
+
+    frame[time] = frame[time].astype(int)
+    frame = frame.sort_values([unit, time], kind="stable").reset_index(drop=True)
+    periods = frame[time].nunique()
+    counts = frame.groupby(unit, sort=False)[time].nunique()
+    short = counts[counts < periods]
+    if len(short):
+        text = (
+            f"unbalanced panel: {len(short)} of {len(counts)} units lack some of the "
+            f"{periods} periods (e.g. {list(short.index[:SHOW_ROWS])})"
+        )
+        if balanced == "require":
+            fix = advice(hints, "balanced")
+            raise PanelError(
+                [
+                    Problem(
+                        f"{unit}, {time}",
+                        text,
+                        fix="supply every unit-period"
+                        + (f", or pass {fix} to estimate on the unbalanced panel" if fix else ""),
+                    )
+                ],
+                source,
+            )
+        notes.append(text + " — allowed")
+
+    if not roles.cohort:
+        name = _free_name(frame, "first_treat")
+        first = frame.loc[frame[roles.treatment] == 1].groupby(unit)[time].min()
+        frame[name] = frame[unit].map(first).fillna(0).astype(int)
+        notes.append(f"cohort {name} derived from {roles.treatment} (its first period at 1)")
+        roles = replace(roles, cohort=name)
+    if not roles.treatment:
+        name = _free_name(frame, "did")
+        frame[name] = treated_now(frame[roles.cohort], frame[time]).astype(int)
+        notes.append(f"treatment {name} derived from {roles.cohort} (1 from the cohort on)")
+        roles = replace(roles, treatment=name)
+    return frame, roles, notes
+
+
+def _free_name(frame: pd.DataFrame, name: str) -> str:
+    while name in frame.columns:
+        name = f"_{name}"
+    return name
+
+
+def _check_cohort(
+    frame: pd.DataFrame, roles: schema.Roles, problems: list[Problem], notes: list[str]
+) -> None:
+    """Cohort: numeric, whole, one value per unit, a documented never-treated coding."""
+    column, unit = roles.cohort, roles.unit
+    values, converted, _ = clean_text_numbers(frame[column])
+    text = frame[column].notna() & values.isna()
+    if text.any():
+        problems.append(
+            Problem(
+                column,
+                f"cohort values that are not numbers, such as "
+                f"{sorted(set(frame.loc[text, column].astype(str)))[:3]}",
+                _role_rows(frame, text, roles),
+                int(text.sum()),
+                f"store the first treated period as a number; never treated as {NEVER_TREATED}",
+            )
+        )
+    finite = values.notna() & np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    fractional = finite & (values % 1 != 0)
+    if fractional.any():
+        problems.append(
+            Problem(
+                column,
+                "cohorts that are not whole periods",
+                _role_rows(frame, fractional, roles),
+                int(fractional.sum()),
+                "store the first treated period as an integer such as 2006",
+            )
+        )
+    negative = values.notna() & (values < 0) & ~np.isinf(values.to_numpy(dtype=float))
+    if negative.any():
+        shown = sorted(set(values[negative].tolist()))[:3]
+        problems.append(
+            Problem(
+                column,
+                f"negative cohorts {shown} (−1 is not a never-treated code here)",
+                _role_rows(frame, negative, roles),
+                int(negative.sum()),
+                f"code never-treated units as {NEVER_TREATED}",
+            )
+        )
+    # One cohort per unit: 'missing in some rows' counts as a conflict, since never treated
+    # and treated cannot both hold for the same unit.
+    key = values.astype(float).fillna(np.inf)
+    key = key.where(~(key == 0), np.inf)  # 0 and missing and inf all mean never treated
+    varies = key.groupby(frame[unit]).transform("nunique") > 1
+    if varies.any():
+        units = list(dict.fromkeys(frame.loc[varies, unit]))
+        problems.append(
+            Problem(
+                column,
+                f"cohort varies within {len(units)} unit(s) (e.g. {units[:SHOW_ROWS]}); "
+                "a missing cohort in some rows of a treated unit counts as a change",
+                _role_rows(frame, varies, roles),
+                int(varies.sum()),
+                "give each unit one first treated period in every row",
+            )
+        )
+    if converted:
+        notes.append(f"{column}: {converted} text cells read as cohorts")
+    frame[column] = values
+
+
+def _check_treatment(frame: pd.DataFrame, roles: schema.Roles, problems: list[Problem]) -> None:
+    """Treatment: 0/1, absorbing (never switches back), consistent with the cohort."""
+    column, unit, time = roles.treatment, roles.unit, roles.time
+    values, _, _ = clean_text_numbers(frame[column])
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        problems.append(
+            Problem(
+                column,
+                "treatment values other than 0 and 1 (missing included)",
+                _role_rows(frame, bad, roles),
+                int(bad.sum()),
+                "code treatment 1 from the unit's first treated period on, else 0",
+            )
+        )
+        return
+    frame[column] = values.astype(int)
+    order = frame.sort_values([unit, time], kind="stable")
+    back = order.groupby(unit)[column].diff().eq(-1).reindex(frame.index, fill_value=False)
+    if back.any():
+        problems.append(
+            Problem(
+                column,
+                "treatment switches from 1 back to 0 within a unit (staggered adoption "
+                "means once treated, always treated)",
+                _role_rows(frame, back, roles),
+                int(back.sum()),
+                "code 1 in every period from the first treated one on, or name a cohort "
+                "column instead",
+            )
+        )
+    if roles.cohort and pd.api.types.is_numeric_dtype(frame[roles.cohort]):
+        expected = treated_now(frame[roles.cohort], frame[time].astype(float))
+        differs = pd.Series(expected != frame[column].to_numpy(), index=frame.index)
+        differs &= frame[time].notna()
+        if differs.any():
+            problems.append(
+                Problem(
+                    f"{column}, {roles.cohort}",
+                    f"{column} disagrees with {roles.cohort} (1 from the cohort's period on)",
+                    _role_rows(frame, differs, roles),
+                    int(differs.sum()),
+                    "name only one of cohort and treatment, or correct one of them",
+                )
+            )
