@@ -310,9 +310,177 @@ def test_bad_formulas_say_what_is_supported(frame, formula, message):
         fit(formula, frame)
 
 
-def test_vcov_refuses_multiway_clustering(frame):
-    with pytest.raises(ValueError, match="multiway clustering is not supported"):
-        fit(TWO_WAY, frame, vcov={"CRV1": "city_id + year"})
+@pytest.mark.parametrize(
+    ("formula", "clusters"),
+    [
+        (TWO_WAY, "city_id+year"),
+        (TWO_WAY, "province + year"),
+        ("nqp ~ did + gov + hum | city_id + year + industry", "city_id+industry"),
+        ("nqp ~ did + fdi | city_id", "year+province"),
+    ],
+)
+def test_two_way_clustering_matches_pyfixest(frame, formula, clusters):
+    """Cameron–Gelbach–Miller two-way clustering against pyfixest 0.60 (its default ssc:
+    G_df="min", k_fixef="nonnested"): slopes, s.e. and p-values (t with min(G) − 1 df)."""
+    vcov = {"CRV1": clusters}
+    ours = fit(formula, frame, vcov=vcov)
+    theirs = pyfixest(formula, frame, vcov, "reghdfe")
+    names = list(theirs.coef().index)
+    np.testing.assert_allclose(ours.params[names], theirs.coef(), rtol=0, atol=COEF_TOL)
+    np.testing.assert_allclose(ours.std_errors[names], theirs.se(), rtol=SE_RTOL)
+    np.testing.assert_allclose(ours.pvalues[names], theirs.pvalue(), rtol=1e-6, atol=1e-12)
+    parts = [c.strip() for c in clusters.split("+")]
+    assert ours.cluster == "+".join(parts)
+    assert ours.n_clusters == min(frame[c].nunique() for c in parts) == ours.df_resid + 1
+    assert all(c in ours.inference for c in parts)
+
+
+def test_two_way_clustering_is_not_one_way(frame):
+    one = fit(TWO_WAY, frame, vcov={"CRV1": "city_id"})
+    two = fit(TWO_WAY, frame, vcov={"CRV1": "city_id+year"})
+    assert not np.allclose(one.std_errors, two.std_errors, rtol=1e-3)
+    np.testing.assert_allclose(one.params, two.params, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("vcov", [{"CRV1": "city_id+year+province"}, {"CRV1": "city_id+city_id"}])
+def test_vcov_refuses_three_way_or_repeated_clustering(frame, vcov):
+    with pytest.raises(ValueError, match="two joined by '\\+'"):
+        fit(TWO_WAY, frame, vcov=vcov)
+
+
+# ----------------------------------------------------------------------------- i() and sunab()
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    """R did's mpdta (moderndid 0.2 ``load_mpdta``), with its event time and a state code."""
+    import moderndid as md
+
+    df = md.load_mpdta().to_pandas().rename(columns={"first.treat": "ft"})
+    return df.assign(
+        rel=np.where(df["ft"] > 0, df["year"] - df["ft"], -1000),
+        treated=(df["ft"] > 0).astype(int),
+        state=df["countyreal"] // 1000,
+        size=np.where(df["lpop"] > df["lpop"].median(), "large", "small"),
+    )
+
+
+I_CASES = [
+    ("lemp ~ i(rel, treated, ref=-1) | countyreal + year", {"CRV1": "countyreal"}),
+    ("lemp ~ i(rel, treated, ref=-1) + lpop | year", {"CRV1": "state"}),
+    ("lemp ~ i(rel, ref=-1) | countyreal + year", {"CRV1": "countyreal"}),
+    ("lemp ~ i(year) + lpop", "hetero"),
+    ("lemp ~ i(size, ref='small') + i(year, lpop) | state", {"CRV1": "state"}),
+    ("lemp ~ i(size, treated) | year", "iid"),
+]
+
+
+@pytest.mark.parametrize(("formula", "vcov"), I_CASES)
+@pytest.mark.parametrize("small_sample", ["none", "reghdfe"])
+def test_i_terms_match_pyfixest(mpdta, formula, vcov, small_sample):
+    """Same indicators (pyfixest's names and reference levels), slopes to 1e-8, s.e. to
+    1e-6. The reghdfe convention's s.e. are compared where it and pyfixest's default count
+    the same degrees of freedom (effects nested in the clusters; see tests above): without
+    nested effects reghdfe counts one more."""
+    ours = fit(formula, mpdta, vcov=vcov, small_sample=small_sample)
+    theirs = pyfixest(formula, mpdta, vcov, small_sample)
+    names = [n for n in theirs.coef().index if n != "Intercept"]
+    assert set(names) <= set(ours.params.index), (names, list(ours.params.index))
+    assert len(names) == len(ours.params) - 1  # the same indicators (pyfixest's names)
+    np.testing.assert_allclose(ours.params[names], theirs.coef()[names], rtol=0, atol=COEF_TOL)
+    if small_sample == "none" or formula.endswith("countyreal + year") and vcov != "iid":
+        np.testing.assert_allclose(ours.std_errors[names], theirs.se()[names], rtol=SE_RTOL)
+
+
+def test_i_term_guards(mpdta):
+    with pytest.raises(ValueError, match=r"ref=7 is not a value of 'rel'"):
+        fit("lemp ~ i(rel, ref=7) | countyreal", mpdta)
+    with pytest.raises(ValueError, match=r"'rel'.*missing"):
+        fit(
+            "lemp ~ i(rel, ref=-1) | countyreal",
+            mpdta.assign(rel=mpdta["rel"].where(mpdta.index > 3)),
+        )
+    with pytest.raises(ValueError, match=r"write i\(var\)"):
+        fit("lemp ~ i(rel, ref=-1, bin=2) | countyreal", mpdta)
+    with pytest.raises(ValueError, match=r"\['nope'\] are not in the data"):
+        fit("lemp ~ i(nope) | countyreal", mpdta)
+
+
+def _sunab_by_hand(data, cluster="countyreal"):
+    """fixest's sunab computed independently: pyfixest on one indicator per cohort × relative
+    period cell (never treated and relative period −1 as the reference level), then the
+    cells averaged by their observation counts, covariance by the delta method."""
+    never = data["ft"] == 0
+    cell = np.where(
+        never | (data["rel"] == -1), "ref", data["ft"].astype(str) + "_" + data["rel"].astype(str)
+    )
+    frame = data.assign(cell=cell)
+    res = pyfixest(
+        "lemp ~ i(cell, ref='ref') | countyreal + year", frame, {"CRV1": cluster}, "reghdfe"
+    )
+    names = list(res.coef().index)
+    levels = [n.split("::")[1] for n in names]
+    counts = frame["cell"].value_counts()
+    rel = np.array([int(lv.split("_")[1]) for lv in levels])
+    periods = np.unique(rel)
+    A = np.zeros((periods.size, len(names)))
+    for i, k in enumerate(periods):
+        hit = rel == k
+        A[i, hit] = counts[np.array(levels)[hit]].to_numpy() / counts[np.array(levels)[hit]].sum()
+    beta = A @ res.coef().to_numpy()
+    se = np.sqrt(np.diag(A @ res._vcov @ A.T))
+    return pd.DataFrame({"estimate": beta, "se": se}, index=[f"year::{k}" for k in periods])
+
+
+@pytest.mark.parametrize("balanced", [True, False])
+def test_sunab_matches_cells_fitted_by_pyfixest(mpdta, balanced):
+    data = mpdta if balanced else mpdta.drop(index=mpdta.index[::7])
+    ours = fit("lemp ~ sunab(ft, year) | countyreal + year", data, vcov={"CRV1": "countyreal"})
+    reference = _sunab_by_hand(data)
+    assert list(ours.params.index[:-1]) == list(reference.index)
+    np.testing.assert_allclose(ours.params[reference.index], reference["estimate"], atol=COEF_TOL)
+    np.testing.assert_allclose(ours.std_errors[reference.index], reference["se"], rtol=SE_RTOL)
+
+
+def test_sunab_equals_sun_abraham_on_a_balanced_panel(mpdta):
+    from replicate.models.staggered import sun_abraham
+
+    ours = fit("lemp ~ sunab(ft, year) | countyreal + year", mpdta)
+    sa = sun_abraham(mpdta, "lemp", unit="countyreal", time="year", cohort="ft")
+    names = [f"year::{k}" for k in sa.by_event.index]
+    np.testing.assert_allclose(ours.params[names], sa.by_event["estimate"], atol=1e-12)
+    np.testing.assert_allclose(ours.std_errors[names], sa.by_event["se"], rtol=1e-10)
+
+
+def test_sunab_guards(mpdta):
+    with pytest.raises(ValueError, match="no never-treated"):
+        fit("lemp ~ sunab(ft, year) | countyreal + year", mpdta[mpdta["ft"] > 0])
+    with pytest.raises(ValueError, match="sunab\\(cohort, period\\)"):
+        fit("lemp ~ sunab(ft) | countyreal + year", mpdta)
+
+
+# ----------------------------------------------------------------------------- treated clusters
+
+
+def test_warns_when_the_treated_rows_lie_in_few_clusters(mpdta):
+    from replicate.models.fit import FewTreatedClustersWarning
+
+    one_state = mpdta.assign(D=((mpdta["state"] == 13) & (mpdta["year"] >= 2006)).astype(int))
+    with pytest.warns(FewTreatedClustersWarning, match=r"'D' is 1 in 1 of 29 state clusters"):
+        fit("lemp ~ D | countyreal + year", one_state, vcov={"CRV1": "state"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewTreatedClustersWarning)
+        fit("lemp ~ D | countyreal + year", one_state, vcov={"CRV1": "countyreal"})
+        fit("lemp ~ D | countyreal + year", one_state, vcov="hetero")
+
+
+def test_no_treated_cluster_warning_on_the_paper_specification(frame):
+    from replicate.models.fit import FewTreatedClustersWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewTreatedClustersWarning)
+        fit(TWO_WAY, frame, vcov={"CRV1": "province"})
+        fit(TWO_WAY, frame)
 
 
 def test_without_fixed_effects_is_ols_with_a_constant(frame):
