@@ -253,11 +253,24 @@ def render(strict: bool = True) -> None:
         raise BuildError(f"Jupyter Book failed (full log in _build/jupyter-book.log):\n{shown}")
 
 
+SKIP_REASONS = {
+    "columns": "works on the paper's city-year variables only (no `columns` parameter "
+    "for a panel named by its roles)",
+    "pilots": "keeps the Broadband China timing (no `pilots` parameter)",
+}
+
+
+def skip_reason(source: Path, parameter: str, what: str = "skipped") -> str:
+    """One line saying why a chapter is not run with ``--columns`` or ``--pilots``."""
+    return f"{source.stem} {what}: it {SKIP_REASONS[parameter]}"
+
+
 def build(
     parameters: Mapping[str, object] | None = None,
     only: Sequence[str] = (),
     jobs: int = 2,
     strict: bool = True,
+    needs: Sequence[str] = (),
 ) -> list[NotebookRun]:
     """Execute every notebook of the table of contents, then render the site.
 
@@ -271,6 +284,10 @@ def build(
         Notebooks executed at once.
     strict : bool
         Treat every Sphinx warning as an error.
+    needs : sequence of str
+        Parameters a chapter must declare to be executed (``columns`` for a panel named
+        by its roles, ``pilots`` for another pilot timing); every other chapter is skipped
+        with one printed line and keeps its last executed copy.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -281,6 +298,13 @@ def build(
     if only:
         wanted = {resolve_notebook(name) for name in only}
         sources = [s for s in sources if s in wanted]
+    skipped = []
+    for name in needs:
+        for source in sources:
+            if source not in skipped and name not in declared_parameters(source):
+                print(skip_reason(source, name))
+                skipped.append(source)
+    sources = [s for s in sources if s not in skipped]
     paths.BUILD_DIR.mkdir(exist_ok=True)
     context = multiprocessing.get_context("spawn")
     workers = max(1, jobs)
@@ -291,7 +315,8 @@ def build(
         initargs=(workers,),
     ) as pool:
         runs = list(pool.map(_execute_in_place, sources, [parameters] * len(sources)))
-    previous = json.loads(TIMINGS_JSON.read_text()) if (only and TIMINGS_JSON.exists()) else {}
+    partial = only or skipped
+    previous = json.loads(TIMINGS_JSON.read_text()) if (partial and TIMINGS_JSON.exists()) else {}
     merged = {
         **previous,
         **{

@@ -29,6 +29,20 @@ examples:
   replicate book --data mypanel.dta           the whole book on your own panel
   replicate run 05 -p controls "fdi, hum"     one notebook, other parameters
   replicate check-data mypanel.csv            validate a panel file
+  replicate check-data mpdta.parquet --columns unit=countyreal,time=year,outcome=lemp,cohort=first.treat
+                                              any staggered panel, named by its roles
+  replicate run 09 --data mpdta.parquet --columns unit=countyreal,time=year,outcome=lemp,cohort=first.treat
+                                              the modern-DID chapter on that panel
+  replicate table 2 --pilots data/examples/made_up_pilots.csv
+                                              Table 2 with another pilot policy's timing
+
+--columns ROLES   role=column pairs: unit, time, outcome (several: a+b), cohort (first
+                  treated period; 0, empty, inf or after the last period = never treated)
+                  or treatment (0/1, once on stays on), controls (a+b), cluster (default:
+                  unit). Without it, or with --columns paper, the paper's city-year schema.
+--pilots FILE     CSV of city and first_year (optional evidence), or the layout of
+                  data/raw/reference/broadband_china_pilots.csv: replaces the Broadband
+                  China timing of the paper's 285 cities.
   replicate table 2 --format md               Table 2 beside the published numbers
   replicate index corpus/ --out nqp.csv       the keyword index from city documents
 """
@@ -38,6 +52,7 @@ DATA_HINTS: dict[str, str] = {
     "balanced": "--allow-unbalanced",
     "reading": "--reading {other}",
     "reading_none": "--reading none to keep yours",
+    "columns": "--columns unit=…,time=…,outcome=…,cohort=…",
 }
 """Advice for the commands with every data flag (check-data, table, scorecard)."""
 RUN_HINTS: dict[str, str] = {**DATA_HINTS, "reading": "-p reading {other}", "reading_none": ""}
@@ -71,20 +86,53 @@ def _warn(notes: Sequence[str]) -> None:
 def _load(
     args: argparse.Namespace, source: object, hints: Mapping[str, str], reading: object = None
 ):
-    """The one loader of every command: load_panel with the command's data flags."""
-    from replicate.data import load_panel
+    """The one loader of every command: the command's data flags, then ``read_staggered``
+    (a panel named by ``--columns``) or ``load_panel`` (the paper's schema, ``--pilots``)."""
+    from replicate.data import load_panel, read_staggered
 
     chosen = reading if reading is not None else getattr(args, "reading", "parent")
-    panel = load_panel(
-        source,
-        missing=args.missing,
-        balanced="allow" if args.allow_unbalanced else "require",
-        reading=None if chosen in ("none", None) else chosen,
-        sheet=args.sheet,
-        hints=hints,
-    )
+    options = {
+        "missing": args.missing,
+        "balanced": "allow" if args.allow_unbalanced else "require",
+        "sheet": args.sheet,
+        "hints": hints,
+    }
+    roles = _roles(args)
+    if roles is not None and not roles.is_paper:
+        if args.pilots:
+            raise ValueError(
+                "--pilots replaces the timing of the paper's 285 cities; a panel named by "
+                "--columns carries its own (its cohort or treatment column)\n"
+                "    fix: drop --pilots, or drop --columns to use the paper's schema"
+            )
+        if source == "synthetic":
+            raise ValueError(
+                "--columns names the columns of your panel, and no --data file was given "
+                "(the synthetic twin has the paper's schema)\n    fix: add --data FILE"
+            )
+        panel = read_staggered(source, roles, **options)
+    else:
+        reading = None if chosen in ("none", None) else chosen
+        panel = load_panel(source, reading=reading, pilots=_pilots(args), **options)
     _warn(panel.notes)
     return panel
+
+
+def _roles(args: argparse.Namespace):
+    """The roles ``--columns`` names (None without the flag)."""
+    from replicate.data import parse_roles
+
+    text = getattr(args, "columns", None)
+    return None if text is None else parse_roles(text)
+
+
+def _pilots(args: argparse.Namespace):
+    """The pilot coding ``--pilots`` reads (checked before any notebook starts), or None."""
+    if not getattr(args, "pilots", None):
+        return None
+    from replicate.data import read_pilots
+
+    return read_pilots(args.pilots)
 
 
 def _validated_copy(args: argparse.Namespace, source: str, hints: Mapping[str, str], reading):
@@ -95,11 +143,16 @@ def _validated_copy(args: argparse.Namespace, source: str, hints: Mapping[str, s
     """
     from replicate import paths
     from replicate.data import io
+    from replicate.data.panel import pilots_record
 
     path = io.check_input(source, "panel file")
     panel = _load(args, str(path), hints, reading)
     digest = io.sha256(path)
-    options = f"{args.missing}-{int(args.allow_unbalanced)}-{args.sheet}-{reading}"
+    pilots = io.sha256(args.pilots) if getattr(args, "pilots", None) else ""
+    options = (
+        f"{args.missing}-{int(args.allow_unbalanced)}-{args.sheet}-{reading}-"
+        f"{getattr(args, 'columns', '')}-{pilots}"
+    )
     out_dir = paths.BUILD_DIR / "data"
     out_dir.mkdir(parents=True, exist_ok=True)
     import hashlib
@@ -117,7 +170,13 @@ def _validated_copy(args: argparse.Namespace, source: str, hints: Mapping[str, s
         },
     }
     target = out_dir / f"{path.stem}-{tag}.parquet"
-    frame = panel.frame.drop(columns=["g", "treat", "period"])
+    if getattr(panel, "is_paper", True):
+        frame = panel.frame.drop(columns=["g", "treat", "period"])
+        if panel.coding is not None and not panel.coding.is_broadband:
+            meta["pilots"] = pilots_record(panel.coding)
+    else:
+        frame = panel.frame
+        meta["roles"] = panel.roles.as_dict()
     io.write_table(frame, target, meta, force=True, inputs=[path])
     print(f"data: {panel.summary()}", file=sys.stderr)
     return str(target.resolve())
@@ -142,6 +201,18 @@ def _data_flags(parser: argparse.ArgumentParser, reading: bool = True) -> None:
         metavar="NAME",
         help="Excel sheet holding the data (default: the first sheet with a year column)",
     )
+    parser.add_argument(
+        "--columns",
+        metavar="ROLES",
+        help="your panel's roles: unit=…,time=…,outcome=…,cohort=… (or treatment=… for a 0/1 "
+        "column; controls=a+b, cluster=…); 'paper' or none: the paper's schema",
+    )
+    parser.add_argument(
+        "--pilots",
+        metavar="FILE",
+        help="another pilot policy on the paper's cities: CSV of city, first_year "
+        "[, evidence]; replaces the Broadband China timing",
+    )
     if reading:
         parser.add_argument(
             "--reading",
@@ -155,15 +226,47 @@ def _data_flags(parser: argparse.ArgumentParser, reading: bool = True) -> None:
 # ----------------------------------------------------------------------------- commands
 
 
+def _chapter_options(
+    args: argparse.Namespace, parameters: dict, hints: Mapping[str, str], reading: object = "parent"
+) -> list[str]:
+    """Validate ``--data`` (with ``--columns``/``--pilots``) and set the chapters' parameters;
+    returns the parameters a chapter must declare to run (``columns``, ``pilots``)."""
+    from replicate.data.panel import pilots_label
+
+    roles = _roles(args)
+    data = parameters.get("data") or args.data
+    if roles is not None and not roles.is_paper and data in (None, "synthetic"):
+        raise ValueError(
+            "--columns names the columns of your panel, and no --data file was given "
+            "(the synthetic twin has the paper's schema)\n    fix: add --data FILE"
+        )
+    needs = []
+    if isinstance(data, str) and data != "synthetic":
+        parameters["data"] = _validated_copy(args, data, hints, reading)
+    elif data:
+        parameters["data"] = "synthetic"
+    if roles is not None and not roles.is_paper:
+        from replicate.data import read_table
+
+        _, meta = read_table(parameters["data"])
+        parameters["columns"] = meta["roles"]  # the roles completed by validation
+        needs.append("columns")
+    if getattr(args, "pilots", None):
+        coding = _pilots(args)
+        print(f"pilot timing: {pilots_label(coding)}", file=sys.stderr)
+        parameters["pilots"] = str(Path(args.pilots).expanduser().resolve())
+        needs.append("pilots")
+    return needs
+
+
 def _cmd_book(args: argparse.Namespace) -> int:
     from replicate import book
 
-    parameters = {}
-    if args.data and args.data != "synthetic":
-        parameters["data"] = _validated_copy(args, args.data, BOOK_HINTS, "parent")
-    elif args.data:
-        parameters["data"] = "synthetic"
-    runs = book.build(parameters, only=args.only or (), jobs=args.jobs, strict=not args.lenient)
+    parameters: dict = {}
+    needs = _chapter_options(args, parameters, BOOK_HINTS)
+    runs = book.build(
+        parameters, only=args.only or (), jobs=args.jobs, strict=not args.lenient, needs=needs
+    )
     for run in runs:
         print(f"{run.name:<28} {run.seconds:6.1f} s  ok")
     print(f"site written to {_shown(book.paths.HTML_DIR / 'index.html')}")
@@ -177,11 +280,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     parameters = book.parse_parameters(source, [tuple(p) for p in args.parameter or []])
     if args.data:
         parameters["data"] = args.data
-    data = parameters.get("data")
-    if isinstance(data, str) and data != "synthetic":
-        declared = book.declared_parameters(source)
-        reading = parameters.get("reading", getattr(declared.get("reading"), "value", "parent"))
-        parameters["data"] = _validated_copy(args, data, RUN_HINTS, reading)
+    declared = book.declared_parameters(source)
+    roles = _roles(args)
+    for name, given in (("columns", roles and not roles.is_paper), ("pilots", args.pilots)):
+        if given and name not in declared:
+            raise book.BuildError(book.skip_reason(source, name, f"does not take --{name}"))
+    reading = parameters.get("reading", getattr(declared.get("reading"), "value", "parent"))
+    _chapter_options(args, parameters, RUN_HINTS, reading)
     target = book.run_one(args.notebook, parameters)
     print(f"executed {_shown(target)}")
     return 0
@@ -215,6 +320,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _table_panel(args: argparse.Namespace):
+    roles = _roles(args)
+    if roles is not None and not roles.is_paper:
+        from replicate.data.schema import PAPER_VARIABLES
+
+        raise ValueError(
+            f"{args.command} sets the paper's Tables 1–4 beside the published numbers, so it "
+            f"needs the paper's city-year variables ({', '.join(PAPER_VARIABLES)}); --columns "
+            "names another panel\n    fix: `replicate check-data FILE --columns …` validates "
+            "it and `replicate run 09 --data FILE --columns …` runs the modern-DID chapter on it"
+        )
     source = "synthetic" if args.data in (None, "synthetic") else args.data
     return _load(args, source, DATA_HINTS)
 
@@ -472,9 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_index)
 
-    from replicate import calibrate, lab, montecarlo, multiverse
+    from replicate import calibrate, classroom, lab, montecarlo, multiverse
 
-    for module in (calibrate, multiverse, montecarlo, lab):
+    for module in (calibrate, multiverse, montecarlo, lab, classroom):
         before = set(sub.choices)
         module.register(sub)
         for name in set(sub.choices) - before:

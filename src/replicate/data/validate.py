@@ -37,6 +37,7 @@ API_HINTS: dict[str, str] = {
     "balanced": "balanced='allow'",
     "reading": "reading='{other}'",
     "reading_none": "reading=None to keep yours",
+    "columns": "read_staggered(path, columns={{'unit': …, 'time': …, 'outcome': …, 'cohort': …}})",
 }
 """How advice names the options when :func:`validate` is called from Python.
 
@@ -299,7 +300,12 @@ def validate(
                 ", ".join(absent),
                 f"required columns missing; the file has {list(map(str, frame.columns))}",
                 fix="rename your columns to the schema (aliases such as 城市, 年份 are mapped; "
-                "see data/README.md)",
+                "see data/README.md)"
+                + (
+                    f", or, for another panel, name its roles: {advice(hints, 'columns')}"
+                    if hints.get("columns") and "city_id" in absent
+                    else ""
+                ),
             )
         )
         raise PanelError(problems, source)
@@ -509,7 +515,10 @@ def validate(
 
 # ----------------------------------------------------------------------------- roles
 
-ROLE_HINTS: dict[str, str] = {**API_HINTS, "columns": "columns={{'unit': …, 'time': …}}"}
+ROLE_HINTS: dict[str, str] = {
+    **API_HINTS,
+    "columns": "columns={{'unit': …, 'time': …, 'outcome': …, 'cohort': …}}",
+}
 """Advice for a roles panel from Python (the command line passes ``--columns``)."""
 
 
@@ -746,6 +755,22 @@ def _free_name(frame: pd.DataFrame, name: str) -> str:
     return name
 
 
+def _flag(
+    problems: list[Problem],
+    frame: pd.DataFrame,
+    roles: schema.Roles,
+    column: str,
+    mask: pd.Series,
+    message: str,
+    fix: str,
+) -> bool:
+    """Add one problem for the rows in ``mask`` (if any); True when there were some."""
+    if not mask.any():
+        return False
+    problems.append(Problem(column, message, _role_rows(frame, mask, roles), int(mask.sum()), fix))
+    return True
+
+
 def _check_cohort(
     frame: pd.DataFrame, roles: schema.Roles, problems: list[Problem], notes: list[str]
 ) -> None:
@@ -753,58 +778,54 @@ def _check_cohort(
     column, unit = roles.cohort, roles.unit
     values, converted, _ = clean_text_numbers(frame[column])
     text = frame[column].notna() & values.isna()
-    if text.any():
-        problems.append(
-            Problem(
-                column,
-                f"cohort values that are not numbers, such as "
-                f"{sorted(set(frame.loc[text, column].astype(str)))[:3]}",
-                _role_rows(frame, text, roles),
-                int(text.sum()),
-                f"store the first treated period as a number; never treated as {NEVER_TREATED}",
-            )
-        )
-    finite = values.notna() & np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
-    fractional = finite & (values % 1 != 0)
-    if fractional.any():
-        problems.append(
-            Problem(
-                column,
-                "cohorts that are not whole periods",
-                _role_rows(frame, fractional, roles),
-                int(fractional.sum()),
-                "store the first treated period as an integer such as 2006",
-            )
-        )
-    negative = values.notna() & (values < 0) & ~np.isinf(values.to_numpy(dtype=float))
-    if negative.any():
-        shown = sorted(set(values[negative].tolist()))[:3]
-        problems.append(
-            Problem(
-                column,
-                f"negative cohorts {shown} (−1 is not a never-treated code here)",
-                _role_rows(frame, negative, roles),
-                int(negative.sum()),
-                f"code never-treated units as {NEVER_TREATED}",
-            )
-        )
-    # One cohort per unit: 'missing in some rows' counts as a conflict, since never treated
-    # and treated cannot both hold for the same unit.
+    shown = sorted(set(frame.loc[text, column].astype(str)))[:3]
+    _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        text,
+        f"cohort values that are not numbers, such as {shown}",
+        f"store the first treated period as a number; never treated as {NEVER_TREATED}",
+    )
+    as_float = values.to_numpy(dtype=float, na_value=np.nan)
+    finite = values.notna() & np.isfinite(as_float)
+    _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        finite & (values % 1 != 0),
+        "cohorts that are not whole periods",
+        "store the first treated period as an integer such as 2006",
+    )
+    negative = values.notna() & (values < 0) & ~np.isinf(as_float)
+    _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        negative,
+        f"negative cohorts {sorted(set(values[negative].tolist()))[:3]} "
+        "(−1 is not a never-treated code here)",
+        f"code never-treated units as {NEVER_TREATED}",
+    )
+    # One cohort per unit: 'missing in some rows' of a treated unit counts as a change,
+    # since never treated and treated cannot both hold for the same unit.
     key = values.astype(float).fillna(np.inf)
-    key = key.where(~(key == 0), np.inf)  # 0 and missing and inf all mean never treated
+    key = key.where(~(key == 0), np.inf)  # 0, missing and inf all mean never treated
     varies = key.groupby(frame[unit]).transform("nunique") > 1
-    if varies.any():
-        units = list(dict.fromkeys(frame.loc[varies, unit]))
-        problems.append(
-            Problem(
-                column,
-                f"cohort varies within {len(units)} unit(s) (e.g. {units[:SHOW_ROWS]}); "
-                "a missing cohort in some rows of a treated unit counts as a change",
-                _role_rows(frame, varies, roles),
-                int(varies.sum()),
-                "give each unit one first treated period in every row",
-            )
-        )
+    units = list(dict.fromkeys(frame.loc[varies, unit]))[:SHOW_ROWS]
+    _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        varies,
+        f"cohort varies within a unit (e.g. {units}); a cohort missing in some rows of a "
+        "treated unit counts as a change",
+        "give each unit one first treated period in every row",
+    )
     if converted:
         notes.append(f"{column}: {converted} text cells read as cohorts")
     frame[column] = values
@@ -814,44 +835,38 @@ def _check_treatment(frame: pd.DataFrame, roles: schema.Roles, problems: list[Pr
     """Treatment: 0/1, absorbing (never switches back), consistent with the cohort."""
     column, unit, time = roles.treatment, roles.unit, roles.time
     values, _, _ = clean_text_numbers(frame[column])
-    bad = ~values.isin([0, 1])
-    if bad.any():
-        problems.append(
-            Problem(
-                column,
-                "treatment values other than 0 and 1 (missing included)",
-                _role_rows(frame, bad, roles),
-                int(bad.sum()),
-                "code treatment 1 from the unit's first treated period on, else 0",
-            )
-        )
+    if _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        ~values.isin([0, 1]),
+        "treatment values other than 0 and 1 (missing included)",
+        "code treatment 1 from the unit's first treated period on, else 0",
+    ):
         return
     frame[column] = values.astype(int)
     order = frame.sort_values([unit, time], kind="stable")
     back = order.groupby(unit)[column].diff().eq(-1).reindex(frame.index, fill_value=False)
-    if back.any():
-        problems.append(
-            Problem(
-                column,
-                "treatment switches from 1 back to 0 within a unit (staggered adoption "
-                "means once treated, always treated)",
-                _role_rows(frame, back, roles),
-                int(back.sum()),
-                "code 1 in every period from the first treated one on, or name a cohort "
-                "column instead",
-            )
-        )
+    _flag(
+        problems,
+        frame,
+        roles,
+        column,
+        back,
+        "treatment switches from 1 back to 0 within a unit (staggered adoption means "
+        "once treated, always treated)",
+        "code 1 in every period from the first treated one on, or name a cohort column instead",
+    )
     if roles.cohort and pd.api.types.is_numeric_dtype(frame[roles.cohort]):
         expected = treated_now(frame[roles.cohort], frame[time].astype(float))
         differs = pd.Series(expected != frame[column].to_numpy(), index=frame.index)
-        differs &= frame[time].notna()
-        if differs.any():
-            problems.append(
-                Problem(
-                    f"{column}, {roles.cohort}",
-                    f"{column} disagrees with {roles.cohort} (1 from the cohort's period on)",
-                    _role_rows(frame, differs, roles),
-                    int(differs.sum()),
-                    "name only one of cohort and treatment, or correct one of them",
-                )
-            )
+        _flag(
+            problems,
+            frame,
+            roles,
+            f"{column}, {roles.cohort}",
+            differs & frame[time].notna(),
+            f"{column} disagrees with {roles.cohort} (1 from the cohort's period on)",
+            "name only one of cohort and treatment, or correct one of them",
+        )
