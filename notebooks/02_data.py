@@ -11,6 +11,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" for the twin, or a path to your own panel file
 reading = "parent"  # sub-city pilot entries treat their parent city ("parent") or not ("ignore")
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 
 # %% tags=["hide-input"]
 import pandas as pd
@@ -23,7 +24,7 @@ from replicate.data.schema import VARIABLES
 from replicate.report import figures, prose, tables
 
 figures.use_style()
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 print(panel.summary())
 
 # %% [markdown]

@@ -10,6 +10,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 controls = ["fdi", "hum", "gov", "lninstra", "mar", "fin"]  # added one at a time, in this order
 cov_type = "cluster"  # "cluster", "robust" or "unadjusted"
 cluster = "city_id"  # cluster variable (used when cov_type is "cluster")
@@ -21,12 +22,12 @@ absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "
 from myst_nb import glue
 
 import replicate
-from replicate import checks, paper, replication
+from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
 from replicate.report import figures, prose, tables
 
 figures.use_style()
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, for estimate()
 print(panel.summary())
 
@@ -70,12 +71,14 @@ matched = comparison[(comparison["fit_column"] == last) & (comparison["variable"
 published_last = matched.set_index("statistic")["paper"]
 glue("did_last", float(results[last].params["did"]), display=False)
 glue("did_se_last", float(results[last].std_errors["did"]), display=False)
-glue(
+i18n.glue(
     "against_paper",
     f"against the paper's {published_last['coef']:.3f} ({published_last['se']:.3f})"
     if len(matched)
     else "a specification the paper does not report",
-    display=False,
+    f"原文为 {published_last['coef']:.3f}（{published_last['se']:.3f}）"
+    if len(matched)
+    else "原文没有报告这一设定",
 )
 glue("last_label", paper.COLUMN_LABELS[2][last - 1], display=False)
 agree = comparison["status"].isin(["within rounding", "within tolerance"])

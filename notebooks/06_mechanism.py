@@ -12,6 +12,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 controls = None  # None: the paper's six (schema.CONTROLS), in both equations; or [fdi, hum]
 cluster = "city_id"  # clusters of the standard errors and of the bootstrap
 rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
@@ -23,13 +24,13 @@ seed = 20241128  # seed of the bootstrap (the book's seed, synthetic.DEFAULT_SEE
 from IPython.display import display
 from myst_nb import glue
 
-from replicate import checks, paper, replication
+from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
 from replicate.models.mechanism import mediation
 from replicate.report import figures, prose, tables
 
 figures.use_style()
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
 print(panel.summary())
 
@@ -85,7 +86,12 @@ fig = figures.distribution(
 glue("panel_label", tables.data_label(panel), display=False)
 glue("indirect", tables.number(result.indirect, 4), display=False)
 glue("sobel_p", tables.p_value(result.sobel_p), display=False)
-glue("significance", "significant" if result.sobel_p < 0.05 else "not significant", display=False)
+significant = result.sobel_p < 0.05
+i18n.glue(
+    "significance",
+    "significant" if significant else "not significant",
+    "显著" if significant else "不显著",
+)
 glue("share", f"{100 * result.share_mediated:.1f}", display=False)
 glue("total", tables.number(result.total_effect, 3), display=False)
 glue("level", f"{100 * result.level:.0f}", display=False)
@@ -131,7 +137,7 @@ t_low, t_high = checks.t_interval(int(b_cell["stars"]), 284)
 glue("paper_b", f"{b_cell['coef']:.3f} ({b_cell['se']:.3f})", display=False)
 glue("face_value", prose.describe_face_value_indirect(), display=False)
 glue("published_verdict", prose.describe_published_indirect(), display=False)
-glue("t_band", f"{t_low:.2f} and {t_high:.2f}", display=False)
+i18n.glue("t_band", f"{t_low:.2f} and {t_high:.2f}", f"{t_low:.2f} 与 {t_high:.2f} 之间")
 glue(
     "b_interval", "[{:.4f}, {:.4f})".format(*checks.printed_interval(b_cell["coef"])), display=False
 )

@@ -19,6 +19,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
 
 # %% tags=["hide-input"]
@@ -28,7 +29,7 @@ from replicate import replication
 from replicate.data import load_panel
 from replicate.report import prose, tables
 
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
 glue("rule_rounding", f"{replication.ROUNDING:.4f}", display=False)
 glue("rule_se", "{:g} and {:g}".format(*replication.SE_RATIO), display=False)

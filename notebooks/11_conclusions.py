@@ -9,6 +9,7 @@
 # %% tags=["parameters"]
 data = "synthetic"  # the panel for the checks that need one
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 
 # %% tags=["hide-input"]
 import pandas as pd
@@ -20,7 +21,7 @@ from replicate.data import code_pilots, load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
 from replicate.report import prose, tables
 
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 frame = replication.regression_frame(panel)
 sample = replication.singleton_sample()
 glue("n_single", len(sample["provinces"]), display=False)
