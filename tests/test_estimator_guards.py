@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from replicate import fit
 from replicate.data import load_panel
+from replicate.models._common import FewTreatedClustersWarning, treated_clusters
 from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import psm_did
@@ -107,10 +109,49 @@ def test_fewer_than_two_clusters_is_an_error(panel, name):
 
 
 @pytest.mark.parametrize("name", CLUSTERED)
-def test_a_treatment_arm_in_one_cluster_is_an_error(panel, name):
+def test_one_treated_cluster_warns_and_points_to_randomization_inference(panel, name):
+    """Every treated unit in one state: a warning naming permutation_test, not a refusal."""
     state = np.where(panel["first"] > 0, -1, panel["id"])
-    with pytest.raises(ValueError, match=r"every treated unit is in one cluster \(state=-1\)"):
-        run(name, panel.assign(state=state), cluster="state")
+    call, _ = ESTIMATORS[name]
+    message = r"(?s)treated rows lie in 1 cluster of 'state'.*permutation_test"
+    with pytest.warns(FewTreatedClustersWarning, match=message):
+        res = call(panel.assign(state=state), **COLUMNS, cluster="state")
+    assert np.isfinite(res.estimate)
+
+
+def test_treated_clusters_reads_every_treated_row(panel):
+    """A cluster finer than the unit is counted row by row, not by each unit's first row."""
+    treated = ((panel["first"] > 0) & (panel["t"] >= panel["first"])).to_numpy()
+    first_row_alike = np.where(panel["t"] == 1, -1, panel["id"] * 100 + panel["t"])
+    frame = panel.assign(cell=first_row_alike)
+    assert treated_clusters(frame, "cell", treated) == treated.sum()
+    assert treated_clusters(frame.assign(cell=0), "cell", treated) == 1
+    # Following the advice to cluster finer removes the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FewTreatedClustersWarning)
+        event_study(frame, "y", **COLUMNS, cluster="cell", window=(-3, 3), draws=100)
+
+
+@pytest.mark.parametrize("name", ["callaway_santanna", "wild_cluster_bootstrap"])
+def test_clusters_that_split_units_are_refused_where_clusters_are_resampled(panel, name):
+    with pytest.raises(ValueError, match=r"cluster 'cell' must nest the units.*Fix: cluster"):
+        run(name, panel.assign(cell=panel["id"] * 100 + panel["t"]), cluster="cell")
+
+
+def test_permutation_test_works_with_one_treated_unit(panel):
+    one = panel.assign(first=np.where(panel["id"] == 0, 4, 0))
+    res = permutation_test(one, "y", **COLUMNS, draws=599, seed=1)
+    # A free permutation moves the one treated path to a random unit j, so every draw is
+    # the 2×2 DID of unit j against all others, periods ≥ 4 against < 4 (the TWFE
+    # coefficient with one treated unit on a balanced panel): a closed form per unit.
+    wide = one.pivot(index="id", columns="t", values="y")
+    change = wide.loc[:, 4:].mean(axis=1) - wide.loc[:, :3].mean(axis=1)
+    closed = {j: change[j] - change.drop(j).mean() for j in wide.index}
+    gaps = np.abs(res.draws[:, None] - np.array(list(closed.values()))[None, :]).min(axis=1)
+    assert gaps.max() < 1e-10 and res.estimate == pytest.approx(closed[0], abs=1e-12)
+    assert res.pvalue == (1 + np.sum(np.abs(res.draws) >= abs(res.estimate) - 1e-12)) / 600
+    twfe = fit("y ~ did | id + t", one.assign(did=((one["first"] > 0) & (one["t"] >= 4)) * 1.0))
+    assert res.estimate == pytest.approx(twfe.params["did"], abs=1e-12)
 
 
 @pytest.mark.parametrize("name", [n for n in CLUSTERED if n != "wild_cluster_bootstrap"])

@@ -1,4 +1,4 @@
-"""What every DID estimator here shares: one vocabulary, the same guards, one result protocol.
+"""What every DID estimator here shares: one vocabulary, one validation, one result protocol.
 
 Every estimator is called as ``estimator(data, outcome, *, unit, time, cohort, controls,
 cluster, ...)``:
@@ -6,18 +6,47 @@ cluster, ...)``:
 ``data``
     a :class:`replicate.data.Panel` (its regression scale is applied, as
     :func:`replicate.replication.regression_frame` does, and ``unit``, ``time`` and
-    ``cohort`` default to its ``city_id``, ``year`` and ``g``) or any DataFrame (then
-    ``unit``, ``time`` and ``cohort`` must be named — nothing defaults to the paper's
-    columns, so R ``did``'s ``mpdta`` works as ``unit="countyreal", cohort="first.treat"``).
+    ``cohort`` default to its ``city_id``, ``year`` and ``g``), any pandas DataFrame, or a
+    polars DataFrame (converted with its ``to_pandas()``; polars is not a dependency and is
+    never imported unless the data are a polars frame). For a DataFrame ``unit``, ``time``
+    and ``cohort`` must be named — nothing defaults to the paper's columns, so R ``did``'s
+    ``mpdta`` works as ``unit="countyreal", cohort="first.treat"``.
 ``cohort``
-    each unit's first treated period; 0 or missing = never treated (R ``did``'s ``gname``).
+    each unit's first treated period (R ``did``'s ``gname``). **Never treated** may be
+    coded as ``0``, missing (NaN/None), ``+inf`` or ``-inf``, or any period after the last
+    one in the data (treated only after the sample ends): every estimator reads all of them
+    the same way, as never treated within the sample. Any other value — negative (e.g.
+    ``-1``), fractional, or text that is not a whole number — is an error with the fix.
+    Cohorts at or before the first period mean "always treated" (kept; the estimators
+    that cannot use them say so).
 ``cluster``
-    defaults to ``unit`` everywhere.
+    defaults to ``unit`` everywhere; estimators whose standard errors come from a
+    regression also take ``vcov=`` with the choices of :func:`replicate.models.fit.fit`
+    (``"iid"``, ``"hetero"``, ``{"CRV1": column}``).
 
-:func:`resolve` checks the columns once — missing columns, NaN or infinite values in the
-outcome, the controls or the cluster (naming column and rows), no treated unit, too few
-clusters — and returns a :class:`Design`. Results mix in :class:`EstimateMixin`:
-``estimate``, ``se``, ``conf_int()``, ``nobs``, ``tidy()`` and ``summary()``.
+:func:`resolve` validates the panel once, at every estimator's entry, with the same rules
+for all (:func:`validate_panel`):
+
+* unit, time and cluster have no missing values; unit ids may be numbers or text;
+* ``time`` holds whole numbers: text years (``"2005"``) and whole floats are converted,
+  fractional or non-numeric periods (and datetimes: pass ``.dt.year``) are refused;
+* one row per unit and period: exact duplicate rows and conflicting rows for the same
+  unit-period are both refused (never silently dropped), naming the rows and the fix;
+* the cohort is one value per unit: a cohort that varies within a unit, or is missing in
+  some rows of a treated unit, is refused, naming the units and rows;
+* outcome, controls and other numeric columns are finite (NaN/inf named with their rows);
+* some unit is treated within the sample; clusters: fewer than two is an error, fewer than
+  :data:`FEW_CLUSTERS` a :class:`FewClustersWarning`, and treated rows (every one of them,
+  not each unit's first row) in fewer than :data:`FEW_TREATED_CLUSTERS` clusters a
+  :class:`FewTreatedClustersWarning` that points to randomization inference
+  (:func:`replicate.models.inference.permutation_test`, which works with one treated
+  unit) — cluster-robust inference is then unreliable, not impossible.
+
+Every failure is a ``ValueError`` naming the column, the rows and the fix. The caller's
+data are never modified: conversions happen on a copy, made only when something needs
+converting, so clean data give exactly the numbers they gave before. Results mix in
+:class:`EstimateMixin`: ``estimate``, ``se``, ``conf_int()``, ``nobs``, ``tidy()`` and
+``summary()``.
 """
 
 from __future__ import annotations
@@ -38,17 +67,35 @@ PANEL_COLUMNS = {"unit": KEY[0], "time": KEY[1], "cohort": "g"}
 """Column names of a :class:`replicate.data.Panel`'s frame (the defaults for a Panel)."""
 FEW_CLUSTERS = 30
 """Below this many clusters, cluster-robust standard errors get a warning."""
+FEW_TREATED_CLUSTERS = 10
+"""Below this many clusters holding treated rows, cluster-robust (and wild-bootstrap)
+inference over-rejects however many clusters there are in all (MacKinnon & Webb 2017,
+"Wild bootstrap inference for wildly different cluster sizes"; with one treated cluster,
+Conley & Taber 2011): a :class:`FewTreatedClustersWarning` points to randomization
+inference."""
 SHOW_ROWS = 5
 """Rows an error message quotes before saying how many more there are."""
+NEVER_TREATED = "0, missing (NaN), +inf/-inf, or a period after the last one"
+"""The codings of a never-treated unit in the cohort column, all read the same way."""
 
 
 class FewClustersWarning(UserWarning):
     """Cluster-robust inference with fewer than :data:`FEW_CLUSTERS` clusters."""
 
 
+class FewTreatedClustersWarning(UserWarning):
+    """Treated rows in fewer than :data:`FEW_TREATED_CLUSTERS` clusters: cluster-robust
+    standard errors are unreliable; use randomization inference (``permutation_test``)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Design:
-    """Resolved columns of one estimation, and the frame they refer to (never modified)."""
+    """Resolved columns of one estimation, and the frame they refer to (never modified).
+
+    ``cov_type`` is the regression covariance the user chose (``"cluster"``, ``"robust"``
+    or ``"unadjusted"``, :class:`~replicate.models.twfe.TWFE`'s names; ``vcov=`` of
+    :func:`resolve`); ``cluster`` is used only when it is ``"cluster"``.
+    """
 
     frame: pd.DataFrame
     outcome: str
@@ -58,11 +105,20 @@ class Design:
     controls: tuple[str, ...]
     cluster: str
     label: str
+    cov_type: str = "cluster"
+
+    @property
+    def fit_options(self) -> dict[str, str]:
+        """``cov_type`` and ``cluster`` for :meth:`TWFE.fit <replicate.models.twfe.TWFE.fit>`."""
+        return {"cov_type": self.cov_type, "cluster": self.cluster}
 
     @property
     def first_period(self) -> np.ndarray:
-        """Cohort as floats with never treated (0 or missing) as 0."""
-        return np.nan_to_num(self.frame[self.cohort].to_numpy(float), nan=0.0)
+        """Cohort as floats with the never-treated codings 0, NaN and ±inf as 0 (a period
+        after the last one is kept: see :attr:`sample_cohort`)."""
+        return np.nan_to_num(
+            self.frame[self.cohort].to_numpy(float), nan=0.0, posinf=0.0, neginf=0.0
+        )
 
     @property
     def sample_cohort(self) -> np.ndarray:
@@ -119,14 +175,238 @@ def check_present(frame: pd.DataFrame, column: str, role: str) -> None:
         )
 
 
+def _numbers(frame: pd.DataFrame, column: str, method: str, role: str, fix: str) -> pd.Series:
+    """``column`` as numbers: numeric columns as they are, text parsed (``"2005"`` → 2005);
+    text that is not a number, or a datetime column, is an error naming the rows."""
+    values = frame[column]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        raise ValueError(
+            f"{method}: the {role} column {column!r} holds dates; periods must be whole numbers. "
+            f"Fix: data[{column!r}] = data[{column!r}].dt.year (or another integer period index)."
+        )
+    if pd.api.types.is_bool_dtype(values):
+        raise ValueError(
+            f"{method}: the {role} column {column!r} is boolean (True/False); it must hold "
+            f"periods. {fix}"
+        )
+    if pd.api.types.is_numeric_dtype(values):
+        return values
+    parsed = pd.to_numeric(values.astype(object), errors="coerce")
+    text = (parsed.isna() & values.notna()).to_numpy()
+    if text.any():
+        shown = list(dict.fromkeys(map(repr, values[text].astype(object))))[:SHOW_ROWS]
+        raise ValueError(
+            f"{method}: the {role} column {column!r} has values that are not numbers "
+            f"({', '.join(shown)}; {_rows(frame, text)}). {fix}"
+        )
+    return parsed.astype(float)
+
+
+def _whole(values: pd.Series) -> np.ndarray:
+    """Rows whose value is finite and not a whole number."""
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(v) & (v != np.round(v))
+
+
+def _integer_time(frame: pd.DataFrame, time: str, method: str) -> pd.Series | None:
+    """The time column as int64 if it is not already an integer column (``None``: it is)."""
+    fix = (
+        f"Fix: code the periods as whole numbers, e.g. data[{time!r}] = data[{time!r}].astype(int) "
+        "for years, or 4 * year + quarter for quarters."
+    )
+    values = _numbers(frame, time, method, "time", fix)
+    if pd.api.types.is_integer_dtype(values):
+        return None
+    fractional = _whole(values)
+    if fractional.any():
+        shown = sorted(set(values[fractional].tolist()))[:SHOW_ROWS]
+        raise ValueError(
+            f"{method}: the time column {time!r} has periods that are not whole numbers "
+            f"({shown}; {_rows(frame, fractional)}); event times and cohorts are counted in "
+            f"whole periods. {fix}"
+        )
+    infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    if infinite.any():
+        raise ValueError(
+            f"{method}: the time column {time!r} has infinite values ({_rows(frame, infinite)}). "
+            f"{fix}"
+        )
+    return values.astype(np.int64)
+
+
+def _numeric_cohort(frame: pd.DataFrame, cohort: str, method: str) -> pd.Series | None:
+    """The cohort column checked against the one never-treated coding; converted to float
+    if it was text (``None``: numeric and valid as it is)."""
+    fix = (
+        f"Fix: put each unit's first treated period in {cohort!r} and code never-treated "
+        f"units as {NEVER_TREATED}, e.g. data[{cohort!r}] = data[{cohort!r}].replace(-1, 0)."
+    )
+    values = _numbers(frame, cohort, method, "cohort", fix)
+    v = values.to_numpy(dtype=float, na_value=np.nan)
+    problems = []
+    negative = v < 0
+    negative &= np.isfinite(v)
+    if negative.any():
+        shown = sorted(set(v[negative].tolist()))[:SHOW_ROWS]
+        problems.append(f"negative values {shown} ({_rows(frame, negative)})")
+    fractional = _whole(values)
+    if fractional.any():
+        shown = sorted(set(v[fractional].tolist()))[:SHOW_ROWS]
+        problems.append(f"values that are not whole periods {shown} ({_rows(frame, fractional)})")
+    if problems:
+        raise ValueError(
+            f"{method}: the cohort column {cohort!r} (first treated period) has "
+            + "; ".join(problems)
+            + f". Never treated is coded {NEVER_TREATED}; anything else is ambiguous "
+            f"(−1 would read as treated before the sample). {fix}"
+        )
+    return None if pd.api.types.is_numeric_dtype(frame[cohort]) else values
+
+
+def _duplicates(frame: pd.DataFrame, unit: str, time: str, method: str) -> None:
+    """Refuse repeated unit-period pairs, exact copies and conflicting rows alike."""
+    repeated = frame.duplicated([unit, time], keep=False).to_numpy()
+    if not repeated.any():
+        return
+    rows = frame[repeated]
+    exact = rows.duplicated(keep=False).to_numpy()
+    exact_rows = np.zeros(len(frame), bool)
+    exact_rows[np.flatnonzero(repeated)[exact]] = True
+    conflict_rows = repeated & ~exact_rows
+    parts = []
+    if exact_rows.any():
+        parts.append(f"exact copies of other rows ({_rows(frame, exact_rows)})")
+    if conflict_rows.any():
+        clash = rows[~exact]
+        differ = [
+            str(c)
+            for c in frame.columns
+            if c not in (unit, time)
+            and (clash.groupby([unit, time])[c].nunique(dropna=False) > 1).any()
+        ]
+        parts.append(
+            f"rows for the same {unit}-{time} pair that disagree (in {differ[:SHOW_ROWS]}; "
+            f"{_rows(frame, conflict_rows)})"
+        )
+    fixes = []
+    if exact_rows.any():
+        fixes.append("drop the copies with data.drop_duplicates()")
+    if conflict_rows.any():
+        fixes.append(
+            "for the rows that disagree, decide which is right, aggregate them (e.g. "
+            f"data.groupby([{unit!r}, {time!r}], as_index=False).mean(numeric_only=True)) or "
+            "correct the unit or time codes"
+        )
+    raise ValueError(
+        f"{method}: one row per unit and period is needed (one per {unit!r}-{time!r} pair); "
+        f"the data have {' and '.join(parts)}. Estimators never drop rows silently. "
+        f"Fix: {'; '.join(fixes)}."
+    )
+
+
+def _cohort_per_unit(
+    frame: pd.DataFrame, design_cohort: np.ndarray, unit: str, cohort: str, method: str
+) -> None:
+    """Refuse a cohort that varies within a unit (in-sample codes compared, so 0 and NaN in
+    the rows of one never-treated unit agree)."""
+    g = pd.Series(design_cohort, index=frame.index)
+    by_unit = g.groupby(frame[unit].to_numpy(), sort=False)
+    low, high = by_unit.transform("min").to_numpy(), by_unit.transform("max").to_numpy()
+    varies = low != high
+    if not varies.any():
+        return
+    units = list(dict.fromkeys(frame.loc[varies, unit].tolist()))
+    partial = varies & (design_cohort == 0)
+    what = (
+        f"missing or coded never treated in some rows of treated units ({_rows(frame, partial)})"
+        if partial.any()
+        else "different first treated periods in different rows"
+    )
+    raise ValueError(
+        f"{method}: the cohort column {cohort!r} must hold one value per unit (its first "
+        f"treated period), but {len(units)} units ({units[:SHOW_ROWS]}) have {what}; their "
+        f"rows: {_rows(frame, varies)}. Fix: give every row of a unit the same cohort, e.g. "
+        f"data[{cohort!r}] = data.groupby({unit!r})[{cohort!r}].transform('min') if the "
+        "earliest is right, after checking why the rows differ."
+    )
+
+
+def validate_panel(
+    frame: pd.DataFrame, unit: str, time: str, cohort: str, method: str = "this estimator"
+) -> pd.DataFrame:
+    """The checks every DID estimator runs on its panel (see the module docstring).
+
+    Returns ``frame`` itself when nothing needs converting, else a converted copy (integer
+    time, numeric cohort); the caller's frame is never modified. Raises ``ValueError``
+    naming the column, the rows and the fix.
+    """
+    for column, role in ((unit, "unit"), (time, "time")):
+        check_present(frame, column, role)
+    converted = {}
+    time_values = _integer_time(frame, time, method)
+    if time_values is not None:
+        converted[time] = time_values
+    cohort_values = _numeric_cohort(frame, cohort, method)
+    if cohort_values is not None:
+        converted[cohort] = cohort_values
+    if converted:
+        frame = frame.assign(**converted)
+    _duplicates(frame, unit, time, method)
+    g = np.nan_to_num(frame[cohort].to_numpy(float), nan=0.0, posinf=0.0, neginf=0.0)
+    g = np.where(g > frame[time].max(), 0.0, g)
+    _cohort_per_unit(frame, g, unit, cohort, method)
+    return frame
+
+
+def treated_clusters(frame: pd.DataFrame, cluster: str, treated: Any) -> int:
+    """Number of distinct ``cluster`` values over every row where ``treated`` is true.
+
+    Every treated row counts (not each unit's first row), so a cluster column finer than
+    the unit (e.g. unit × period) is counted as it is.
+    """
+    mask = np.asarray(treated, dtype=float) > 0
+    return int(frame.loc[mask, cluster].nunique())
+
+
+def _from_polars(data: Any) -> pd.DataFrame | None:
+    """A polars DataFrame as pandas (``to_pandas()``); ``None`` if ``data`` is not polars.
+
+    polars is not a dependency: it is looked up only in ``sys.modules`` (a polars frame
+    cannot exist unless polars was imported), never imported here.
+    """
+    import sys
+
+    polars = sys.modules.get("polars")
+    if polars is None:
+        return None
+    if isinstance(data, getattr(polars, "LazyFrame", ())):
+        raise TypeError(
+            "data is a polars LazyFrame; collect it first: estimator(data.collect(), ...)."
+        )
+    if not isinstance(data, polars.DataFrame):
+        return None
+    try:
+        return data.to_pandas()
+    except Exception as err:  # e.g. pyarrow missing
+        raise TypeError(
+            f"cannot convert the polars DataFrame to pandas ({err}); convert it yourself "
+            "with data.to_pandas() and pass the pandas frame."
+        ) from None
+
+
 def frame_of(data: Any) -> tuple[pd.DataFrame, dict[str, str], str]:
     """The DataFrame behind ``data``, default column names (a Panel's) and a label."""
     if isinstance(data, pd.DataFrame):
         return data, {}, "DataFrame"
+    converted = _from_polars(data)
+    if converted is not None:
+        return converted, {}, "polars DataFrame"
     frame = getattr(data, "frame", None)
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(
-            f"data must be a replicate Panel or a pandas DataFrame, not {type(data).__name__}."
+            "data must be a replicate Panel, a pandas DataFrame or a polars DataFrame, not "
+            f"{type(data).__name__}."
         )
     from replicate.models.fit import regression_scale  # one rule for every entry point
 
@@ -134,6 +414,41 @@ def frame_of(data: Any) -> tuple[pd.DataFrame, dict[str, str], str]:
     if present:
         frame = frame.assign(**{k: frame[k] * v for k, v in present.items()})
     return frame, dict(PANEL_COLUMNS), str(getattr(data, "label", "panel"))
+
+
+COV_NAMES = {"cluster": "{'CRV1': column}", "robust": "'hetero'", "unadjusted": "'iid'"}
+"""How :func:`replicate.models.fit.fit` spells each covariance type."""
+
+
+def _covariance(
+    vcov: Any, cluster: str | None, choices: Sequence[str], method: str
+) -> tuple[str, str | None]:
+    """``vcov`` (fit's choices) and ``cluster`` as ``(cov_type, cluster column)``."""
+    if vcov is None:
+        return "cluster", cluster
+    from replicate.models.fit import _vcov  # the one parser of fit's vcov choices
+
+    cov_type, column = _vcov(vcov)
+    if cov_type not in choices:
+        allowed = [COV_NAMES[c] for c in choices]
+        raise ValueError(
+            f"{method}: vcov={vcov!r} is not supported; this estimator's standard errors allow "
+            f"{allowed} only (cluster= or vcov={{'CRV1': column}} names the cluster column)."
+        )
+    if cov_type == "cluster":
+        if cluster is not None and cluster != column:
+            raise ValueError(
+                f"{method}: cluster={cluster!r} and vcov={vcov!r} name different clusters; "
+                "pass one of them."
+            )
+        return cov_type, column
+    if cluster is not None:
+        raise ValueError(
+            f"{method}: cluster={cluster!r} with vcov={vcov!r}: a cluster column is only used "
+            "by clustered standard errors; drop cluster= or pass vcov={'CRV1': "
+            f"{cluster!r}}}."
+        )
+    return cov_type, None
 
 
 def resolve(
@@ -150,6 +465,8 @@ def resolve(
     clustered: bool = True,
     warn: bool = True,
     needs_treated: bool = True,
+    vcov: Any = None,
+    vcov_choices: Sequence[str] = ("cluster",),
 ) -> Design:
     """Check the columns of one estimation and return them resolved.
 
@@ -167,6 +484,14 @@ def resolve(
         treatment arm (ever treated / never treated units) within a single cluster, is an
         error, and fewer than :data:`FEW_CLUSTERS` a :class:`FewClustersWarning` (unless
         ``warn`` is false: estimators on :class:`~replicate.models.twfe.TWFE` get its warning).
+        Treated rows in fewer than :data:`FEW_TREATED_CLUSTERS` clusters (or never-treated
+        units in fewer) give a :class:`FewTreatedClustersWarning` pointing to
+        ``permutation_test``, whatever ``warn`` says.
+    vcov : {"iid", "hetero"} or {"CRV1": column}, optional
+        The covariance choices of :func:`replicate.models.fit.fit`; ``None`` clusters on
+        ``cluster`` (default the unit). ``{"CRV1": column}`` is the same as ``cluster=column``.
+    vcov_choices : sequence of {"cluster", "robust", "unadjusted"}
+        Which covariances the estimator supports; another is an error saying so.
     """
     if isinstance(controls, str):
         controls = [controls]
@@ -182,6 +507,8 @@ def resolve(
             f"(0 or missing = never treated). The frame has columns {list(map(str, frame.columns))}."
         )
     outcomes = [outcome] if isinstance(outcome, str) else list(outcome)
+    cov_type, cluster = _covariance(vcov, cluster, vcov_choices, method)
+    clustered = clustered and cov_type == "cluster"
     cluster = cluster or names["unit"]
     needed = [*outcomes, names["unit"], names["time"], names["cohort"], *controls, cluster, *extra]
     absent = [c for c in dict.fromkeys(needed) if c not in frame.columns]
@@ -189,10 +516,9 @@ def resolve(
         raise ValueError(
             f"{method}: columns {absent} are not in the data; it has {list(map(str, frame.columns))}."
         )
-    for column, role in ((names["unit"], "unit"), (names["time"], "time"), (cluster, "cluster")):
-        check_present(frame, column, role)
+    frame = validate_panel(frame, names["unit"], names["time"], names["cohort"], method)
+    check_present(frame, cluster, "cluster")
     check_finite(frame, [*outcomes, *controls, *extra], method)
-    check_finite(frame[frame[names["cohort"]].notna()], [names["cohort"]], method)
     design = Design(
         frame,
         outcomes[0],
@@ -202,6 +528,7 @@ def resolve(
         tuple(controls),
         cluster,
         label,
+        cov_type,
     )
     if needs_treated:
         check_treated(design, method)
@@ -229,7 +556,10 @@ def check_treated(design: Design, method: str) -> None:
 
 
 def check_clusters(design: Design, method: str, warn: bool = True) -> None:
-    """Clusters: an error below two or with a treatment arm inside one, a warning below 30."""
+    """Clusters: an error below two, a :class:`FewClustersWarning` below
+    :data:`FEW_CLUSTERS` (if ``warn``), a :class:`FewTreatedClustersWarning` when the
+    treated rows — every one of them — or the never-treated units lie in fewer than
+    :data:`FEW_TREATED_CLUSTERS` clusters."""
     frame, cluster = design.frame, design.cluster
     n_clusters = frame[cluster].nunique()
     if n_clusters < 2:
@@ -238,16 +568,23 @@ def check_clusters(design: Design, method: str, warn: bool = True) -> None:
             "at least two (with one, the variance is zero by construction). Cluster on a finer "
             "column or use randomization inference (permutation_test)."
         )
-    ever = pd.Series(design.treated > 0, index=frame.index).groupby(frame[design.unit]).max()
-    cluster_of = frame.groupby(design.unit)[cluster].first()
-    for arm, units in (("treated", ever[ever].index), ("never-treated", ever[~ever].index)):
-        arm_clusters = cluster_of.loc[units].unique()
-        if len(arm_clusters) == 1:
-            raise ValueError(
-                f"{method}: every {arm} unit is in one cluster ({cluster}={arm_clusters[0]}); "
-                "cluster-robust standard errors cannot be estimated when a treatment arm lies in a "
-                "single cluster. Cluster on a finer column, or use permutation_test."
-            )
+    arms = [("treated rows", treated_clusters(frame, cluster, design.treated))]
+    never = design.sample_cohort == 0
+    if never.any():
+        arms.append(("never-treated units", treated_clusters(frame, cluster, never)))
+    few = [(arm, k) for arm, k in arms if k < FEW_TREATED_CLUSTERS]
+    if few:
+        what = " and ".join(f"the {arm} lie in {k} cluster{'s' * (k != 1)}" for arm, k in few)
+        warnings.warn(
+            f"{method}: {what} of {cluster!r} (of {n_clusters}); cluster-robust standard errors "
+            f"and p-values are unreliable with fewer than {FEW_TREATED_CLUSTERS} treated (or "
+            "control) clusters, however many clusters there are in all (MacKinnon & Webb 2017; "
+            "Conley & Taber 2011). Use randomization inference instead: "
+            "replicate.models.inference.permutation_test(...) works with one treated unit "
+            "(strata= for a stratified assignment).",
+            FewTreatedClustersWarning,
+            stacklevel=3,
+        )
     if warn and n_clusters < FEW_CLUSTERS:
         warnings.warn(
             f"{method}: only {n_clusters} clusters in {cluster!r}; cluster-robust standard errors "
@@ -255,6 +592,21 @@ def check_clusters(design: Design, method: str, warn: bool = True) -> None:
             "(replicate.models.inference) for the p-value and interval.",
             FewClustersWarning,
             stacklevel=3,
+        )
+
+
+def require_nested(design: Design, method: str) -> None:
+    """Raise unless each unit lies in one cluster (resampling whole clusters of units)."""
+    frame = design.frame
+    per_unit = frame.groupby(design.unit, sort=False)[design.cluster].nunique()
+    split = per_unit[per_unit > 1]
+    if len(split):
+        rows = frame[design.unit].isin(split.index).to_numpy()
+        raise ValueError(
+            f"{method}: cluster {design.cluster!r} must nest the units (each unit in one "
+            f"cluster); units {list(split.index[:SHOW_ROWS])} are in more than one ("
+            f"{_rows(frame, rows)}). Fix: cluster on the unit or a coarser unit-level column "
+            "(e.g. the province)."
         )
 
 
@@ -332,11 +684,23 @@ class EstimateMixin:
     method_name: str = "estimate"
     term: str = "ATT"
     """Name of the headline row in :meth:`tidy`."""
+    df_resid: float = float("inf")
+    """Degrees of freedom of the t distribution behind p-values and intervals; infinite
+    (the default) means the normal approximation. Results whose ``se`` is a TWFE
+    regression's carry its degrees of freedom, so they print :func:`replicate.fit`'s p."""
+
+    def _critical(self, level: float) -> float:
+        if np.isfinite(self.df_resid):
+            return float(stats.t.ppf(0.5 + level / 2, self.df_resid))
+        return float(stats.norm.ppf(0.5 + level / 2))
 
     def conf_int(self, level: float = 0.95) -> tuple[float, float]:
-        """Normal-approximation interval ``estimate ± z·se`` (overridden where inference
-        is by resampling)."""
-        return normal_interval(self.estimate, self.se, level)
+        """Interval ``estimate ± c·se``, ``c`` normal or Student's t with :attr:`df_resid`
+        (overridden where inference is by resampling)."""
+        if not np.isfinite(self.df_resid):
+            return normal_interval(self.estimate, self.se, level)
+        c = self._critical(level)
+        return (float(self.estimate - c * self.se), float(self.estimate + c * self.se))
 
     def _terms(self) -> pd.DataFrame:
         return pd.DataFrame({"estimate": [self.estimate], "se": [self.se]}, index=[self.term])
@@ -344,21 +708,26 @@ class EstimateMixin:
     def tidy(self, level: float = 0.95) -> pd.DataFrame:
         """One row per term: ``term, estimate, std_error, statistic, p_value, conf_low,
         conf_high``; the first (headline) row's interval is :meth:`conf_int`, the others'
-        the normal approximation (as are the p-values)."""
+        the normal approximation, or Student's t with :attr:`df_resid` when finite (as are
+        the p-values)."""
         terms = self._terms()
         est, se = terms["estimate"].to_numpy(float), terms["se"].to_numpy(float)
-        z = stats.norm.ppf(0.5 + level / 2)
+        z = self._critical(level)
         with np.errstate(divide="ignore", invalid="ignore"):
             statistic = est / se
         low, high = est - z * se, est + z * se
         low[0], high[0] = self.conf_int(level)
+        if np.isfinite(self.df_resid):
+            p_value = 2 * stats.t.sf(np.abs(statistic), self.df_resid)
+        else:
+            p_value = 2 * stats.norm.sf(np.abs(statistic))
         return pd.DataFrame(
             {
                 "term": [str(t) for t in terms.index],
                 "estimate": est,
                 "std_error": se,
                 "statistic": statistic,
-                "p_value": 2 * stats.norm.sf(np.abs(statistic)),
+                "p_value": p_value,
                 "conf_low": low,
                 "conf_high": high,
             }

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from replicate.models._common import EstimateMixin, resolve
+from replicate.models._common import EstimateMixin, require_nested, resolve
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,6 +117,7 @@ def did_multiplegt(
     cluster: str | None = None,
     draws: int = 200,
     seed: int = 0,
+    vcov: Any = None,
 ) -> DIDMResults:
     """de Chaisemartin & D'Haultfœuille (2020) DID_M with a cluster bootstrap.
 
@@ -130,7 +131,11 @@ def did_multiplegt(
     treatment : str, optional
         A 0/1 treatment column, which may switch on and off (non-absorbing designs).
     cluster : str
-        Column whose groups the bootstrap resamples (default: ``unit``).
+        Column whose groups the bootstrap resamples (default: ``unit``); it must nest the
+        units (each unit in one cluster).
+    vcov : {"CRV1": column}, optional
+        The same as ``cluster=column``; the bootstrap resamples clusters, so ``"iid"`` and
+        ``"hetero"`` are not supported (an error).
     draws, seed : int
         Bootstrap replicates and their seed.
     """
@@ -146,7 +151,10 @@ def did_multiplegt(
         extra=extra,
         method=method,
         needs_treated=treatment is None,
+        vcov=vcov,
     )
+    if design.cluster != design.unit:
+        require_nested(design, method)
     frame = design.frame
     if treatment:
         D_long = frame[treatment].to_numpy(float)

@@ -84,7 +84,8 @@ class EventStudyResults(EstimateMixin):
     n_post: int
     regression: TWFEResults
     level: float
-    cluster: str
+    cluster: str | None
+    """Cluster column of the standard errors (``None`` with ``vcov="iid"``/``"hetero"``)."""
     method_name = "Event study: average of the post-period coefficients"
 
     @cached_property
@@ -148,7 +149,8 @@ class EventStudyResults(EstimateMixin):
     def _details(self) -> dict[str, object]:
         return {
             "pre-trend": f"F = {self.pretrend_F:.4g}, p = {self.pretrend_p:.4g} (df {self.pretrend_df})",
-            "clusters": f"{self.regression.n_clusters} ({self.cluster})",
+            "inference": self.regression.inference
+            + (f" by {self.cluster}" if self.regression.cov_type == "cluster" else ""),
         }
 
 
@@ -189,8 +191,11 @@ def fast_fit(design, outcome: str, col: np.ndarray, names: list[str]):
     within transformation of it (pyfixest's alternating-projections demeaning, as in
     :class:`TWFE`), slopes by a k × k solve, cluster score sums by ``bincount``. Returns
     ``None`` (use the general path) when the panel needs what only ``TWFE`` handles:
-    singletons, collinear columns, missing values, few clusters.
+    singletons, collinear columns, missing values, few clusters, a covariance other than
+    clustered (``vcov="iid"``/``"hetero"``).
     """
+    if getattr(design, "cov_type", "cluster") != "cluster":
+        return None
     frame = design.frame
     controls = list(design.controls)
     n, k = len(frame), len(names) + len(controls)
@@ -290,6 +295,7 @@ def event_study(
     level: float = 0.95,
     draws: int = 100_000,
     seed: int = 0,
+    vcov: Any = None,
 ) -> EventStudyResults:
     """Two-way fixed-effects event study around each unit's first treated period.
 
@@ -310,7 +316,10 @@ def event_study(
     absorb : sequence of str
         Fixed effects (default: unit and time).
     small_sample : str
-        Small-sample convention of the clustered covariance (see :class:`TWFE`).
+        Small-sample convention of the covariance (see :class:`TWFE`).
+    vcov : {"iid", "hetero"} or {"CRV1": column}, optional
+        As in :func:`replicate.fit`: homoskedastic, heteroskedasticity-robust or clustered
+        standard errors (default: clustered on ``cluster``, itself the unit by default).
     draws, seed : int
         Simulation draws and seed of the sup-t critical value.
     """
@@ -325,13 +334,15 @@ def event_study(
         cluster=cluster,
         method=method,
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
     lo, hi = window
     if not lo <= reference < hi or lo >= hi:
         raise ValueError(
             f"window={window} must contain the reference period {reference} and a later one."
         )
-    g = design.first_period
+    g = design.sample_cohort  # never treated within the sample: no indicator at all
     treated = g > 0
     event = np.where(treated, design.frame[design.time].to_numpy() - g, np.nan)
     if bin_endpoints:
@@ -369,7 +380,7 @@ def event_study(
     if res is None:  # general path: any absorbed effects or convention, TWFE's checks
         frame = design.frame.assign(**columns)
         model = TWFE(frame, outcome, [*names, *design.controls], fixed)
-        res = model.fit(cov_type="cluster", cluster=design.cluster, small_sample=small_sample)
+        res = model.fit(**design.fit_options, small_sample=small_sample)
     beta = res.params[names].to_numpy()
     sigma = res.cov.loc[names, names].to_numpy()
     se = np.sqrt(np.diag(sigma))
@@ -422,5 +433,5 @@ def event_study(
         len(times) - q,
         res,
         level,
-        design.cluster,
+        design.cluster if design.cov_type == "cluster" else None,
     )

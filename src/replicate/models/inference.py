@@ -144,14 +144,22 @@ class PermutationResults(EstimateMixin):
                 "estimate": self.estimate,
                 "permutations": self.n_draws,
                 "two-sided p-value": self.pvalue,
-                "share of |draw| ≥ |estimate|": self.pvalue,
             }
         )
+
+    def tidy(self, level: float = 0.95) -> pd.DataFrame:
+        """One row: the coefficient, the spread of its permutation draws as ``std_error``,
+        the permutation p-value (:attr:`pvalue`, not a normal approximation) and the
+        test-inversion interval."""
+        out = super().tidy(level)
+        out["p_value"] = self.pvalue
+        return out
 
     def _details(self) -> dict[str, object]:
         where = f"within {self.n_strata} values of {self.strata!r}" if self.strata else "freely"
         return {
-            "p-value": f"{self.pvalue:.4g} ({self.n_draws} permutations, seed {self.seed})",
+            "permutations": f"{self.n_draws} (seed {self.seed}); p_value below is the share "
+            "of draws at least as large in absolute value, the observed assignment counted",
             "assignment": f"first treated periods permuted {where}",
         }
 
@@ -234,7 +242,12 @@ def permutation_test(
         raise ValueError(f"draws={draws}: a permutation test needs at least one draw.")
     dz, frame = _design(design, method)
     periods = np.sort(frame[design.time].unique())
-    g_unit = frame.groupby(design.unit, sort=True)[design.cohort].first().fillna(0).to_numpy(float)
+    g_unit = (  # in-sample cohorts: every never-treated coding is 0 (see _common)
+        pd.Series(design.sample_cohort, index=design.frame.index)
+        .groupby(design.frame[design.unit], sort=True)
+        .first()
+        .to_numpy(float)
+    )
     cohorts, codes = np.unique(g_unit, return_inverse=True)
     # Demeaned path of each cohort (cohorts × periods): its unit-demeaned treatment path.
     paths = treated_now(cohorts[:, None], periods[None, :])
@@ -296,6 +309,9 @@ class PlaceboResult(EstimateMixin):
     nobs: int
     shift: int
     last_period: int
+    df_resid: float = float("inf")
+    """Degrees of freedom of the t distribution of its p-value and interval (the TWFE
+    regression's, as :func:`replicate.fit` reports them)."""
     method_name = "Placebo in time (fake treatment before the real ones)"
     term = "placebo did"
 
@@ -316,9 +332,11 @@ def placebo_in_time(
     controls: Sequence[str] = (),
     cluster: str | None = None,
     last_period: int | None = None,
+    vcov: Any = None,
 ) -> PlaceboResult:
     """TWFE coefficient of a fake treatment ``shift`` periods early, on the periods before
-    the first real treatment (or up to ``last_period``), clustered by ``cluster``."""
+    the first real treatment (or up to ``last_period``), clustered by ``cluster`` (or
+    ``vcov=`` with :func:`replicate.fit`'s choices)."""
     from replicate.models.twfe import TWFE
 
     method = "placebo_in_time"
@@ -332,11 +350,14 @@ def placebo_in_time(
         cluster=cluster,
         method=method,
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
-    g = design.first_period
+    g = design.sample_cohort
     last = int(last_period if last_period is not None else g[g > 0].min() - 1)
-    sample = design.frame[design.frame[design.time] <= last]
-    cohort_s = np.nan_to_num(sample[design.cohort].to_numpy(float))
+    keep = (design.frame[design.time] <= last).to_numpy()
+    sample = design.frame[keep]
+    cohort_s = g[keep]
     fake = np.where(cohort_s > 0, cohort_s - shift, 0)
     sample = sample.assign(_fake_did=treated_now(fake, sample[design.time]))
     if sample["_fake_did"].sum() == 0:
@@ -344,10 +365,15 @@ def placebo_in_time(
             f"{method}: a shift of {shift} periods puts every fake start after {last}."
         )
     res = TWFE(sample, outcome, ["_fake_did", *design.controls], (design.unit, design.time)).fit(
-        cluster=design.cluster
+        **design.fit_options
     )
     return PlaceboResult(
-        float(res.params["_fake_did"]), float(res.std_errors["_fake_did"]), res.nobs, shift, last
+        float(res.params["_fake_did"]),
+        float(res.std_errors["_fake_did"]),
+        res.nobs,
+        shift,
+        last,
+        float(res.df_resid),
     )
 
 
@@ -400,8 +426,8 @@ class WildBootstrapResults(EstimateMixin):
     def _details(self) -> dict[str, object]:
         return {
             "bootstrap": f"{self.n_draws} draws, {self.weights} weights, seed {self.seed}; "
-            f"p = {self.pvalue:.4g}; {self.n_clusters} clusters "
-            f"({self.n_treated_clusters} with treated units)",
+            f"{self.n_clusters} clusters ({self.n_treated_clusters} with treated rows); "
+            "p_value and interval below are the bootstrap's",
         }
 
 
@@ -506,13 +532,8 @@ def wild_cluster_bootstrap(
         method=method,
         warn=False,  # the wild bootstrap is the remedy for few clusters
     )
+    _common.require_nested(design, method)
     dz, frame = _design(design, method)
-    per_unit = frame.groupby(design.unit, sort=True)[design.cluster].nunique()
-    if (per_unit > 1).any():
-        raise ValueError(
-            f"{method}: cluster {design.cluster!r} must nest the units; units "
-            f"{list(per_unit[per_unit > 1].index[:5])} are in more than one cluster."
-        )
     groups = pd.factorize(frame[design.cluster])[0]
     rng = np.random.default_rng(seed)
     v = _cluster_weights(weights, (groups.max() + 1, draws), rng)
@@ -552,9 +573,5 @@ def wild_cluster_bootstrap(
         len(frame),
         int(boot.G),
         level,
-        int(
-            frame.loc[
-                treated_now(frame[design.cohort], frame[design.time]) == 1, design.cluster
-            ].nunique()
-        ),
+        _common.treated_clusters(design.frame, design.cluster, design.treated),
     )

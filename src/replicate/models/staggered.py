@@ -58,9 +58,10 @@ def _no_controls(controls: Sequence[str], method: str) -> None:
         )
 
 
-def _twfe_did(frame: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str):
-    """TWFE of ``outcome`` on ``did`` with unit and period effects, clustered."""
-    return TWFE(frame, outcome, ["did"], (unit, time)).fit(cluster=cluster)
+def _twfe_did(design: _common.Design, frame: pd.DataFrame, outcome: str):
+    """TWFE of ``outcome`` on ``did`` with unit and period effects and the design's
+    covariance (clustered on its cluster by default), as ``fit`` computes it."""
+    return TWFE(frame, outcome, ["did"], (design.unit, design.time)).fit(**design.fit_options)
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,6 +75,9 @@ class BaconDecomposition(EstimateMixin):
     nobs: int
     n_always_treated: int
     n_treated_after_sample: int
+    df_resid: float = float("inf")
+    """The TWFE regression's degrees of freedom: ``tidy()`` and ``summary()`` print the
+    p-value and interval :func:`replicate.fit` reports for the same specification."""
     method_name = "Goodman-Bacon decomposition of the TWFE coefficient"
     term = "did (TWFE)"
 
@@ -108,6 +112,7 @@ def bacon_decomposition(
     cohort: str | None = None,
     controls: Sequence[str] = (),
     cluster: str | None = None,
+    vcov: Any = None,
 ) -> BaconDecomposition:
     """Goodman-Bacon (2021, Theorem 1) decomposition of ``outcome ~ did | unit + time``.
 
@@ -117,6 +122,9 @@ def bacon_decomposition(
     every timing group ("Later vs Always Treated"), as in R ``bacondecomp``. The 2×2
     weights are Goodman-Bacon's (sample shares × variance of treatment in the pair),
     scaled to sum to one; the identity Σ weight·estimate = TWFE is checked in the tests.
+    ``se`` and the summary's p-value are those of the TWFE coefficient as
+    :func:`replicate.fit` reports them (``vcov=`` takes fit's choices; default clustered
+    on ``cluster``, the unit by default).
     """
     method = "bacon_decomposition"
     _no_controls(controls, method)
@@ -129,6 +137,8 @@ def bacon_decomposition(
         cluster=cluster,
         method=method,
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
     _common.require_balanced(design, method)
     frame, unit, time = design.frame, design.unit, design.time
@@ -179,7 +189,7 @@ def bacon_decomposition(
             rows.append((LATER_VS_EARLIER, late, k, estimate, w_late))
     table = pd.DataFrame(rows, columns=["type", "treated", "control", "estimate", "weight"])
     table["weight"] /= table["weight"].sum()
-    twfe = _twfe_did(_common.with_treatment(design), outcome, unit, time, design.cluster)
+    twfe = _twfe_did(design, _common.with_treatment(design), outcome)
     return BaconDecomposition(
         table,
         float((table["estimate"] * table["weight"]).sum()),
@@ -187,6 +197,7 @@ def bacon_decomposition(
         int(twfe.nobs),
         int(always.sum()),
         n_after,
+        float(twfe.df_resid),
     )
 
 
@@ -206,6 +217,8 @@ class TWFEWeights(EstimateMixin):
     sigma_fe: float
     """|β| / s.d. of the weights: the smallest s.d. of cell effects that could make the ATT
     of the opposite sign to β (de Chaisemartin & D'Haultfœuille 2020, Corollary 1)."""
+    df_resid: float = float("inf")
+    """The TWFE regression's degrees of freedom (p-value and interval as ``fit``'s)."""
     method_name = "TWFE coefficient and its de Chaisemartin–D'Haultfœuille weights"
     term = "did (TWFE)"
 
@@ -229,10 +242,12 @@ def twfe_weights(
     cohort: str | None = None,
     controls: Sequence[str] = (),
     cluster: str | None = None,
+    vcov: Any = None,
 ) -> TWFEWeights:
     """Weights ``w_it = ε_it / Σ_treated ε`` with ``ε`` the residual of the treatment on the
     unit and period effects; the TWFE coefficient equals Σ w_it τ_it under parallel trends
-    (de Chaisemartin & D'Haultfœuille 2020, Theorem 1)."""
+    (de Chaisemartin & D'Haultfœuille 2020, Theorem 1). ``se`` is the TWFE coefficient's
+    (``vcov=`` takes :func:`replicate.fit`'s choices; default clustered on ``cluster``)."""
     from replicate.models import fixed_effects as fe
 
     _no_controls(controls, "twfe_weights")
@@ -245,6 +260,8 @@ def twfe_weights(
         cluster=cluster,
         method="twfe_weights",
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
     frame = _common.with_treatment(design)
     codes = fe.encode(frame, [design.unit, design.time])
@@ -253,7 +270,7 @@ def twfe_weights(
     treated = d == 1
     w = eps[treated] / eps[treated].sum()
     table = frame.loc[treated, [design.unit, design.time]].assign(weight=w)
-    res = _twfe_did(frame, outcome, design.unit, design.time, design.cluster)
+    res = _twfe_did(design, frame, outcome)
     beta = float(res.params["did"])
     n1 = treated.sum()
     sd = float(np.sqrt(((w - 1 / n1) ** 2).sum() * n1))
@@ -265,6 +282,7 @@ def twfe_weights(
         float(res.std_errors["did"]),
         int(res.nobs),
         float(abs(beta) / sd) if sd > 0 else np.inf,
+        float(res.df_resid),
     )
 
 
@@ -292,10 +310,8 @@ class EventEffects(EstimateMixin):
         return pd.concat([head, events])
 
     def _details(self) -> dict[str, object]:
-        return {
-            "clusters": self.n_clusters,
-            **{f"note {i + 1}": n for i, n in enumerate(self.notes)},
-        }
+        clusters = {"clusters": self.n_clusters} if self.n_clusters else {}
+        return {**clusters, **{f"note {i + 1}": n for i, n in enumerate(self.notes)}}
 
 
 def _no_always_treated(design: _common.Design, method: str) -> np.ndarray:
@@ -323,6 +339,7 @@ def sun_abraham(
     controls: Sequence[str] = (),
     cluster: str | None = None,
     reference: int = -1,
+    vcov: Any = None,
 ) -> EventEffects:
     """Sun & Abraham (2021) interaction-weighted event-study estimator.
 
@@ -331,7 +348,8 @@ def sun_abraham(
     sample) as the control group; each event time's effect is the cohort-share-weighted
     average of its cohort effects, and ``estimate`` the equally weighted average of the
     post-treatment event-time effects. Standard errors treat the shares as fixed (delta
-    method on the clustered covariance).
+    method on the regression's covariance: clustered on ``cluster`` by default, or
+    ``vcov="iid"``/``"hetero"``/``{"CRV1": column}`` as in :func:`replicate.fit`).
     """
     method = "sun_abraham"
     design = resolve(
@@ -344,6 +362,8 @@ def sun_abraham(
         cluster=cluster,
         method=method,
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
     g = _no_always_treated(design, method)
     if not (g == 0).any():
@@ -365,7 +385,7 @@ def sun_abraham(
             [design.frame, pd.DataFrame(dummies, index=design.frame.index, columns=names)], axis=1
         )
         res = TWFE(frame, outcome, [*names, *design.controls], (design.unit, design.time)).fit(
-            cluster=design.cluster
+            **design.fit_options
         )
     frame = design.frame
     b = res.params[names].to_numpy()
@@ -391,9 +411,10 @@ def sun_abraham(
         float(overall_w @ b),
         float(np.sqrt(overall_w @ v @ overall_w)),
         int(res.nobs),
-        int(res.n_clusters),
+        int(res.n_clusters or 0),
         "Sun–Abraham (average of post-treatment event-time effects)",
         cohort_event,
+        (f"standard errors: {res.inference}" + (f" by {design.cluster}" if res.cluster else ""),),
     )
 
 
@@ -466,6 +487,7 @@ def imputation(
     cluster: str | None = None,
     leave_out: bool = True,
     average_by: AverageBy = "cohort-period",
+    vcov: Any = None,
 ) -> EventEffects:
     """Borusyak, Jaravel & Spiess (2024) imputation estimator with conservative standard errors.
 
@@ -489,6 +511,11 @@ def imputation(
     GMM standard error removes only the overall average effect from the treated residuals
     (heterogeneity across cells counts as noise) and uses no leave-out, so it is larger
     when effects differ across cohorts or periods (``tests/test_modern_did.py``).
+
+    ``vcov``: clustered on ``cluster`` (default, the unit) or ``{"CRV1": column}``;
+    ``"hetero"`` makes every observation its own cluster (Theorem 3 with independent
+    errors); ``"iid"`` is not supported (the variance is built from the residuals
+    observation by observation, not from one σ²) and is an error.
     """
     method = "imputation"
     design = resolve(
@@ -500,6 +527,8 @@ def imputation(
         controls=controls,
         cluster=cluster,
         method=method,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust"),
     )
     g = _no_always_treated(design, method)
     frame = design.frame
@@ -542,7 +571,12 @@ def imputation(
     theta_unit = b_unit / np.maximum(fit.counts, 1)[:, None] - fit.w_bar @ theta_w
     v0 = -(theta_unit[units[~treated]] + w_all[~treated] @ theta_w)
 
-    clusters, _ = pd.factorize(frame[design.cluster])
+    if design.cov_type == "robust":  # every observation its own cluster
+        clusters = np.arange(len(frame))
+        by = "heteroskedasticity-robust (each observation its own cluster)"
+    else:
+        clusters, _ = pd.factorize(frame[design.cluster])
+        by = f"clustered by {design.cluster}"
     check_choice("average_by", average_by, AverageBy)
     if average_by == "all":
         cells = np.zeros(int(treated.sum()), dtype=np.int64)
@@ -568,7 +602,7 @@ def imputation(
     )
     notes = (
         f"standard errors: BJS conservative, {'leave-out ' if leave_out else ''}averages "
-        f"by {average_by}, clustered by {design.cluster}",
+        f"by {average_by}, {by}",
     )
     if n_alone:
         notes += (f"{n_alone} cohort × period cells have a single cluster (no leave-out there)",)
@@ -577,7 +611,7 @@ def imputation(
         float(estimates[0]),
         float(se[0]),
         int(len(frame)),
-        int(n_clusters),
+        int(n_clusters) if design.cov_type == "cluster" else 0,
         "imputation (Borusyak, Jaravel & Spiess): average over treated observations",
         None,
         notes,
@@ -673,6 +707,7 @@ def callaway_santanna(
     max_e: float = np.inf,
     balance_e: int | None = None,
     cband: bool = False,
+    vcov: Any = None,
 ) -> CSResults:
     """Callaway & Sant'Anna (2021) group-time effects and ``aggte``'s four aggregations.
 
@@ -691,8 +726,12 @@ def callaway_santanna(
         Doubly robust (Sant'Anna & Zhao 2020; the default, as in R ``did``), outcome
         regression, or inverse probability weighting. Without controls all three coincide.
     cluster : str, optional
-        The unit (analytic standard errors, the default) or a coarser column, which
-        (like R ``did``) uses the multiplier bootstrap of ``draws`` draws.
+        The unit (analytic standard errors, the default) or a coarser column that nests
+        the units, which (like R ``did``) uses the multiplier bootstrap of ``draws`` draws.
+    vcov : {"CRV1": column}, optional
+        Only clustering is supported (the same as ``cluster=column``): the standard errors
+        come from unit-level influence functions, as in R ``did``, so ``"iid"`` and
+        ``"hetero"`` are errors.
     aggregation : {"simple", "group", "dynamic", "calendar"}
         Which overall effect is ``estimate`` (all four are computed).
     anticipation : int
@@ -730,7 +769,10 @@ def callaway_santanna(
         controls=controls,
         cluster=cluster,
         method="callaway_santanna",
+        vcov=vcov,
     )
+    if design.cluster != design.unit:
+        _common.require_nested(design, "callaway_santanna")
     frame = design.frame
     codes, _ = pd.factorize(frame[design.unit])
     g_row = design.sample_cohort
