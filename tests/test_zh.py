@@ -208,6 +208,53 @@ def test_every_translated_page_is_current():
     assert not problems, i18n.format_problems(problems)
 
 
+def test_table_catalogue_keeps_every_number():
+    catalogue = i18n.table_catalogue()
+    assert len(catalogue) > 200
+    for english, chinese in catalogue.items():
+        assert sorted(_numbers(english)) == sorted(_numbers(chinese)), (english, chinese)
+        assert re.search(r"[\u4e00-\u9fff：（]", chinese) or english == chinese, english
+
+
+def _frame():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"estimate": [0.1234, 0.0567], "s.e.": [0.02, 0.01]},
+        index=pd.Index(["TWFE", "Sun–Abraham"], name="estimator"),
+    )
+    frame.attrs["caption"] = "Leads (pre-pilot coefficients): TWFE event study and Sun–Abraham"
+    return frame
+
+
+def test_tables_in_chinese_keep_the_numbers_and_the_synthetic_label():
+    from replicate.report import tables
+
+    class Twin:  # what tables.labelled reads from a result computed on the twin
+        data_label = "SYNTHETIC twin (seed 20241128)"
+
+    english = tables.render(tables.labelled(_frame(), Twin()), "html")
+    chinese = i18n.translate_tables(english)
+    assert "合成数据" in chinese and "SYNTHETIC" not in chinese
+    assert "<caption>前导项（试点前系数）：TWFE 事件研究与 Sun–Abraham</caption>" in chinese
+    assert "<th>估计值</th>" in chinese and "<th>估计量</th>" in chinese
+    assert "种子 20241128" in chinese
+    assert _numbers(_text(chinese)) == _numbers(_text(english))
+    # the English rendering is what it always was (the Chinese is a separate step)
+    assert "<th>estimate</th>" in english and "SYNTHETIC DATA" in english
+    # a table on real data keeps its own label, in Chinese, and gains no synthetic one
+    real = _frame()
+    real.attrs["notes"] = "Real data: the official pilot lists (data/raw/reference)."
+    chinese = i18n.translate_tables(tables.render(real, "html"))
+    assert "真实数据：官方公布的试点名单" in chinese and "合成数据" not in chinese
+
+
+def test_a_string_missing_from_the_catalogue_stays_english():
+    markup = '<table class="replication"><thead><tr><th>zzz unknown</th></tr></thead></table>'
+    assert i18n.translate_tables(markup) == markup
+    assert i18n.translate_tables("<table><tr><th>estimate</th></tr></table>").count("estimate")
+
+
 # ----------------------------------------------------------------------------- site
 needs_zh = pytest.mark.skipif(
     not (ZH / "book" / "preface.html").exists(), reason="no Chinese build: run `make book`"
@@ -239,6 +286,38 @@ def test_numbers_on_a_translated_page_equal_the_english_ones(page):
     en = _text((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
     assert sorted(_numbers(zh)) == sorted(_numbers(en))
     assert re.search(r"[\u4e00-\u9fff]{4}", zh), "the page is not in Chinese"
+
+
+def _tables(html: str) -> list[tuple[list[str], str]]:
+    """Per table on a page: its numeric cells in order, and its notes paragraph."""
+    found = []
+    for table, notes in re.findall(
+        r'<table class="replication">(.*?)</table></div>(<p class="[^"]*">.*?</p>)?', html, re.S
+    ):
+        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
+        found.append(([c for c in cells if _numbers(c)], notes))
+    return found
+
+
+ALL_PAGES = sorted(
+    p.relative_to(paths.HTML_DIR).with_suffix("").as_posix()
+    for p in [*paths.HTML_DIR.glob("notebooks/*.html"), *paths.HTML_DIR.glob("book/**/*.html")]
+)
+
+
+@needs_zh
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_table_on_a_zh_page_has_the_english_numbers_and_label(page):
+    """Page by page and table by table: the Chinese table's numeric cells are the English
+    table's, in order; a table computed on the twin carries 合成数据 (and no English
+    banner)."""
+    zh = _tables((ZH / f"{page}.html").read_text(encoding="utf-8"))
+    en = _tables((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
+    assert len(zh) == len(en)
+    for (zh_cells, zh_notes), (en_cells, en_notes) in zip(zh, en, strict=True):
+        assert zh_cells == en_cells
+        if "synthetic-label" in en_notes:
+            assert "合成数据" in zh_notes and "SYNTHETIC" not in zh_notes, zh_notes
 
 
 def _pasted(html: str) -> list[str]:
@@ -324,6 +403,72 @@ def test_chinese_figure_text_has_every_glyph():
             fig.canvas.draw()
             plt.close(fig)
     assert any("missing" in str(w.message) for w in caught)
+
+
+def test_a_figure_is_drawn_again_in_chinese_and_left_as_it_was():
+    """figures_zh draws the same figure with Chinese title, axes, legend, data stamp and
+    categorical ticks, without a missing glyph, and leaves the English figure untouched."""
+    import io
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from replicate.report import figures, figures_zh
+
+    fig, ax = plt.subplots()
+    ax.bar(["TWFE", "Treated vs Untreated"], [0.1, 0.2], label="estimate")
+    ax.axhline(0.15, label="true effect (0.150)")
+    ax.set_title("Sample cities by province and pilot batch")
+    ax.set_xlabel("years since the pilot")
+    ax.legend()
+    figures.synthetic_note(fig, True)
+
+    def png() -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+    english = png()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        chinese = figures_zh.chinese_png(fig, figures.chinese_style)
+    assert chinese is not None and chinese[:4] == b"\x89PNG" and chinese != english
+    assert png() == english  # the English figure is unchanged
+    assert ax.get_title() == "Sample cities by province and pilot batch"
+    legend = {t.get_text() for t in ax.get_legend().get_texts()}
+    assert legend == {"estimate", "true effect (0.150)"}
+    texts = []
+    with warnings.catch_warnings():  # what the Chinese drawing wrote, captured on draw
+        warnings.simplefilter("ignore")
+        real_savefig = fig.savefig
+        fig.savefig = lambda *a, **k: (
+            texts.extend(t.get_text() for t in fig.findobj(matplotlib.text.Text)),
+            real_savefig(*a, **k),
+        )
+        figures_zh.chinese_png(fig, figures.chinese_style)
+    for chinese_text in ("各省样本城市与试点批次", "试点后年数", "估计值", "真实效应（0.150）"):
+        assert chinese_text in texts
+    assert "合成数据——不构成关于中国的证据" in texts
+    plt.close(fig)
+
+
+def test_a_figure_without_a_cjk_font_keeps_its_english_png():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from replicate.report import figures_zh
+
+    def no_font():
+        raise RuntimeError("no Chinese font installed")
+
+    fig, _ = plt.subplots()
+    assert figures_zh.chinese_png(fig, no_font) is None
+    plt.close(fig)
 
 
 def test_math_and_computed_table_output_need_no_translation():

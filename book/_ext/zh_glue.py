@@ -7,7 +7,8 @@ rewrites each executed notebook as Sphinx reads it (``source-read``): every glue
 named ``NAME__zh`` takes the name ``NAME`` and the English ``NAME`` output is dropped, so
 ``{glue:text}`NAME``` in the translated paragraph resolves to the Chinese form. Values
 without a ``__zh`` twin (plain numbers) are shown as they are in English. The English build
-never loads this extension, so its pages are unchanged.
+never loads this extension, so its pages are unchanged. Rendered tables get Chinese
+captions, headers, row labels and notes the same way (:func:`chinese_tables`).
 
 Why glue needs help in translated text: Sphinx's ``Locale`` transform parses each msgstr
 as a *new* small document (``sphinx.transforms.i18n.publish_msgstr``; myst-nb's parser
@@ -29,6 +30,7 @@ from docutils import nodes
 SUFFIX = "__zh"
 TEMP_KEY = "replicate_glue_data"
 GLUE_PREFIX = "application/papermill.record/"
+ZH_PNG = "application/vnd.replicate.zh+png"  # replicate.report.figures_zh.ZH_MIME
 
 
 def _name(output: dict) -> str | None:
@@ -50,6 +52,28 @@ def chinese_glue(notebook: dict) -> dict:
             kept.append(output)
         if "outputs" in cell:
             cell["outputs"] = kept
+    return notebook
+
+
+def chinese_tables(notebook: dict) -> dict:
+    """The notebook with every figure's Chinese PNG in place of the English one
+    (``replicate.report.figures_zh``) and every rendered table's caption, headers, row
+    labels and notes in Chinese (:func:`replicate.i18n.translate_tables`, catalogue ``locales/zh_CN/tables.po``);
+    the numbers are the English outputs' own."""
+    from replicate import i18n
+
+    catalogue = i18n.table_catalogue()
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            chinese_png = data.pop(ZH_PNG, None)  # a figure drawn again in Chinese
+            if chinese_png is not None:
+                data["image/png"] = chinese_png
+            markup = data.get("text/html")
+            if markup is None:
+                continue
+            text = "".join(markup) if isinstance(markup, list) else markup
+            data["text/html"] = i18n.translate_tables(text, catalogue)
     return notebook
 
 
@@ -85,7 +109,7 @@ def rewrite(app, docname, source) -> None:
     except ValueError:
         return
     if is_chinese(app):
-        notebook = chinese_glue(notebook)
+        notebook = chinese_tables(chinese_glue(notebook))
         source[0] = json.dumps(notebook, ensure_ascii=False)
     app.env.temp_data[TEMP_KEY] = glue_data(notebook)
 
@@ -118,8 +142,23 @@ def _text_role_class():
     return TranslatedPasteTextRole
 
 
+def fingerprint() -> str:
+    """A digest of this extension, ``replicate.i18n`` and the table catalogue: a Sphinx config value that
+    changes with them, so the Chinese render re-reads every page when either changes."""
+    import hashlib
+    from pathlib import Path
+
+    from replicate import i18n
+
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(i18n.__file__).read_bytes())
+    if i18n.TABLE_CATALOGUE.exists():
+        digest.update(i18n.TABLE_CATALOGUE.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def setup(app):
     app.setup_extension("myst_nb")
+    app.add_config_value("zh_glue_fingerprint", fingerprint(), "env")
     app.connect("source-read", rewrite)
     app.add_role_to_domain("glue", "text", _text_role_class()(), override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

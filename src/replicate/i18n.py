@@ -20,7 +20,9 @@ paragraph of that page changes and its translation is missing or fuzzy.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +58,111 @@ def glue(name: str, english: object, chinese: object, display: bool = False) -> 
 
     myst_glue(name, english, display=display)
     myst_glue(name + ZH_SUFFIX, chinese, display=display)
+
+
+# ----------------------------------------------------------------------------- tables
+TABLE_CATALOGUE = LOCALE_DIR / LANGUAGE / "tables.po"
+"""Chinese forms of table captions, headers, row labels and note sentences (one gettext
+catalogue for every page's tables; a string not in it stays English)."""
+
+_TABLE_RULES = [
+    # the data label and its parts: numbers are carried over by the groups
+    (
+        r"Data: (\d+) SYNTHETIC twins \(seeds (\d+)–(\d+)\)\.",
+        r"数据：\1 个合成孪生样本（种子 \2–\3）。",
+    ),
+    (r"Data: (\d+) SYNTHETIC twins", r"数据：\1 个合成孪生样本"),
+    (
+        r"SYNTHETIC twin \(seed (\d+)\) beside Liu & Zou$",
+        r"合成孪生数据（种子 \1），与 Liu & Zou 原文对照",
+    ),
+    (r"SYNTHETIC twin \(seed (\d+)\)", r"合成孪生数据（种子 \1）"),
+    (r"(\d+) SYNTHETIC twins", r"\1 个合成孪生样本"),
+    (r"SYNTHETIC twin's", "合成孪生数据的"),
+    (r"\bSYNTHETIC\b", "合成"),
+    (r"^Data: ([^.]*)\.(?= |$)", r"数据：\1。"),
+    (r"^Real data: ", "真实数据："),
+    (
+        r"clustered by (\w+) \((\d+) clusters\), (\w+) small-sample correction",
+        r"按 \1 聚类（\2 个聚类），\3 小样本校正",
+    ),
+    (r"\((\d[\d,]*) singletons dropped\)", r"（删除 \1 个单例观测）"),
+    (r"Fixed effects: ", "固定效应："),
+    (r"Standard errors: ", "标准误："),
+    (r"Rescaled for the regressions: ", "回归中重新标度："),
+    (r"^Table (\d+)\b", r"表 \1"),
+    (r"^(T\d.*) coef$", r"\1 系数"),
+    (r"^(T\d.*) se$", r"\1 标准误"),
+]
+
+
+def table_catalogue(path: Path = TABLE_CATALOGUE) -> dict[str, str]:
+    """English → Chinese table strings from ``locales/zh_CN/tables.po`` (translated,
+    non-fuzzy messages only)."""
+    from babel.messages.pofile import read_po
+
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
+
+
+def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = False) -> str:
+    """One table string in Chinese: the whole string from the catalogue, else the rules
+    for the data label, clustering and table names; ``prose`` (captions, notes) also
+    replaces every catalogue sentence it contains.
+    Numbers are never touched: a rule carries each one over, and the catalogue test
+    checks that every entry keeps its English numbers."""
+    stripped = text.strip()
+    if stripped in catalogue:
+        return catalogue[stripped]
+    out = stripped
+    if prose:
+        for english in sorted((e for e in catalogue if " " in e), key=len, reverse=True):
+            if english in out:
+                out = out.replace(english, catalogue[english])
+    for pattern, replacement in _TABLE_RULES:
+        out = re.sub(pattern, replacement, out)
+    if prose:
+        out = re.sub(
+            r"(?<=[\u4e00-\u9fff）])\.(?= |$)", "。", out
+        )  # a Chinese sentence's full stop
+        out = re.sub(r"(?<=[。；：，）]) (?=\S)", "", out)  # no space after Chinese punctuation
+    return out
+
+
+_CELL = re.compile(
+    r"(<caption>|<t[hd]\b[^>]*>|<p class=\"(?:synthetic-label|table-notes)\">)(.*?)(</caption>|</t[hd]>|</p>)",
+    re.S,
+)
+
+
+def translate_tables(markup: str, catalogue: dict[str, str] | None = None) -> str:
+    """A rendered table (``report.tables.render(..., "html")``) with its caption, headers,
+    label cells and notes in Chinese; cells that hold markup (stars) or numbers are left as
+    they are, so every number on the Chinese page is the English page's number."""
+    if 'class="replication"' not in markup:
+        return markup
+    catalogue = table_catalogue() if catalogue is None else catalogue
+
+    def one(match: re.Match) -> str:
+        opening, inner, closing = match.groups()
+        if "<" in inner.replace("<wbr>", ""):
+            return match.group(0)  # markup inside (stars on a number)
+        text = html.unescape(inner.replace("<wbr>", ""))
+        if opening == "<caption>":  # "Table 2. … — SYNTHETIC twin (seed …)": each part
+            parts = text.strip().split(" — ")
+            chinese = "——".join(translate_table_text(p, catalogue, True) for p in parts)
+        else:
+            chinese = translate_table_text(text, catalogue, prose=opening.startswith("<p"))
+        return (
+            opening + html.escape(chinese, quote=False) + closing
+            if chinese != text.strip()
+            else match.group(0)
+        )
+
+    return _CELL.sub(one, markup)
 
 
 def translated_pages(listing: Path = TRANSLATED_LIST) -> list[str]:

@@ -44,6 +44,9 @@ def use_style() -> None:
         return
     if get_ipython() is not None:
         set_matplotlib_formats("png", "pdf")
+        from replicate.report import figures_zh  # the Chinese edition's PNG, same figure
+
+        figures_zh.register(get_ipython(), chinese_style)
 
 
 CJK_FONTS = ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Source Han Sans SC")

@@ -1,0 +1,133 @@
+"""The Chinese edition's figures: the same figure object, drawn a second time with its text
+in Chinese and a CJK font.
+
+When a notebook shows a figure, :func:`register` (called by :func:`figures.use_style` in a
+notebook) adds a second PNG to the output under the mime type :data:`ZH_MIME`, drawn from
+the *same* Figure by :func:`chinese_png`: every title, axis label, legend entry, note and
+categorical tick label is translated (``locales/zh_CN/figures.po``, the table catalogue
+and the data-label rules of :func:`replicate.i18n.translate_table_text`), fonts become
+DejaVu Sans with the first installed CJK font as per-glyph fallback
+(:func:`figures.chinese_style`), the PNG is drawn, and every text and font is put back, so
+the English PNG and PDF are unchanged. The English build ignores the extra mime type; the
+Chinese build shows it in place of ``image/png`` (``book/_ext/zh_glue.py``). Numbers,
+data and axes are the English figure's own: only words change.
+
+Written by hand (matplotlib and IPython have no figure translation); built on matplotlib's
+text artists and IPython's display formatters.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from functools import lru_cache
+
+from replicate import i18n
+
+ZH_MIME = "application/vnd.replicate.zh+png"
+FIGURE_CATALOGUE = i18n.LOCALE_DIR / i18n.LANGUAGE / "figures.po"
+
+FIGURE_RULES = [
+    (r"^(\d{4}) batch \((\d+) cities\)$", r"\1 年批次（\2 个城市）"),
+    (r"^true effect \(([-−\d.]+)\)$", r"真实效应（\1）"),
+    (r"^true effect ([-−\d.]+)$", r"真实效应 \1"),
+    (r"^true value ([-−\d.]+)$", r"真实值 \1"),
+    (r"^estimate ([-−\d.]+)$", r"估计值 \1"),
+    (r"^TWFE = Σ weight × estimate = ([-−\d.]+)$", r"TWFE = Σ 权重 × 估计值 = \1"),
+    (r"^published numbers within tolerance \(of (\d+)\)$", r"容差范围内的公布数值（共 \1 个）"),
+    (
+        r"^Broadband China pilots among the (\d+) sample cities \('(.+)' reading\)$",
+        r"\1 个样本城市中的宽带中国试点（'\2' 口径）",
+    ),
+    (r"^([\d,]+) specifications, sorted by estimate$", r"\1 个设定，按估计值排序"),
+    (r"^(.+), pointwise 95% CI$", r"\1，逐点 95% 置信区间"),
+    (r"^Data: (.+)$", r"数据：\1"),
+]
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, str]:
+    """Figure strings, then table strings (a figure's axis may name a table's column)."""
+    return {**i18n.table_catalogue(), **i18n.table_catalogue(FIGURE_CATALOGUE)}
+
+
+def translate(text: str, strings: dict[str, str] | None = None) -> str:
+    """One figure text in Chinese; unknown words stay English, numbers are carried over."""
+    strings = catalogue() if strings is None else strings
+    if not text.strip() or text.strip() in strings:
+        return strings.get(text.strip(), text)
+    for pattern, replacement in FIGURE_RULES:
+        match = re.search(pattern, text)
+        if match:
+            # captured words are translated too (the label inside "…, pointwise 95% CI")
+            groups = [
+                g if re.fullmatch(r"[-−\d.,]*", g) else translate(g, strings)
+                for g in match.groups()
+            ]
+            return re.sub(r"\\(\d)", lambda k, g=groups: g[int(k.group(1)) - 1], replacement)
+    return i18n.translate_table_text(text, strings, prose=True)
+
+
+def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | None:
+    """The figure drawn as PNG with Chinese text, or None if no CJK font is installed.
+
+    ``style`` is :func:`figures.chinese_style` (passed in, so this module never imports
+    ``figures``, which registers it). The figure is left exactly as it was (texts, fonts,
+    tick formatters restored)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter
+
+    try:
+        family = style()["font.family"]
+    except RuntimeError:  # no CJK font: the Chinese page shows the English figure
+        return None
+    texts, formatters = [], []
+    try:
+        for artist in fig.findobj(Text):
+            texts.append((artist, artist.get_text(), artist.get_fontfamily()))
+            artist.set_text(translate(artist.get_text(), strings))
+            artist.set_fontfamily(family)
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                formatter = axis.get_major_formatter()
+                if isinstance(formatter, FixedFormatter):
+                    formatters.append((formatter, list(formatter.seq)))
+                    formatter.seq = [translate(str(s), strings) for s in formatter.seq]
+        buffer = io.BytesIO()
+        with plt.rc_context({"font.family": family}):
+            fig.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    finally:
+        for artist, text, fonts in texts:
+            artist.set_text(text)
+            artist.set_fontfamily(fonts)
+        for formatter, seq in formatters:
+            formatter.seq = seq
+
+
+def register(shell, style) -> None:
+    """Show every matplotlib Figure in ``shell`` with a Chinese PNG beside the English one
+    (mime type :data:`ZH_MIME`, base64 like ``image/png``); ``style`` as in
+    :func:`chinese_png`."""
+    from IPython.core.formatters import BaseFormatter
+    from matplotlib.figure import Figure
+    from traitlets import ObjectName, Unicode
+
+    class ChinesePNGFormatter(BaseFormatter):
+        format_type = Unicode(ZH_MIME)
+        print_method = ObjectName("_repr_png_zh_")
+        _return_type = (str,)
+
+    formatters = shell.display_formatter.formatters
+    if ZH_MIME in formatters:
+        return
+    formatter = ChinesePNGFormatter(parent=shell.display_formatter)
+
+    def encoded(fig):
+        png = chinese_png(fig, style)
+        return None if png is None else base64.b64encode(png).decode("ascii")
+
+    formatter.for_type(Figure, encoded)
+    formatters[ZH_MIME] = formatter
