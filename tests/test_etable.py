@@ -94,3 +94,130 @@ def test_renders_in_every_format(with_province_year):
     assert r"\begin{tabular}" in latex and r"province$\times$year FE" in latex
     csv = tables.render(table, "csv")
     assert csv.splitlines()[0].startswith("row,line,(1)")
+
+
+# ----------------------------------------------------------------------------- DID results
+
+MPDTA = {"unit": "countyreal", "time": "year", "cohort": "ft"}
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    """R did's mpdta (moderndid 0.2 ``load_mpdta``) with its 0/1 treatment ``D``."""
+    import moderndid as md
+
+    df = md.load_mpdta().to_pandas().rename(columns={"first.treat": "ft"})
+    return df.assign(D=((df["ft"] > 0) & (df["year"] >= df["ft"])).astype(int))
+
+
+@pytest.fixture(scope="module")
+def did_results(mpdta):
+    import warnings
+
+    from replicate.models.dcdh import did_multiplegt
+    from replicate.models.event_study import event_study
+    from replicate.models.staggered import callaway_santanna, imputation, sun_abraham
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "fit": replicate.fit("lemp ~ D | countyreal + year", mpdta),
+            "cs": callaway_santanna(mpdta, "lemp", **MPDTA),
+            "sa": sun_abraham(mpdta, "lemp", **MPDTA),
+            "imputation": imputation(mpdta, "lemp", **MPDTA),
+            "es": event_study(mpdta, "lemp", **MPDTA, window=(-4, 3)),
+            "didm": did_multiplegt(mpdta, "lemp", **MPDTA),
+        }
+
+
+def _printed(value: float, p: float | None = None) -> str:
+    """Independent formatting: 3 decimals, the paper's stars (* .10, ** .05, *** .01)."""
+    text = f"{value:.3f}"
+    if p is None:
+        return f"({text})"
+    return text + "*" * (int(p < 0.10) + int(p < 0.05) + int(p < 0.01))
+
+
+def test_did_results_side_by_side_read_from_each_result(did_results):
+    table = etable(did_results, coef_labels={"D": "ATT"})
+    assert list(table.columns) == list(did_results)
+    for label, res in did_results.items():
+        if label == "fit":
+            est, se, p = res.params["D"], res.std_errors["D"], res.pvalues["D"]
+        else:  # the headline effect and the p-value the result's own tidy() reports
+            head = res.tidy().iloc[0]
+            est, se, p = res.estimate, res.se, head["p_value"]
+            assert head["estimate"] == est
+        assert table.loc[("ATT", "coef"), label] == _printed(est, p), label
+        assert table.loc[("ATT", "se"), label] == _printed(se), label
+        assert table.loc[("N", "stat"), label] == f"{res.nobs:,}"
+    fe = table.xs("fe", level="line")
+    # FE rows from each result: fit and the TWFE event study absorb unit and year; CS and
+    # DID_M are not fixed-effects regressions ("—")
+    assert fe.loc["countyreal FE", ["fit", "es", "cs", "didm"]].tolist() == ["yes", "yes", "—", "—"]
+    assert table.loc[("R²", "stat"), "fit"] == f"{did_results['fit'].rsquared:.3f}"
+    assert table.loc[("R²", "stat"), "cs"] == ""
+    se_kind = table.loc[("S.E.", "vcov")]
+    assert se_kind[["fit", "cs", "sa", "imputation", "es", "didm"]].tolist() == [
+        "CRV1",
+        "IF",
+        "CRV1",
+        "BJS",
+        "CRV1",
+        "bootstrap",
+    ]
+    cluster = table.loc[("cluster", "vcov")]
+    assert cluster[["fit", "imputation", "es", "didm"]].tolist() == ["countyreal"] * 4
+    notes = table.attrs["notes"]
+    for key in ("cs", "sa", "imputation", "es", "didm"):
+        assert did_results[key].method_name in notes
+    assert "200 draws" in notes and "BJS conservative" in notes
+
+
+def test_etable_of_one_cs_result_and_its_event_rows(did_results):
+    cs, sa, es = did_results["cs"], did_results["sa"], did_results["es"]
+    alone = etable(cs)  # raised AttributeError before (issue #21)
+    assert alone.loc[("ATT", "coef"), "(1)"].startswith(f"{cs.estimate:.3f}")
+    table = etable(cs, sa, es, events=True)
+    events = [row for row, line in table.index if line == "coef" and row.startswith("event")]
+    assert events == [
+        "event ≤-4",
+        "event -4",
+        "event -3",
+        "event -2",
+        "event -1",
+        "event 0",
+        "event 1",
+        "event 2",
+        "event 3",
+        "event ≥3",
+    ]
+    dyn = cs.aggregations["dynamic"]
+    for k in (-3, 0, 2):
+        assert table.loc[(f"event {k}", "coef"), "(1)"].startswith(f"{dyn.loc[k, 'estimate']:.3f}")
+        assert table.loc[(f"event {k}", "se"), "(2)"] == _printed(sa.by_event.loc[k, "se"])
+    assert table.loc[("event -1", "coef"), "(2)"] == ""  # SA's reference period
+    assert table.loc[("event ≥3", "coef"), "(3)"].startswith(f"{es.table.loc[3, 'coef']:.3f}")
+
+
+def test_fit_column_agrees_with_pyfixest_etable(mpdta, did_results):
+    """pyfixest 0.60 ``etable(type="df")``: the same coefficient, s.e., N and R² printed
+    (its stars use other thresholds, .001/.01/.05, so only the numbers are compared)."""
+    import warnings
+
+    import pyfixest as pf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = pf.etable(
+            [pf.feols("lemp ~ D | countyreal + year", mpdta, vcov={"CRV1": "countyreal"})],
+            type="df",
+            digits=3,
+        )
+    ours = etable(did_results["fit"], did_results["cs"], coef_labels={"D": "ATT"})
+    coef, se = (part.strip() for part in theirs.iloc[0, 0].split("\n"))
+    assert ours.loc[("ATT", "coef"), "(1)"].rstrip("*") == coef.rstrip("*")
+    assert ours.loc[("ATT", "se"), "(1)"] == se
+    stat = theirs.xs("stats", level=0).iloc[:, 0]
+    assert ours.loc[("N", "stat"), "(1)"] == stat["Observations"]
+    assert ours.loc[("R²", "stat"), "(1)"] == stat["R²"]

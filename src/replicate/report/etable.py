@@ -40,6 +40,8 @@ Statistic = Literal["N", "R2", "R2_within", "clusters"]
 STAT_LABELS = {"N": "N", "R2": "R²", "R2_within": "within R²", "clusters": "clusters"}
 CONSTANT = "constant"
 VCOV_SHORT = {"cluster": "CRV1", "robust": "HC1", "unadjusted": "iid"}
+HEADLINE = "ATT"
+"""Row of a DID result's headline effect (:data:`replicate.models.protocol.HEADLINE`)."""
 """Short names of the standard errors (pyfixest's vocabulary)."""
 PAPER_TITLES = {
     2: "Baseline regressions of nqp",
@@ -83,17 +85,6 @@ def inference_text(res) -> str:
     return text
 
 
-def _statistic(res, stat: str) -> str:
-    if stat == "N":
-        return number(int(res.nobs))
-    if stat == "R2":
-        return number(float(res.rsquared), 3)
-    if stat == "R2_within":
-        return number(float(getattr(res, "rsquared_within", np.nan)), 3)
-    n = getattr(res, "n_clusters", None)
-    return number(int(n)) if n else ""
-
-
 def _fits(results: tuple) -> dict[str, object]:
     """Label → result, from ``etable(r1, r2)`` or ``etable({label: r, ...})``."""
     if len(results) == 1 and isinstance(results[0], Mapping):
@@ -112,14 +103,17 @@ def etable(
     digits: int = 3,
     stats: Sequence[Statistic] = ("N", "R2"),
     coef_labels: Mapping[str, str] | None = None,
+    events: bool = False,
 ) -> pd.DataFrame:
     """Fits side by side, as in a paper: stars, (s.e.), fixed effects, N, R², s.e. type.
 
     Parameters
     ----------
     *results
-        Fit results (``replicate.fit`` / ``TWFE(...).fit()``), or one mapping
-        ``{label or column number: result}`` such as ``replication.estimate(2, panel)``.
+        Fit results (``replicate.fit`` / ``TWFE(...).fit()``) and DID results
+        (``event_study``, ``sun_abraham``, ``imputation``, ``callaway_santanna``,
+        ``did_multiplegt``), or one mapping ``{label or column number: result}`` such as
+        ``replication.estimate(2, panel)``.
     labels : sequence of str, optional
         Column headings; default "(1)", "(2)", … (or the mapping's keys).
     keep, drop : sequence of str
@@ -127,18 +121,29 @@ def etable(
     digits : int
         Decimals of coefficients, standard errors and R².
     stats : sequence of {"N", "R2", "R2_within", "clusters"}
-        Fit statistics, in this order.
+        Fit statistics, in this order (blank where a result has none, e.g. R² of
+        Callaway–Sant'Anna).
     coef_labels : mapping, optional
-        Display names of coefficients, e.g. ``{"did": "DID"}``.
+        Display names of coefficients, e.g. ``{"did": "DID"}``. Coefficients given the same
+        name share a row, so ``{"did": "ATT"}`` puts a TWFE ``did`` beside the DID results.
+    events : bool
+        Also show the event-time effects of event-study results (rows "event k").
 
     Returns
     -------
     DataFrame
         Printed cells (strings), one column per fit, rows indexed by ``(row, line)`` with
         ``line`` in ``coef``, ``se``, ``fe``, ``stat``, ``vcov`` (the kind of standard error,
-        CRV1 / HC1 / iid, and the cluster variable when the results record it).
-        ``attrs["notes"]`` holds the data label (when the results carry one), the
-        significance legend and each fit's inference, all read from the results.
+        CRV1 / HC1 / iid, or for DID results IF — analytic from the influence functions —,
+        bootstrap, BJS — Borusyak–Jaravel–Spiess —, and the cluster variable when the
+        results record it). A DID result's headline effect is the row "ATT" (its
+        ``tidy()``'s first row: CS's chosen aggregation, SA's and the event study's average
+        of the post-period effects, imputation's average over treated observations, DID_M),
+        starred by the p-value its ``tidy()`` reports. Fixed-effect rows say "yes"/"no" for
+        regressions and "—" for estimators that are not fixed-effects regressions (CS,
+        DID_M). ``attrs["notes"]`` holds the data label (when the results carry one), the
+        significance legend, each column's estimator and inference, all read from the
+        results.
 
     Examples
     --------
@@ -150,6 +155,8 @@ def etable(
     >>> table.loc[("province×year FE", "fe"), "(7)"]
     'yes'
     """
+    from replicate.models.protocol import describe
+
     for stat in stats:
         check_choice("stats", stat, Statistic)
     fits = _fits(results)
@@ -160,29 +167,39 @@ def etable(
         if len(labels) != len(fits):
             raise ValueError(f"labels has {len(labels)} entries for {len(fits)} results.")
         fits = dict(zip(labels, fits.values(), strict=True))
+    columns = {label: describe(res, events=events) for label, res in fits.items()}
     names = coef_labels or {}
     variables: list[str] = []
-    for res in fits.values():
-        variables += [v for v in res.params.index if v not in variables]
+    for col in columns.values():
+        variables += [v for v in col.coefficients.index if v not in variables]
     if keep is not None:
         variables = [v for v in keep if v in variables]
     variables = [v for v in variables if v not in drop]
     if CONSTANT in variables:
         variables = [v for v in variables if v != CONSTANT] + [CONSTANT]
+    if keep is None:  # event-time rows of several results in event-time order
+        variables = _events_in_order(variables)
     effects: list[str] = []
-    for res in fits.values():
-        effects += [e for e in _absorbed(res) if e not in effects]
+    for col in columns.values():
+        effects += [effect_label(e) for e in col.absorb or () if effect_label(e) not in effects]
 
     rows: dict[tuple[str, str], list[str]] = {}
+    shown: dict[str, list[str]] = {}  # display label → the variables it shows, in order
     for variable in variables:
-        label = names.get(variable, variable)
+        shown.setdefault(names.get(variable, variable), []).append(variable)
+    for label, members in shown.items():
         coef_row, se_row = [], []
-        for res in fits.values():
-            if variable in res.params.index:
-                coef_row.append(
-                    cell(res.params[variable], stars(res.pvalues[variable]), digits=digits)
+        for col in columns.values():
+            present = [v for v in members if v in col.coefficients.index]
+            if len(present) > 1:
+                raise ValueError(
+                    f"coef_labels gives {present} the same name {label!r} within one result; "
+                    "name them apart."
                 )
-                se_row.append(cell(res.std_errors[variable], se=True, digits=digits))
+            if present:
+                c = col.coefficients.loc[present[0]]
+                coef_row.append(cell(c["estimate"], stars(c["p"]), digits=digits))
+                se_row.append(cell(c["se"], se=True, digits=digits))
             else:
                 coef_row += [""]
                 se_row += [""]
@@ -190,21 +207,38 @@ def etable(
         rows[(label, "se")] = se_row
     for effect in effects:
         rows[(f"{effect} FE", "fe")] = [
-            "yes" if effect in _absorbed(res) else "no" for res in fits.values()
+            ("—" if col.absorb_known else "")
+            if col.absorb is None
+            else "yes"
+            if effect in {effect_label(a) for a in col.absorb}
+            else "no"
+            for col in columns.values()
         ]
     for stat in stats:
-        rows[(STAT_LABELS[stat], "stat")] = [_statistic(res, stat) for res in fits.values()]
-    rows[("S.E.", "vcov")] = [vcov_label(res) for res in fits.values()]
-    clusters = [_cluster_name(res) if vcov_label(res) == "CRV1" else None for res in fits.values()]
+        rows[(STAT_LABELS[stat], "stat")] = [
+            _column_statistic(col, stat) for col in columns.values()
+        ]
+    rows[("S.E.", "vcov")] = [VCOV_SHORT.get(col.vcov, col.vcov or "?") for col in columns.values()]
+    clusters = [
+        col.cluster if col.vcov in ("cluster", "bootstrap", "BJS", "IF") else None
+        for col in columns.values()
+    ]
     if any(clusters):
         rows[("cluster", "vcov")] = [c or "" for c in clusters]
     out = pd.DataFrame.from_dict(rows, orient="index", columns=list(fits))
     out.index = pd.MultiIndex.from_tuples(list(rows), names=["row", "line"])
     out.columns.name = None
-    described = {label: inference_text(res) for label, res in fits.items()}
-    data = {label: getattr(res, "data_label", None) for label, res in fits.items()}
+    described = {
+        label: (inference_text(res) if hasattr(res, "cov_type") else col.inference)
+        for (label, res), col in zip(fits.items(), columns.values(), strict=True)
+    }
+    data = {label: col.data_label for label, col in columns.items()}
+    did = {
+        label: col.method for label, col in columns.items() if col.coefficients.index[0] == HEADLINE
+    }
     out.attrs["notes"] = (
         (f"Data: {describe_by_column(data)}. " if all(data.values()) else "")
+        + (f"{HEADLINE}: the headline effect of {describe_by_column(did)}. " if did else "")
         + f"Standard errors in parentheses; {SIGNIFICANCE_LEGEND}. "
         + f"Standard errors: {describe_by_column(described)}."
     )
@@ -213,6 +247,32 @@ def etable(
         for label, r in fits.items()
     )
     return out
+
+
+def _events_in_order(variables: list[str]) -> list[str]:
+    """The "event k" rows (k possibly "≤-5"/"≥5") sorted by k, where the first of them stood."""
+    events = [v for v in variables if v.startswith("event ")]
+    if not events:
+        return variables
+
+    def key(name: str) -> tuple[float, int]:
+        text = name.removeprefix("event ")
+        bound = text[:1] if text[:1] in "≤≥" else ""
+        return (float(text.lstrip("≤≥")), {"≤": -1, "": 0, "≥": 1}[bound])
+
+    first = variables.index(events[0])
+    rest = [v for v in variables if not v.startswith("event ")]
+    return rest[:first] + sorted(events, key=key) + rest[first:]
+
+
+def _column_statistic(col, stat: str) -> str:
+    if stat == "N":
+        return number(int(col.nobs))
+    if stat == "R2":
+        return number(float(col.rsquared), 3)
+    if stat == "R2_within":
+        return number(float(col.rsquared_within), 3)
+    return number(int(col.n_clusters)) if col.n_clusters else ""
 
 
 # ----------------------------------------------------------------------------- paper tables
