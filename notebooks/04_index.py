@@ -18,6 +18,7 @@ dictionary_path = None  # None for the book's 46 terms, or a CSV of your own
 import pandas as pd
 from myst_nb import glue
 
+from replicate import i18n
 from replicate.data import gwr_reports
 from replicate.index import count_documents, entropy_weights, index_table, load_dictionary, prepare
 from replicate.report import figures, tables
@@ -167,7 +168,11 @@ index_reduced = index_table(count_documents(reports["text"], reduced, method), r
 share = 1 - index_reduced["count"].sum() / index["count"].sum()
 after = index.index >= 2014
 share_after = 1 - index_reduced.loc[after, "count"].sum() / index.loc[after, "count"].sum()
-glue("treatment_terms", ", ".join(dictionary.treatment_terms), display=False)
+i18n.glue(
+    "treatment_terms",
+    ", ".join(dictionary.treatment_terms),
+    "、".join(dictionary.treatment_terms),
+)
 glue("treatment_share", f"{share:.1%}", display=False)
 glue("treatment_share_after", f"{share_after:.1%}", display=False)
 without = pd.DataFrame(

@@ -23,8 +23,8 @@ seed = 20241128  # seed of the wild bootstrap (the book's seed, synthetic.DEFAUL
 from myst_nb import glue
 
 import replicate
-from replicate import paper, replication
-from replicate.data import load_panel
+from replicate import i18n, paper, replication
+from replicate.data import load_panel, raw
 from replicate.models.inference import wild_cluster_bootstrap
 from replicate.report import prose, tables
 
@@ -57,28 +57,36 @@ single = sorted(cities_per_province[cities_per_province == 1].index)
 paper_n = int(published[(1, "N")])
 glue("n_singletons", f"{col1.n_singletons:,}", display=False)
 glue("n_single", len(single), display=False)
-glue("single_provinces", ", ".join(map(str, single)) or "none", display=False)
+province_zh = raw.cities().drop_duplicates("province_en").set_index("province_en")["province_zh"]
+i18n.glue(
+    "single_provinces",
+    ", ".join(map(str, single)) or "none",
+    "、".join(str(province_zh.get(p, p)) for p in single) or "无",
+)
 glue("n_col1", f"{col1.nobs:,}", display=False)
 glue("paper_n_col1", f"{paper_n:,}", display=False)
-glue(
+i18n.glue(
     "n_verdict",
     f"the same count as the paper's {paper_n:,}: evidence that it used reghdfe's "
     "singleton rule and a city list like this book's"
     if col1.nobs == paper_n
     else f"against the paper's {paper_n:,}, so its city list or singleton rule differs "
     "from this book's",
-    display=False,
+    f"与原文的 {paper_n:,} 个相同：说明原文使用了 reghdfe 的单例观测规则，以及与本书类似的城市名单"
+    if col1.nobs == paper_n
+    else f"而原文为 {paper_n:,} 个，可见原文的城市名单或单例观测规则与本书不同",
 )
 glue("did_base", f"{base.params['did']:.3f}", display=False)
 glue("did_col1", f"{col1.params['did']:.3f}", display=False)
 glue("paper_did_base", f"{published_base[(7, 'did')]:.3f}", display=False)
 glue("paper_did_col1", f"{published[(1, 'did')]:.3f}", display=False)
 shift = col1.params["did"] - base.params["did"]
-glue(
+within_se = abs(shift) < base.std_errors["did"]
+i18n.glue(
     "shift_size",
-    f"{'less' if abs(shift) < base.std_errors['did'] else 'more'} than one standard error "
+    f"{'less' if within_se else 'more'} than one standard error "
     f"of the baseline ({base.std_errors['did']:.3f})",
-    display=False,
+    f"{'小于' if within_se else '大于'}基准回归的一个标准误（{base.std_errors['did']:.3f}）",
 )
 glue("truth_sentence", prose.describe_province_truth(base, col1, panel), display=False)
 # the same-sample check: the baseline on column (1)'s sample, without province-by-year effects
@@ -130,7 +138,12 @@ tables.show(
 # %% tags=["hide-input"]
 counts = weak["change"].value_counts()
 glue("n_weak", len(weak), display=False)
-glue("weak_batches", " and ".join(map(str, sorted(weak["g_all"].unique()))), display=False)
+weak_batches = sorted(weak["g_all"].unique())
+i18n.glue(
+    "weak_batches",
+    " and ".join(map(str, weak_batches)),
+    "和".join(f"{g} 年" for g in weak_batches),
+)
 glue("n_to_control", int(counts.get("to control", 0)), display=False)
 glue("n_later", int(counts.get("later batch", 0)), display=False)
 
@@ -159,18 +172,24 @@ glue("n_treated_provinces", int(treated_provinces), display=False)
 WEBB_BELOW = 12
 weights = "webb" if province.n_clusters <= WEBB_BELOW else "rademacher"
 glue("wild_weights", weights.capitalize(), display=False)
-glue(
+G = int(province.n_clusters)
+i18n.glue(
     "weights_reason",
-    f"with {int(province.n_clusters)} clusters Rademacher weights (±1) have "
-    f"2^{int(province.n_clusters)} ≈ {2.0 ** int(province.n_clusters):.1e} distinct sign "
+    f"with {G} clusters Rademacher weights (±1) have "
+    f"2^{G} ≈ {2.0**G:.1e} distinct sign "
     f"patterns, far more than the {wild_draws:,} draws, so the bootstrap uses them; "
     f"Webb's six-point weights are for very few clusters (≤ {WEBB_BELOW}), where "
     "Rademacher's patterns run out"
     if weights == "rademacher"
-    else f"with only {int(province.n_clusters)} clusters Rademacher weights (±1) have just "
-    f"2^{int(province.n_clusters)} = {2 ** int(province.n_clusters):,} distinct sign patterns, "
+    else f"with only {G} clusters Rademacher weights (±1) have just "
+    f"2^{G} = {2**G:,} distinct sign patterns, "
     "so the bootstrap uses Webb's six-point weights, recommended for so few clusters",
-    display=False,
+    f"有 {G} 个聚类时，Rademacher 权重（±1）有 2^{G} ≈ {2.0**G:.1e} 种不同的符号组合，"
+    f"远多于 {wild_draws:,} 次抽样，因此自助法采用这种权重；Webb 六点权重适用于聚类极少"
+    f"（≤ {WEBB_BELOW}）、Rademacher 的符号组合不够用的情形"
+    if weights == "rademacher"
+    else f"只有 {G} 个聚类时，Rademacher 权重（±1）只有 2^{G} = {2**G:,} 种不同的符号组合，"
+    "因此自助法采用 Webb 六点权重，这正是聚类如此之少时推荐的做法",
 )
 glue("did_dropped", f"{variants['weak dropped'].params['did']:.3f}", display=False)
 glue("did_recoded", f"{variants['weak recoded'].params['did']:.3f}", display=False)

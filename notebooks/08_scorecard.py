@@ -25,14 +25,18 @@ rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} kee
 # %% tags=["hide-input"]
 from myst_nb import glue
 
-from replicate import replication
+from replicate import i18n, replication
 from replicate.data import load_panel
 from replicate.report import prose, tables
 
 panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
 glue("rule_rounding", f"{replication.ROUNDING:.4f}", display=False)
-glue("rule_se", "{:g} and {:g}".format(*replication.SE_RATIO), display=False)
+i18n.glue(
+    "rule_se",
+    "{:g} and {:g}".format(*replication.SE_RATIO),
+    "{:g} 与 {:g} 之间".format(*replication.SE_RATIO),
+)
 glue("rule_table1", f"{replication.TABLE1_SD_SHARE:.0%}", display=False)
 glue("rule_r2", f"{replication.R2_TOLERANCE:g}", display=False)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from myst_nb import glue
 
 import replicate
-from replicate import checks, paper, replication
+from replicate import checks, i18n, paper, replication
 from replicate.data import code_pilots, load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
 from replicate.report import prose, tables
@@ -27,10 +27,11 @@ sample = replication.singleton_sample()
 glue("n_single", len(sample["provinces"]), display=False)
 glue("n_t4", f"{sample['N']:,}", display=False)
 glue("paper_n_t4", f"{sample['paper N']:,}", display=False)
-glue(
+same_n = sample["N"] == sample["paper N"]
+i18n.glue(
     "n_t4_verdict",
-    "which is exactly what" if sample["N"] == sample["paper N"] else "which differs from what",
-    display=False,
+    "which is exactly what" if same_n else "which differs from what",
+    "恰好等于" if same_n else "不同于",
 )
 
 # %% [markdown]
@@ -65,13 +66,16 @@ tables.show(
 
 # %% tags=["hide-input"]
 glue("paper_did_mean", f"{paper.TABLE1.loc['did', 'mean']:.3f}", display=False)
-glue(
+reproducing = list(readings.index[readings["reproduces"]])
+i18n.glue(
     "share_verdict",
     "Neither reading reproduces it, so the authors' coding of the pilots differs from the "
     "published lists in a way the paper does not document."
-    if not readings["reproduces"].any()
-    else "The " + " and ".join(readings.index[readings["reproduces"]]) + " reading reproduces it.",
-    display=False,
+    if not reproducing
+    else "The " + " and ".join(reproducing) + " reading reproduces it.",
+    "两种解读都无法复现这一均值，可见作者对试点的编码与公布的名单不同，而原文没有说明这种差异。"
+    if not reproducing
+    else "和".join(f"“{r}”" for r in reproducing) + "解读复现了这一均值。",
 )
 
 # %% [markdown]
@@ -113,14 +117,18 @@ tables.show(
 # %% tags=["hide-input"]
 spread = max(r2.values()) - min(r2.values())
 glue("r2_range", f"{spread:.4f}", display=False)
-glue(
+i18n.glue(
     "r2_verdict",
     "less than one unit of the third decimal (0.001), so a table printing the same R² "
     "in every column is what this structure can produce, not in itself a sign of an error"
     if spread < 0.001
     else "more than one unit of the third decimal (0.001): seven identical printed R² would "
     "need the paper's controls to explain even less than they do here",
-    display=False,
+    "不到第三位小数的一个单位（0.001），因此每一列印出相同的 R² 正是这种结构可能产生的结果，"
+    "本身并不说明有错误"
+    if spread < 0.001
+    else "超过第三位小数的一个单位（0.001）：要印出七个相同的 R²，原文的控制变量的解释力"
+    "必须比这里还要弱",
 )
 
 # %% [markdown]
@@ -177,17 +185,20 @@ glue("never_share", f"{100 * never:.0f}", display=False)
 glue("clean_weight", f"{bacon.loc['Treated vs Untreated']:.3f}", display=False)
 forbidden = float(bacon.loc["Later vs Earlier Treated"])
 glue("forbidden_weight", f"{forbidden:.3f}", display=False)
-glue(
+small = forbidden < 0.1
+i18n.glue(
     "forbidden_verdict",
-    "a small part (under a tenth)" if forbidden < 0.1 else "a sizeable part (a tenth or more)",
-    display=False,
+    "a small part (under a tenth)" if small else "a sizeable part (a tenth or more)",
+    "一小部分（不到十分之一）" if small else "相当大的一部分（十分之一或更多）",
 )
-glue(
+i18n.glue(
     "negative_weights",
     "no treated city-year has a negative weight"
     if weights.n_negative == 0
     else f"{weights.n_negative} of {len(weights.weights)} treated city-years have negative weights",
-    display=False,
+    "没有任何处理组城市—年份的权重为负"
+    if weights.n_negative == 0
+    else f"{len(weights.weights)} 个处理组城市—年份中有 {weights.n_negative} 个权重为负",
 )
 
 # %% [markdown]
