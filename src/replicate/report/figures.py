@@ -270,6 +270,106 @@ def event_study_plot(
     return fig
 
 
+def iplot(
+    *results,
+    labels: list[str] | None = None,
+    outcome: str | None = None,
+    time: str | None = None,
+    level: float = 0.95,
+    truth: pd.Series | None = None,
+    title: str = "",
+    source=None,
+) -> plt.Figure:
+    """fixest's ``iplot`` for any event-study result: effects by event time with their bands.
+
+    ``results`` are one or several of: ``event_study``, ``sun_abraham``, ``imputation``,
+    ``callaway_santanna`` (its dynamic aggregation) and ``fit`` results with ``sunab()`` or
+    ``i(rel, …)`` terms, read through :func:`replicate.models.protocol.event_times`. Each
+    gets points with pointwise ``level`` intervals (offset side by side when several); a
+    single result with uniform (sup-t) bands also gets them shaded. The reference period
+    (estimate 0 by construction) is drawn hollow.
+
+    Labels come from the results: the y axis "effect on <outcome>", the x axis "<time>
+    relative to the first treated <time>" with the reference period; ``outcome``/``time``
+    override them, and where a result does not record them the axes say "effect" and
+    "periods relative to treatment" rather than borrow the paper's names. ``labels`` name
+    the series (default: each estimator). ``source`` (a Panel or result) stamps its data
+    label; ``truth`` adds true effects by event time (a simulation's).
+    """
+    from replicate.models.protocol import event_times
+
+    if not results:
+        raise ValueError("iplot needs at least one event-study result.")
+    series = [event_times(r, level=level) for r in results]
+    names = list(labels) if labels is not None else [s.method for s in series]
+    if len(names) != len(series):
+        raise ValueError(f"labels has {len(names)} entries for {len(series)} results.")
+    outcomes = {s.outcome for s in series if s.outcome}
+    times = {s.time for s in series if s.time}
+    references = {s.reference for s in series if s.reference is not None}
+    y_name = outcome or (" / ".join(sorted(outcomes)) if outcomes else None)
+    t_name = time or (times.pop() if len(times) == 1 else None)
+    fig, ax = plt.subplots()
+    pct = f"{level:.0%}"
+    width = 0.12 if len(series) > 1 else 0.0
+    for i, (ev, name) in enumerate(zip(series, names, strict=True)):
+        colour = PALETTE[i % len(PALETTE)]
+        table = ev.table
+        x = table.index.to_numpy(float) + (i - (len(series) - 1) / 2) * width
+        est = table["estimate"].to_numpy(float)
+        has = table["se"].notna().to_numpy()
+        if len(series) == 1 and table["lower_uniform"].notna().any():
+            ax.fill_between(
+                x[has],
+                table["lower_uniform"].to_numpy(float)[has],
+                table["upper_uniform"].to_numpy(float)[has],
+                color=colour,
+                alpha=0.15,
+                label="uniform (sup-t) band",
+            )
+        ax.errorbar(
+            x[has],
+            est[has],
+            yerr=[(est - table["lower"])[has], (table["upper"] - est)[has]],
+            fmt="o",
+            ms=4,
+            capsize=3,
+            color=colour,
+            label=f"{name}, pointwise {pct} CI",
+        )
+        if (~has).any():
+            ax.plot(x[~has], est[~has], "o", mfc="white", color=colour, ms=5)
+    if truth is not None:
+        t = truth.sort_index()
+        ax.plot(t.index, t.to_numpy(), color=MARK_COLOUR, ls="--", marker="x", label="true effect")
+    ax.axhline(0, color="black", lw=0.8)
+    cut = (next(iter(references)) if len(references) == 1 else -1) + 0.5
+    ax.axvline(cut, color="grey", lw=0.8, ls=":")
+    first = series[0].table
+    if len(series) == 1:
+        ax.set_xticks(first.index.to_numpy(), list(first["label"]))
+    else:
+        year_axis(ax)
+    if len(references) == 1:
+        ref = f"reference: {next(iter(references))}"
+    elif references:
+        ref = "reference: " + ", ".join(str(r) for r in sorted(references))
+    else:
+        ref = "no reference period"
+    ax.set_xlabel(
+        f"{t_name} relative to the first treated {t_name} ({ref})"
+        if t_name
+        else f"periods relative to treatment ({ref})"
+    )
+    ax.set_ylabel(f"effect on {y_name}" if y_name else "effect")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    if source is not None:
+        label(fig, source)
+    return fig
+
+
 def estimator_comparison(
     effects: dict[str, pd.DataFrame], truth: pd.Series | None = None, synthetic: bool = False
 ) -> plt.Figure:
