@@ -7,6 +7,7 @@ tests read ``_build/html`` and ``_build/html/zh`` (built by ``make book``).
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import shutil
 import sys
@@ -289,13 +290,17 @@ def test_numbers_on_a_translated_page_equal_the_english_ones(page):
 
 
 def _tables(html: str) -> list[tuple[list[str], str]]:
-    """Per table on a page: its numeric cells in order, and its notes paragraph."""
+    """Per table on a page: the numbers of each cell (headers and body) in order, and its
+    notes paragraph."""
     found = []
     for table, notes in re.findall(
         r'<table class="replication">(.*?)</table></div>(<p class="[^"]*">.*?</p>)?', html, re.S
     ):
-        cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", table)]
-        found.append(([c for c in cells if _numbers(c)], notes))
+        cells = [
+            html_module.unescape(re.sub(r"<[^>]+>", "", c))
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table)
+        ]
+        found.append(([_numbers(c) for c in cells if _numbers(c)], notes))
     return found
 
 

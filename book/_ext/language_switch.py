@@ -14,6 +14,9 @@ SWITCH = "language-switch-button"
 _STYLE = (
     "<style>html[lang|=zh] [lang=en].i18n{display:none}"
     "html:not([lang|=zh]) [lang=zh-CN].i18n{display:none}</style>"
+    # the theme opens header links in a new tab; the other edition replaces this page
+    "<script>document.addEventListener('DOMContentLoaded',()=>document.querySelectorAll("
+    "'a.btn-language-switch-button').forEach(a=>a.removeAttribute('target')))</script>"
 )
 
 

@@ -90,7 +90,17 @@ _TABLE_RULES = [
     (r"Fixed effects: ", "固定效应："),
     (r"Standard errors: ", "标准误："),
     (r"Rescaled for the regressions: ", "回归中重新标度："),
+    (r"^seed (\d+)$", r"种子 \1"),
+    (
+        r"^The first rows of (\S+) \((\d+) of its (\d+) columns\)$",
+        r"\1 的前几行（共 \3 列中的 \2 列）",
+    ),
     (r"^Table (\d+)\b", r"表 \1"),
+    (r"^pilots moved (\d+) years earlier$", r"试点提前 \1 年"),
+    (r"^(T\d.*) mean$", r"\1 均值"),
+    (r"^(T\d.*) sd$", r"\1 标准差"),
+    (r"^(T\d.*) min$", r"\1 最小值"),
+    (r"^(T\d.*) max$", r"\1 最大值"),
     (r"^(T\d.*) coef$", r"\1 系数"),
     (r"^(T\d.*) se$", r"\1 标准误"),
 ]
