@@ -256,13 +256,26 @@ def render(strict: bool = True) -> None:
 SKIP_REASONS = {
     "columns": "works on the paper's city-year variables only (no `columns` parameter "
     "for a panel named by its roles)",
-    "pilots": "keeps the Broadband China timing (no `pilots` parameter)",
+    "pilots": "takes no other pilot timing (no `pilots` parameter)",
 }
 
 
 def skip_reason(source: Path, parameter: str, what: str = "skipped") -> str:
     """One line saying why a chapter is not run with ``--columns`` or ``--pilots``."""
     return f"{source.stem} {what}: it {SKIP_REASONS[parameter]}"
+
+
+def taking(sources: Sequence[Path], needs: Sequence[str]) -> tuple[list[Path], dict[Path, str]]:
+    """The chapters that declare every parameter in ``needs``, and one line for each other."""
+    kept, skipped = [], {}
+    for source in sources:
+        declared = declared_parameters(source) if needs else {}
+        missing = next((name for name in needs if name not in declared), None)
+        if missing is None:
+            kept.append(source)
+        else:
+            skipped[source] = skip_reason(source, missing)
+    return kept, skipped
 
 
 def build(
@@ -298,13 +311,9 @@ def build(
     if only:
         wanted = {resolve_notebook(name) for name in only}
         sources = [s for s in sources if s in wanted]
-    skipped = []
-    for name in needs:
-        for source in sources:
-            if source not in skipped and name not in declared_parameters(source):
-                print(skip_reason(source, name))
-                skipped.append(source)
-    sources = [s for s in sources if s not in skipped]
+    sources, skipped = taking(sources, needs)
+    for line in skipped.values():
+        print(line)
     paths.BUILD_DIR.mkdir(exist_ok=True)
     context = multiprocessing.get_context("spawn")
     workers = max(1, jobs)

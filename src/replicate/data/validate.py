@@ -287,6 +287,7 @@ def validate(
     """
     check_choice("missing", missing, MissingPolicy)
     check_choice("balanced", balanced, BalancePolicy)
+    given = coding  # the name is reused below for the coding the panel ends with
     frame = frame.copy()
     notes = list(notes)
     problems = list(earlier)
@@ -467,7 +468,6 @@ def validate(
                     "code did = 1 in every year from the first pilot year on",
                 )
             )
-    given = coding
     if given is not None or reading is not None:
         coding = given if given is not None else code_pilots(reading)
         expected = frame[["city_id", "year"]].merge(
@@ -644,9 +644,10 @@ def validate_roles(
                 )
             )
 
-    period, converted, _ = clean_text_numbers(frame[time])
-    if converted:
-        notes.append(f"{time}: {converted} text cells read as whole periods")
+    period, _, _ = clean_text_numbers(frame[time])
+    typed = int(frame[time].map(lambda v: isinstance(v, str)).sum())
+    if typed:
+        notes.append(f"{time}: {typed} text cells read as whole periods")
     not_int = frame[time].notna() & (period.isna() | (period % 1 != 0))
     if not_int.any():
         shown = sorted(set(frame.loc[not_int, time].astype(str)))[:3]
