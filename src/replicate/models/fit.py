@@ -70,7 +70,8 @@ FEW_TREATED_CLUSTERS = 10
 """Below this many clusters holding treated rows (rows where a 0/1 regressor is 1), ``fit``
 warns: cluster-robust tests over-reject when few clusters are treated, whatever the total
 number of clusters (MacKinnon & Webb 2017, "Wild bootstrap inference for wildly different
-cluster sizes"; Conley & Taber 2011)."""
+cluster sizes"; Conley & Taber 2011). The DID estimators use the same number
+(``replicate.models._common``; fit cannot import that module, which imports fit)."""
 
 
 class FewTreatedClustersWarning(UserWarning):
@@ -454,7 +455,8 @@ def _two_way(model: TWFE, result: TWFEResults, parts: list[str], small_sample: s
 
 
 def treated_clusters(frame: pd.DataFrame, regressor: str, cluster: str) -> int | None:
-    """How many clusters hold the rows where a 0/1 ``regressor`` is 1 (None if not 0/1)."""
+    """How many clusters hold the rows where a 0/1 ``regressor`` is 1 (None if not 0/1):
+    every such row counts, as in :func:`replicate.models._common.treated_clusters`."""
     values = frame[regressor]
     if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
         return None
