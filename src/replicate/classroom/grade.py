@@ -1,0 +1,537 @@
+"""``replicate classroom grade``: run every submission, read its answers, mark them.
+
+Each submitted notebook is read, never written: its bytes are hashed before and after.
+A *copy* is prepared (outputs cleared; every cell tagged ``raises-exception`` so that one
+broken cell does not stop the rest; a last cell that records the final ``answers``) and
+executed by papermill in a fresh ``python3`` kernel, in an empty working folder, with the
+student's parameters from the answer key injected after the parameters cell (a student
+who changed the seed is still graded on their own twin) and a time limit per cell. The
+answers are read from the outputs of that run (:mod:`replicate.classroom.record`), never
+from outputs saved in the submission.
+
+Each answer is compared with that student's truth and tolerance from the key; a wrong one
+is matched against the exercise's likely mistakes (and a share given as a percentage, or
+a reversed sign) to say what went wrong. A notebook that cannot be read, raises, times
+out, lacks an answer or belongs to no one on the roster gets a clear line and zero for
+what is missing; the run goes on. Outputs: ``grades.csv`` (student, exercise, points,
+possible, message), ``totals.csv``, ``feedback/<student>.md`` and the executed copies in
+``executed/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+
+from replicate.classroom import record as rec
+from replicate.classroom.assign import KEY_JSON, load_key
+from replicate.classroom.notebook import METADATA_KEY
+from replicate.classroom.roster import slug
+
+DEFAULT_TIMEOUT = 300
+"""Seconds any one cell of a submission may run."""
+GRADER_TAG = "replicate-grader"
+FINAL_CELL = (
+    "# Added by the grader to its copy of your notebook (your file is not changed).\n"
+    "import replicate.classroom.record as _grader_record\n\n"
+    '_grader_record.emit_final(globals().get("answers"))'
+)
+PARAMETERS = ("course", "student_id", "seed", "knobs", "mc_knobs", "draws")
+
+
+@dataclass
+class Run:
+    """One submission: who it belongs to, what running it gave."""
+
+    path: Path
+    sha256: str
+    student_id: str | None = None
+    role: str = ""
+    problem: str = ""
+    """Why it was not executed (unreadable, not on the roster, another course)."""
+    answers: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    stopped: str = ""
+    """Why execution stopped early (time limit, kernel died), if it did."""
+    executed: Path | None = None
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def find_submissions(root: Path, out: Path) -> list[Path]:
+    """Every ``.ipynb`` under ``root`` (or ``root`` itself), skipping checkpoints and ``out``."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise ValueError(f"{root}: no such file or folder of submissions.")
+    out = out.resolve()
+    found = []
+    for path in sorted(root.rglob("*.ipynb")):
+        resolved = path.resolve()
+        if ".ipynb_checkpoints" in path.parts or resolved.is_relative_to(out):
+            continue
+        found.append(path)
+    return found
+
+
+def _parameter(nb, name: str) -> object:
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return None
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == name:
+                    try:
+                        return ast.literal_eval(node.value)
+                    except ValueError:
+                        return None
+    return None
+
+
+def identify(nb) -> tuple[str | None, str | None, str]:
+    """``(student id, course, role)`` from the notebook's metadata, else its parameters cell."""
+    meta = nb.metadata.get(METADATA_KEY, {}) or {}
+    sid = meta.get("student_id") or _parameter(nb, "student_id")
+    course = meta.get("course") or _parameter(nb, "course")
+    return (str(sid) if sid else None), (str(course) if course else None), meta.get("role", "")
+
+
+def prepare_copy(nb) -> nbformat.NotebookNode:
+    """The copy the grader runs: no outputs, every cell may raise, a final recording cell."""
+    copy = nbformat.from_dict(nb)
+    cells = []
+    for cell in copy.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            tags = [t for t in cell.metadata.get("tags", []) if t != "injected-parameters"]
+            cell.metadata["tags"] = [*tags, "raises-exception"]
+            if "papermill" in cell.metadata:
+                del cell.metadata["papermill"]
+        cells.append(cell)
+    final = nbformat.v4.new_code_cell(
+        FINAL_CELL, metadata={"tags": [GRADER_TAG, "raises-exception"]}
+    )
+    final["id"] = "replicate-grader-final"
+    copy.cells = [*cells, final]
+    copy.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    return copy
+
+
+def execute_copy(task: Mapping) -> dict:
+    """Run one prepared copy with papermill (module level: runs in a worker process)."""
+    import papermill
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    with tempfile.TemporaryDirectory(prefix="replicate-grade-") as work:
+        try:
+            papermill.execute_notebook(
+                task["input"],
+                task["output"],
+                parameters=dict(task["parameters"]),
+                kernel_name="python3",
+                cwd=work,
+                execution_timeout=int(task["timeout"]),
+                start_timeout=120,
+                progress_bar=False,
+                log_output=False,
+            )
+        except papermill.PapermillExecutionError:
+            pass  # a cell's error is in its outputs; read below
+        except Exception as error:  # time limit, dead kernel: say so; read what ran
+            name = type(error).__name__
+            if "Timeout" in name or isinstance(error, TimeoutError):
+                return {"stopped": f"stopped at the time limit ({task['timeout']} s for one cell)"}
+            first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+            return {"stopped": f"the run stopped: {name}: {first}"}
+    return {"stopped": ""}
+
+
+def read_results(path: Path) -> tuple[dict, list[dict], bool]:
+    """Answers recorded in an executed copy, its errors, and whether the final cell ran."""
+    if not path.exists():
+        return {}, [], False
+    nb = nbformat.read(path, as_version=4)
+    answers: dict = {}
+    final = None
+    errors = []
+    number = 0
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "papermill-error-cell-tag" in tags:
+            continue
+        if "injected-parameters" not in tags and GRADER_TAG not in tags:
+            number += 1
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                errors.append(
+                    {
+                        "cell": number,
+                        "exercise": next(
+                            (
+                                t.removeprefix("exercise-")
+                                for t in tags
+                                if t.startswith("exercise-")
+                            ),
+                            "",
+                        ),
+                        "grader": GRADER_TAG in tags,
+                        "error": f"{output.get('ename', '')}: {output.get('evalue', '')}"[:300],
+                        "line": next((ln for ln in cell.source.splitlines() if ln.strip()), ""),
+                    }
+                )
+            payload = output.get("data", {}).get(rec.MIME) if "data" in output else None
+            if not isinstance(payload, Mapping):
+                continue
+            if payload.get("final"):
+                final = payload.get("answers")
+            elif "exercise" in payload:
+                answers[str(payload["exercise"])] = rec.decode(payload.get("answer", {}))
+    if isinstance(final, Mapping):
+        answers = {**answers, **{str(k): rec.decode(v) for k, v in final.items()}}
+    return answers, errors, final is not None
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.4f}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
+
+
+def check(entry: Mapping, answer: object) -> tuple[float, str]:
+    """``(points, message)`` for one answer against its key entry."""
+    points = float(entry["points"])
+    truth, tol = entry["truth"], float(entry["tolerance"])
+    if answer is None:
+        return 0.0, "blank: the answer is still None"
+    if entry["kind"] == "bool":
+        p = entry.get("pretrend_p")
+        why = (
+            f"the joint pre-trend test on your twin has p = {p:.3f}, "
+            + (
+                "at or above 0.05: it does not reject, so the pre-test passes"
+                if truth
+                else "below 0.05: it rejects, so the pre-test does not pass"
+            )
+            if p is not None
+            else ""
+        )
+        if isinstance(answer, bool):
+            if answer == truth:
+                return points, f"correct: {answer}"
+            return 0.0, f"wrong: the answer is {truth}; {why}"
+        return 0.0, f"give True or False, not {answer!r}; the answer is {truth}: {why}"
+    if isinstance(answer, bool):
+        return 0.0, f"give a number, not {answer}; the true value is {_fmt(truth)}"
+    if isinstance(answer, str):
+        return 0.0, f"not a number ({answer!r}); the true value is {_fmt(truth)}"
+    value = float(answer)
+    if not math.isfinite(value):
+        return 0.0, f"not a finite number ({value}); the true value is {_fmt(truth)}"
+    truth = float(truth)
+    gap = abs(value - truth)
+    told = f"the true value is {_fmt(truth)} (±{_fmt(tol)}); your answer {_fmt(value)}"
+    if gap <= tol:
+        return points, f"correct: {_fmt(value)} (true value {_fmt(truth)}, ±{_fmt(tol)})"
+    near = [
+        (abs(value - float(m["value"])), m["message"])
+        for m in entry.get("mistakes", [])
+        if abs(value - float(m["value"])) <= tol
+    ]
+    if near:
+        return 0.0, f"wrong: {min(near)[1]}; {told}"
+    if truth != 0 and abs(value / 100 - truth) <= tol:
+        what = (
+            "give a share between 0 and 1"
+            if entry["kind"] == "rate"
+            else "it is 100 times too large"
+        )
+        return 0.0, f"wrong: this looks like a percentage; {what}; {told}"
+    if truth != 0 and abs(value + truth) <= tol:
+        return 0.0, f"wrong: the sign is reversed; {told}"
+    return 0.0, f"wrong: off by {_fmt(gap)}; {told}"
+
+
+def _missing(key: str, run: Run) -> str:
+    own = [e for e in run.errors if e["exercise"] == key]
+    if own:
+        return f"no answer: the cell of this exercise raised {own[0]['error']}"
+    if run.stopped:
+        return f"no answer: {run.stopped}"
+    others = [e for e in run.errors if not e["grader"]]
+    if others:
+        first = others[0]
+        return (
+            f"no answer recorded (answers[{key!r}] was never set); the notebook raised "
+            f"{first['error']} in cell {first['cell']}"
+        )
+    return f"no answer recorded: answers[{key!r}] was never set"
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def feedback_page(
+    course: str, sid: str, name: str, run: Run | None, rows: list[dict], key: Mapping | None
+) -> str:
+    got = sum(r["points"] for r in rows)
+    possible = sum(r["possible"] for r in rows)
+    lines = [f"# Feedback: {course}", "", f"Student: **{sid}**" + (f" ({name})" if name else "")]
+    if run is not None:
+        lines.append(f"Submission: `{run.path.name}` (sha256 `{run.sha256[:16]}…`)")
+    lines += ["", f"Score: **{got:g} / {possible:g}**", ""]
+    if run is not None and run.problem:
+        lines += [f"**{run.problem}**", ""]
+    lines += [
+        "| exercise | points | your answer | true value | message |",
+        "| --- | ---: | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['exercise']} | {r['points']:g} / {r['possible']:g} | {_cell(r['answer'])} "
+            f"| {_cell(r['truth'])} | {_cell(r['message'])} |"
+        )
+    if run is not None and (run.errors or run.stopped):
+        lines += ["", "## What went wrong while your notebook ran", ""]
+        for e in run.errors:
+            where = f"cell {e['cell']}" + (f" (exercise {e['exercise']})" if e["exercise"] else "")
+            lines.append(f"- {where}, `{_cell(e['line'])}`: {e['error']}")
+        if run.stopped:
+            lines.append(f"- {run.stopped}")
+    if key is not None:
+        lines += [
+            "",
+            "Your twin: seed "
+            f"{key['seed']}, SYNTHETIC data. A tolerance is zero (up to rounding) for a number "
+            "your twin determines exactly, and three Monte Carlo standard errors for a "
+            "Monte Carlo answer.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What ``grade`` wrote."""
+
+    out: Path
+    grades: pd.DataFrame
+    totals: pd.DataFrame
+    runs: tuple
+
+
+def _shown(answer: object) -> str:
+    if answer is None:
+        return ""
+    if isinstance(answer, float):
+        return _fmt(answer)
+    return str(answer)
+
+
+def grade(
+    submissions: str | Path,
+    out: str | Path,
+    *,
+    key: str | Path | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    jobs: int = 2,
+    missing: bool = False,
+) -> Grading:
+    """Grade every notebook in ``submissions`` (see the module docstring).
+
+    ``key`` defaults to the ``answer_key.json`` in ``submissions`` or a folder above it;
+    ``missing=True`` adds zero rows for students of the roster with no submission.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    submissions, out = Path(submissions), Path(out)
+    if key is None:
+        start = submissions if submissions.is_dir() else submissions.parent
+        found = next(
+            (
+                d / KEY_JSON
+                for d in (start, *start.resolve().parents)[:4]
+                if (d / KEY_JSON).is_file()
+            ),
+            None,
+        )
+        if found is None:
+            raise ValueError(
+                f"no {KEY_JSON} in {start} or the folders above it. Fix: pass --key with the "
+                "answer_key.json that `replicate classroom assign` wrote."
+            )
+        key = found
+    record = load_key(key)
+    if int(timeout) < 1:
+        raise ValueError(f"--timeout {timeout}: give the seconds a cell may run, e.g. 300.")
+    paths = find_submissions(submissions, out)
+    out.mkdir(parents=True, exist_ok=True)
+    executed_dir = out / "executed"
+    executed_dir.mkdir(exist_ok=True)
+    runs: list[Run] = []
+    tasks = []
+    inputs = Path(tempfile.mkdtemp(prefix="replicate-grade-inputs-"))
+    try:
+        taken: set[str] = set()
+        for path in paths:
+            run = Run(path, sha256(path))
+            runs.append(run)
+            try:
+                nb = nbformat.read(path, as_version=4)
+            except Exception as error:  # not JSON, not a notebook
+                run.problem = (
+                    f"{path.name} is not a readable notebook ({type(error).__name__}); zero"
+                )
+                continue
+            sid, course, run.role = identify(nb)
+            run.student_id = sid
+            if sid is None:
+                run.problem = (
+                    f"{path.name}: cannot tell whose notebook this is (no student id in its "
+                    "metadata or parameters cell); zero"
+                )
+                continue
+            if course is not None and course != record["course"]:
+                run.problem = (
+                    f"{path.name} is a notebook of course {course!r}, the key is for "
+                    f"{record['course']!r}; zero"
+                )
+                continue
+            if sid not in record["students"]:
+                run.problem = f"student {sid!r} is not on the roster of {record['course']!r}; zero"
+                continue
+            student = record["students"][sid]
+            stem = slug(sid)
+            n = 1
+            while stem in taken:
+                n += 1
+                stem = f"{slug(sid)}-{n}"
+            taken.add(stem)
+            source = inputs / f"{stem}.ipynb"
+            nbformat.write(prepare_copy(nb), source)
+            run.executed = executed_dir / f"{stem}.ipynb"
+            run.executed.unlink(missing_ok=True)
+            parameters = {
+                "course": record["course"],
+                "student_id": sid,
+                "seed": student["seed"],
+                "knobs": student["knobs"],
+                "mc_knobs": student["mc_knobs"],
+                "draws": record["draws"],
+            }
+            tasks.append(
+                (
+                    run,
+                    {
+                        "input": str(source),
+                        "output": str(run.executed),
+                        "parameters": parameters,
+                        "timeout": int(timeout),
+                    },
+                )
+            )
+        if tasks:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(
+                max_workers=max(1, min(jobs, len(tasks))), mp_context=context
+            ) as pool:
+                outcomes = list(pool.map(execute_copy, [t for _, t in tasks]))
+            for (run, _), outcome in zip(tasks, outcomes, strict=True):
+                run.stopped = outcome["stopped"]
+                run.answers, run.errors, _ = read_results(run.executed)
+    finally:
+        shutil.rmtree(inputs, ignore_errors=True)
+    for run in runs:
+        if sha256(run.path) != run.sha256:
+            run.problem = (run.problem + "; " if run.problem else "") + (
+                f"warning: {run.path.name} changed on disk while it was graded"
+            )
+    return _write(record, runs, out, missing)
+
+
+def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Grading:
+    exercises = record["exercises"]
+    by_student: dict[str, list[Run]] = {}
+    for run in runs:
+        by_student.setdefault(run.student_id or f"?{run.path.stem}", []).append(run)
+    rows, totals = [], []
+    feedback_dir = out / "feedback"
+    feedback_dir.mkdir(exist_ok=True)
+    ids = list(by_student)
+    if missing:
+        ids += [sid for sid in record["students"] if sid not in by_student]
+    for sid in sorted(ids):
+        graded = by_student.get(sid, [])
+        run = graded[-1] if graded else None
+        student = record["students"].get(sid)
+        name = student["name"] if student else ""
+        mine = []
+        for ex_key in exercises:
+            entry = student["entries"].get(ex_key) if student else None
+            possible = float(entry["points"]) if entry else 1.0
+            answer = None
+            if run is None:
+                points, message = 0.0, "no submission"
+            elif run.problem and run.executed is None:
+                points, message = 0.0, run.problem
+            elif entry is None:
+                points, message = 0.0, f"exercise {ex_key!r} is not in this student's key"
+            elif ex_key not in run.answers:
+                points, message = 0.0, _missing(ex_key, run)
+            else:
+                answer = run.answers[ex_key]
+                points, message = check(entry, answer)
+            mine.append(
+                {
+                    "student": sid,
+                    "exercise": ex_key,
+                    "points": points,
+                    "possible": possible,
+                    "message": message,
+                    "answer": _shown(answer),
+                    "truth": "" if entry is None else _shown(entry["truth"]),
+                }
+            )
+        if len(graded) > 1:
+            note = (
+                f"{len(graded)} submissions found ({', '.join(r.path.name for r in graded)}); "
+                f"graded the last, {run.path.name}"
+            )
+            run.problem = (run.problem + "; " if run.problem else "") + note
+        rows += mine
+        totals.append(
+            {
+                "student": sid,
+                "name": name,
+                "points": sum(r["points"] for r in mine),
+                "possible": sum(r["possible"] for r in mine),
+                "submission": run.path.name if run else "",
+            }
+        )
+        page = feedback_page(record["course"], sid, name, run, mine, student)
+        (feedback_dir / f"{slug(sid.lstrip('?'))}.md").write_text(page, encoding="utf-8")
+    grades = pd.DataFrame(
+        rows, columns=["student", "exercise", "points", "possible", "message", "answer", "truth"]
+    )
+    table = grades[["student", "exercise", "points", "possible", "message"]]
+    table.to_csv(out / "grades.csv", index=False, encoding="utf-8")
+    total = pd.DataFrame(totals, columns=["student", "name", "points", "possible", "submission"])
+    total.to_csv(out / "totals.csv", index=False, encoding="utf-8")
+    return Grading(out, grades, total, tuple(runs))

@@ -1,0 +1,391 @@
+"""The classroom kit, the way a teacher uses it: `replicate classroom assign` and `grade`
+as subprocesses on a simulated class of 3 (30 in the slow test).
+
+The truths are checked against independent computations (the generator's own cohort
+ATTs, pyfixest's TWFE, the Monte Carlo summary the notebook uses) and the theory of the
+bias decomposition (its weighting and forbidden parts do not depend on the noise and
+vanish with a constant effect).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from replicate.classroom import exercises as ex
+from replicate.classroom.grade import check
+from replicate.classroom.roster import RosterError, read_roster, student_seed
+
+COURSE = "DID 2026 秋"
+DRAWS, KEY_DRAWS = 3, 12
+STUDENTS = [("S001", "张三"), ("S002", "Li Wei"), ("007", "王五")]
+
+
+def cli(*args: str, check_ok: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(
+        [sys.executable, "-m", "replicate.cli", "classroom", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check_ok:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def write_roster(path: Path, rows, encoding: str = "utf-8", header=("student_id", "姓名")) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("classroom")
+    roster = write_roster(root / "roster.csv", STUDENTS, encoding="gb18030")
+    out = root / "assigned"
+    cli(
+        "assign",
+        str(roster),
+        "--out",
+        str(out),
+        "--course",
+        COURSE,
+        "--draws",
+        str(DRAWS),
+        "--key-draws",
+        str(KEY_DRAWS),
+    )
+    key = json.loads((out / "answer_key.json").read_text(encoding="utf-8"))
+    return root, out, key
+
+
+def notebooks(out: Path, role: str) -> dict[str, Path]:
+    found = {}
+    for sid, _ in STUDENTS:
+        folder = out / sid
+        suffix = ".teacher-solution.ipynb"
+        (path,) = [
+            p for p in folder.glob("*.ipynb") if p.name.endswith(suffix) == (role == "teacher")
+        ]
+        found[sid] = path
+    return found
+
+
+def grade(root: Path, name: str, files: dict[str, Path], key: Path) -> tuple[pd.DataFrame, Path]:
+    subs = root / name
+    subs.mkdir()
+    for sid, path in files.items():
+        shutil.copy(path, subs / f"{sid}-{path.name}")
+    before = {p: digest(p) for p in subs.iterdir()}
+    out = root / f"{name}-graded"
+    cli("grade", str(subs), "--out", str(out), "--key", str(key), "--timeout", "120")
+    assert {p: digest(p) for p in subs.iterdir()} == before  # submissions never modified
+    return pd.read_csv(out / "grades.csv", dtype={"student": str}), out
+
+
+def edit_cell(path: Path, tag: str, source: str, target: Path) -> Path:
+    nb = nbformat.read(path, as_version=4)
+    (cell,) = [c for c in nb.cells if tag in c.metadata.get("tags", [])]
+    cell.source = source
+    nbformat.write(nb, target)
+    return target
+
+
+# ----------------------------------------------------------------------------- assign
+
+
+def test_assign_writes_a_notebook_teacher_copy_key_and_zip_per_student(course):
+    root, out, key = course
+    assert key["course"] == COURSE and list(key["students"]) == [s for s, _ in STUDENTS]
+    seeds = {sid: entry["seed"] for sid, entry in key["students"].items()}
+    assert len(set(seeds.values())) == 3
+    for sid, name in STUDENTS:
+        entry = key["students"][sid]
+        assert entry["name"] == name  # the GB18030 roster was read as Chinese
+        expected = int(hashlib.sha256(f"{COURSE}\x1f{sid}".encode()).hexdigest()[:8], 16)
+        assert entry["seed"] == expected == student_seed(COURSE, sid)
+        student = nbformat.read(notebooks(out, "student")[sid], as_version=4)
+        params = [c for c in student.cells if "parameters" in c.metadata.get("tags", [])][0]
+        assert f"seed = {expected}" in params.source and f'student_id = "{sid}"' in params.source
+        answer_cells = [
+            c.source
+            for c in student.cells
+            if any(t.startswith("exercise-") for t in c.metadata.get("tags", []))
+        ]
+        assert len(answer_cells) == len(ex.EXERCISES)
+        assert all(
+            s.endswith(tuple(f"# {e.starter_hint}" for e in ex.EXERCISES.values()))
+            for s in answer_cells
+        )
+        assert all("= None" in s for s in answer_cells)  # no solution in the student's copy
+        teacher = nbformat.read(notebooks(out, "teacher")[sid], as_version=4)
+        assert "TEACHER" in teacher.cells[0].source and "twfe_bias(" in "".join(
+            c.source for c in teacher.cells
+        )
+        with zipfile.ZipFile(out / "handout" / f"{notebooks(out, 'student')[sid].stem}.zip") as z:
+            names = z.namelist()
+            assert not any("teacher" in n for n in names)
+            assert any(n.endswith(notebooks(out, "student")[sid].name) for n in names)
+    table = pd.read_csv(out / "answer_key.csv", dtype={"student": str})
+    assert set(table.columns) >= {"student", "exercise", "true value", "tolerance"}
+    assert len(table) == 3 * len(ex.EXERCISES)
+    # every student's twin differs: the same exercise has different truths
+    cohort = table[table["exercise"] == "cohort_att"]["true value"].astype(float)
+    assert (
+        cohort.nunique() > 1 or table[table["exercise"] == "twfe_bias"]["true value"].nunique() == 3
+    )
+
+
+def test_assign_twice_gives_identical_files(course, tmp_path):
+    root, out, _ = course
+    from replicate.classroom.assign import assign
+
+    again = tmp_path / "again"
+    assign(root / "roster.csv", again, course=COURSE, draws=DRAWS, key_draws=KEY_DRAWS)
+    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert first == second
+    assert all(digest(out / p) == digest(again / p) for p in first)
+
+
+@pytest.mark.parametrize(
+    ("rows", "needle"),
+    [
+        ([("S1", "a"), ("S2", "b"), ("S1", "c")], "repeated on lines 2, 4"),
+        ([("S1", "a"), ("", "b"), ("S3", "c")], "line(s) 3"),
+        ([("S1", "a"), ("  ", "b")], "line(s) 3"),
+    ],
+)
+def test_roster_with_a_duplicate_or_empty_id_is_refused_with_the_row(tmp_path, rows, needle):
+    with pytest.raises(RosterError) as error:
+        read_roster(write_roster(tmp_path / "r.csv", rows))
+    assert needle in str(error.value)
+
+
+def test_assign_refuses_a_bad_roster_naming_every_row(tmp_path):
+    roster = write_roster(tmp_path / "r.csv", [("S1", "a"), ("", "b"), ("S1", "c"), ("S4", "d")])
+    done = cli("assign", str(roster), "--out", str(tmp_path / "out"), check_ok=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "line(s) 3" in done.stderr and "repeated on lines 2, 4" in done.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_roster_encodings_and_id_column(tmp_path):
+    rows = [("学生01", "张三"), ("学生02", "李四")]
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        students = read_roster(write_roster(tmp_path / f"{encoding}.csv", rows, encoding))
+        assert [(s.student_id, s.name) for s in students] == rows
+    odd = write_roster(tmp_path / "odd.csv", [("x1", "n")], header=("matric", "name"))
+    with pytest.raises(RosterError, match="--id-column"):
+        read_roster(odd)
+    assert read_roster(odd, id_column="matric")[0].student_id == "x1"
+    (tmp_path / "latin.csv").write_bytes(b"student_id\n\xff\xfe\xfa\n")
+    with pytest.raises(RosterError, match="neither UTF-8 nor GB18030"):
+        read_roster(tmp_path / "latin.csv")
+
+
+# ----------------------------------------------------------------------------- truths
+
+
+def test_truths_agree_with_independent_computations():
+    seed = student_seed("check", "x")
+    knobs, mc_knobs = ex.student_knobs(seed)
+    ctx = ex.Context(seed, knobs, mc_knobs, DRAWS, KEY_DRAWS)
+    f = ctx.frame
+    # the generator's ATT of the batch against the mean of tau over its treated rows
+    rows = (f["g"] == ex.BATCH) & (f["did"] == 1)
+    assert ex.EXERCISES["cohort_att"].truth(ctx) == pytest.approx(
+        f.loc[rows, "tau"].mean(), abs=1e-12
+    )
+    # TWFE through pyfixest (the key) equals the Bacon decomposition's (the solution)
+    assert ctx.twfe == pytest.approx(ctx.split.twfe, abs=1e-8)
+    assert ctx.parts["total"] == pytest.approx(ctx.split.twfe - ctx.split.att, abs=1e-10)
+    # the Monte Carlo truth is the notebook's montecarlo.summarise on the key's draws
+    from replicate import montecarlo
+
+    summary = montecarlo.summarise(ctx.monte_carlo.assign(status="ok"))
+    assert ex.EXERCISES["coverage"].truth(ctx) == pytest.approx(summary.loc["TWFE", "coverage"])
+    tol, se, _ = ex.tolerance(ex.EXERCISES["coverage"], ctx)
+    p = float(np.clip(summary.loc["TWFE", "coverage"], 0.5 / KEY_DRAWS, 1 - 0.5 / KEY_DRAWS))
+    assert se == pytest.approx(np.sqrt(p * (1 - p) / DRAWS)) and tol == pytest.approx(3 * se)
+    tol, se, _ = ex.tolerance(ex.EXERCISES["mde"], ctx)
+    assert se == pytest.approx(
+        ctx.mde_multiplier * ctx.monte_carlo["se"].std(ddof=1) / np.sqrt(DRAWS)
+    )
+    assert ctx.mde_multiplier == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+
+
+def test_bias_parts_are_the_design_s_not_the_noise_s():
+    """Weighting and forbidden parts depend on timing and true effects only: equal on two
+    seeds of one design, and zero when every effect is the same constant."""
+    knobs, _ = ex.student_knobs(1)
+    a = ex.Context(11, knobs, {}, DRAWS, KEY_DRAWS).parts
+    b = ex.Context(12, knobs, {}, DRAWS, KEY_DRAWS).parts
+    for part in ("variance weighting", "forbidden comparison"):
+        assert a[part] == pytest.approx(b[part], abs=1e-12)
+    assert a["noise and trend violation"] != pytest.approx(b["noise and trend violation"], abs=1e-6)
+    flat = {"cohort_effects": {2014: 0.2, 2015: 0.2, 2016: 0.2}, "conditional_trends": False}
+    parts = ex.Context(11, flat, {}, DRAWS, KEY_DRAWS).parts
+    # the indirect effect through innovp is the same constant for every treated city-year
+    assert abs(parts["variance weighting"]) < 1e-10 and abs(parts["forbidden comparison"]) < 1e-10
+
+
+def test_check_messages():
+    entry = {
+        "kind": "rate",
+        "points": 1,
+        "truth": 0.9,
+        "tolerance": 0.05,
+        "mistakes": [{"value": 0.1, "message": "this is the share of intervals that miss"}],
+    }
+    assert check(entry, 0.88)[0] == 1
+    assert "percentage; give a share" in check(entry, 90.0)[1]
+    assert "miss" in check(entry, 0.1)[1]
+    assert "blank" in check(entry, None)[1]
+    assert (
+        check(entry, float("nan"))[0] == 0
+        and "not a finite number" in check(entry, float("nan"))[1]
+    )
+    assert "give a number" in check(entry, True)[1]
+    exact = {"kind": "exact", "points": 1, "truth": -0.02, "tolerance": 5e-4, "mistakes": []}
+    assert "sign is reversed" in check(exact, 0.02)[1]
+    assert "off by" in check(exact, 0.5)[1] and "-0.0200" in check(exact, 0.5)[1]
+    yes = {
+        "kind": "bool",
+        "points": 1,
+        "truth": False,
+        "tolerance": 0,
+        "mistakes": [],
+        "pretrend_p": 0.01,
+    }
+    assert check(yes, False)[0] == 1
+    points, message = check(yes, True)
+    assert points == 0 and "p = 0.010" in message and "rejects" in message
+
+
+# ----------------------------------------------------------------------------- grade
+
+
+def test_teacher_copies_get_full_marks_and_strangers_zero(course):
+    root, out, _ = course
+    files = notebooks(out, "teacher")
+    stranger = root / "stranger.ipynb"
+    nb = nbformat.read(files["S001"], as_version=4)
+    nb.metadata["replicate_classroom"]["student_id"] = "X999"
+    nbformat.write(nb, stranger)
+    grades, graded = grade(root, "teacher", {**files, "X999": stranger}, out / "answer_key.json")
+    mine = grades[grades["student"] != "X999"]
+    assert (mine["points"] == mine["possible"]).all(), mine[mine["points"] < mine["possible"]]
+    assert len(mine) == 3 * len(ex.EXERCISES)
+    other = grades[grades["student"] == "X999"]
+    assert (other["points"] == 0).all() and other["message"].str.contains("not on the roster").all()
+    assert (graded / "feedback" / "X999.md").exists()
+    totals = pd.read_csv(graded / "totals.csv", dtype={"student": str}).set_index("student")
+    assert totals.loc["S001", "points"] == len(ex.EXERCISES)
+
+
+def test_planted_mistakes_are_marked_wrong_with_the_intended_message(course):
+    root, out, _ = course
+    teacher = notebooks(out, "teacher")
+    planted = root / "planted-src"
+    planted.mkdir()
+    files = {
+        # the TWFE estimate where the batch's ATT is asked
+        "S001": edit_cell(
+            teacher["S001"],
+            "exercise-cohort_att",
+            'answers["cohort_att"] = twfe_bias(frame, "nqp", "tau", **columns).twfe',
+            planted / "a.ipynb",
+        ),
+        # the coverage in percent instead of a share
+        "S002": edit_cell(
+            teacher["S002"],
+            "exercise-coverage",
+            'design = montecarlo.Design(mc_knobs, estimators=("twfe",), seed=seed)\n'
+            "mc, _ = montecarlo.run(design, draws)\n"
+            'answers["coverage"] = 100 * montecarlo.summarise(mc).loc["TWFE", "coverage"]',
+            planted / "b.ipynb",
+        ),
+        # a blank
+        "007": edit_cell(
+            teacher["007"], "exercise-mde", 'answers["mde"] = None', planted / "c.ipynb"
+        ),
+    }
+    grades, graded = grade(root, "planted", files, out / "answer_key.json")
+    wrong = grades[grades["points"] < grades["possible"]].set_index("student")
+    assert sorted(zip(wrong.index, wrong["exercise"], strict=True)) == [
+        ("007", "mde"),
+        ("S001", "cohort_att"),
+        ("S002", "coverage"),
+    ]
+    assert (
+        "this is the TWFE estimate, not the 2014 batch's true ATT" in wrong.loc["S001", "message"]
+    )
+    assert "looks like a percentage; give a share" in wrong.loc["S002", "message"]
+    assert wrong.loc["007", "message"].startswith("blank")
+    page = (graded / "feedback" / "S001.md").read_text(encoding="utf-8")
+    assert "TWFE estimate" in page and "6 / 7" in page
+    assert "王五" in (graded / "feedback" / "007.md").read_text(encoding="utf-8")
+
+
+def test_untouched_copies_get_zero_and_a_raising_notebook_says_why(course):
+    root, out, _ = course
+    files = dict(notebooks(out, "student"))
+    broken = root / "broken.ipynb"
+    nb = nbformat.read(notebooks(out, "teacher")["S002"], as_version=4)
+    setup = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])][0]
+    setup.source = 'raise RuntimeError("the planted failure")\n' + setup.source
+    nbformat.write(nb, broken)
+    grades, graded = grade(
+        root,
+        "untouched",
+        {"S001": files["S001"], "007": files["007"], "S002": broken},
+        out / "answer_key.json",
+    )
+    assert (grades["points"] == 0).all()
+    untouched = grades[grades["student"] != "S002"]
+    assert untouched["message"].str.startswith("blank").all()
+    page = (graded / "feedback" / "S002.md").read_text(encoding="utf-8")
+    assert "RuntimeError: the planted failure" in page and "0 / 7" in page
+    assert (
+        grades[grades["student"] == "S002"]["message"].str.contains("RuntimeError|NameError").all()
+    )
+
+
+# ----------------------------------------------------------------------------- 30 students
+
+
+@pytest.mark.slow
+def test_a_class_of_30(tmp_path):
+    rows = [(f"2026{n:03d}", f"学生{n}") for n in range(30)]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    out = tmp_path / "out"
+    cli("assign", str(roster), "--out", str(out), "--draws", "5", "--key-draws", "20")
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    for path in out.glob("*/*.teacher-solution.ipynb"):
+        shutil.copy(path, teacher / path.name)
+    graded = tmp_path / "graded"
+    cli("grade", str(teacher), "--out", str(graded), "--key", str(out / "answer_key.json"))
+    grades = pd.read_csv(graded / "grades.csv", dtype={"student": str})
+    assert grades["student"].nunique() == 30 and (grades["points"] == grades["possible"]).all()
+    key = pd.read_csv(out / "answer_key.csv", dtype={"student": str})
+    assert key[key["exercise"] == "twfe_bias"]["true value"].nunique() == 30
