@@ -7,13 +7,9 @@
 # effects` — misleads with {term}`staggered adoption`, *why* (a decomposition of its
 # bias into {term}`variance weighting` and {term}`forbidden comparison`s), and how the
 # heterogeneity-robust estimators of {ref}`ch-modern-did` fare against their own targets.
-# The one-draw tables show a single twin (seed `seed`) and illustrate the mechanics only;
-# every comparison between estimators rests on the Monte Carlo over
-# {glue:text}`teach_draws` twins (the exercises on {glue:text}`teach_exercise_draws`),
-# printed with its Monte Carlo standard error, and a difference smaller than about two
-# such errors is not a finding. Change the parameters
-# (e.g. `replicate run 10 -p dynamic_slope 0.1`) and watch what moves; raise the number
-# of twins with `replicate run 10 -p monte_carlo_draws 200 -p exercise_draws 100` (or run
+# {glue:text}`teach_scope` Change the parameters
+# (e.g. `replicate run 10 -p dynamic_slope 0.1`) and watch what moves; change the number
+# of twins with `replicate run 10 -p monte_carlo_draws 400 -p exercise_draws 400` (or run
 # the same draws on a Dask cluster with `replicate montecarlo`). Everything here is
 # **synthetic by design**.
 
@@ -26,8 +22,8 @@ anticipation = 0  # years the effect starts before the pilot
 pretrend = 0.0  # extra yearly growth of pilot cities before their pilot
 conditional_trends = False  # True: controls drive the trends, as in the default twin
 all_treated = False  # True: keep only the pilot cities (no never-treated city)
-monte_carlo_draws = 20  # twins in the Monte Carlo of the estimators and of the bias
-exercise_draws = 12  # twins behind each exercise's solution
+monte_carlo_draws = 200  # twins in the Monte Carlo of the estimators and of the bias
+exercise_draws = 200  # twins behind each exercise's solution
 
 # %% tags=["hide-input"]
 import numpy as np
@@ -63,7 +59,7 @@ glue("teach_draws", monte_carlo_draws, display=False)
 glue("teach_exercise_draws", exercise_draws, display=False)
 glue("teach_effects", teaching.describe_effects(truth, knobs), display=False)
 
-# %%
+# %% tags=["hide-input"]
 tables.show(
     tables.labelled(pd.DataFrame({"true ATT by batch": truth.by_cohort}).T, panel),
     "The twin's true average effect on the treated, by pilot batch",
@@ -75,7 +71,7 @@ tables.show(
 #
 # ## One draw: estimates against the truth
 
-# %%
+# %% tags=["hide-input"]
 design = montecarlo.Design(knobs, estimators=("twfe", "cs_never", "sun_abraham", "imputation"))
 one = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design))
 one_draw = teaching.against_own_estimand(one, truth)
@@ -102,13 +98,20 @@ tables.show(
 #
 # ## Many draws: bias with its Monte Carlo standard error
 #
-# The same runner as the multiverse ({ref}`ch-multiverse`), here in this process;
-# `replicate montecarlo --draws 1000 --cohort-effects 2014:0.3,2015:0.15,2016:0
+# The pilot timing, the cities and the true effects are the same in every twin; only the
+# outcomes differ. So each estimator's projection (TWFE, Sun–Abraham) or weights
+# (imputation, Callaway–Sant'Anna) are computed once and applied to all twins' outcomes
+# at once — the same numbers as running each estimator twin by twin, to 1e-10. The twins
+# are those of `replicate montecarlo --draws 1000 --cohort-effects 2014:0.3,2015:0.15,2016:0
 # --dynamic-slope 0.04 --no-conditional-trends --estimators twfe,cs_never,sun_abraham,imputation`
-# runs the same draws (seeds from the design's hash) on a Dask cluster.
+# (seeds from the design's hash and the draw number), which runs them one by one on a
+# Dask cluster ({ref}`ch-multiverse`).
 
 # %%
-draws, _ = montecarlo.run(design, monte_carlo_draws)
+twins = montecarlo.draw_twins(design, monte_carlo_draws)  # every twin's outcomes, as arrays
+draws = montecarlo.run_fast(design, monte_carlo_draws, twins)  # four estimators, all twins
+
+# %% tags=["hide-input"]
 own = teaching.against_own_estimand(draws, truth)
 tables.show(
     tables.labelled(
@@ -139,6 +142,18 @@ for key, label in {
         display=False,
     )
 
+# %% tags=["hide-input"]
+glue(
+    "teach_scope",
+    f"The tables marked one twin and the event-study figure show a single draw (seed {seed}) "
+    "and illustrate the mechanics only. Every comparison between estimators is a mean over "
+    f"{monte_carlo_draws} twins and every exercise's solution one over {exercise_draws}, "
+    "printed with its Monte Carlo standard error (for TWFE's mean error here "
+    f"{tables.number(own.loc['TWFE', 'bias MC s.e.'], 4)}); a difference within "
+    f"{teaching.SIGNIFICANT_Z:.0f} such errors is reported as not distinguishable.",
+    display=False,
+)
+
 # %% [markdown]
 # Over {glue:text}`teach_draws` twins, TWFE's average error against the ATT is
 # {glue:text}`teach_bias_twfe`: {glue:text}`teach_where_twfe`. The imputation estimator
@@ -164,7 +179,7 @@ for key, label in {
 # * **noise and trend violation** — the 2×2s of untreated outcomes, weighted (mean zero
 #   over draws when parallel trends hold).
 
-# %%
+# %% tags=["hide-input"]
 bias = twfe_bias(frame, "nqp", "tau", **columns)
 tables.show(
     tables.labelled(bias.by_type().rename(columns=teaching.PART_HEADERS), panel),
@@ -174,7 +189,9 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-parts = teaching.decomposition_summary(teaching.run("decomposition", design, monte_carlo_draws))
+parts = teaching.decomposition_summary(
+    teaching.run_fast("decomposition", design, monte_carlo_draws, twins)
+)
 decomposition_notes = (
     f"{teaching.PART_NOTES} Monte Carlo s.e. in parentheses; (0.0000): the part is the same "
     "in every draw (weights and effects are not random)."
@@ -209,21 +226,17 @@ clean = parts.loc[parts.index != "all comparisons"]
 top = clean["mean weight"].astype(float).idxmax()
 glue("teach_dec_top_type", top, display=False)
 glue("teach_dec_top_weight", tables.number(clean.loc[top, "mean weight"], 3), display=False)
+early = int(truth.by_cohort.index.min())
+largest = truth.by_cohort.idxmax() == early
 glue(
     "teach_dec_why",
     "TWFE weights a batch in them by its size times the variance of its treatment, "
     "D̄(1 − D̄) (D̄ the share of years it is treated); the ATT weights it by its treated "
     "city-years, size times D̄. Relative to the ATT, TWFE therefore down-weights the "
-    "batches treated longest"
+    f"batches treated longest — here the {early} batch"
+    + (", which also has the largest effect." if largest else ".")
     if top == "Treated vs Untreated"
-    else "Their weights differ from the batches' shares of treated city-years",
-    display=False,
-)
-early = int(truth.by_cohort.index.min())
-largest = truth.by_cohort.idxmax() == early
-glue(
-    "teach_early_batch",
-    f"the {early} batch" + (", whose effect is the largest" if largest else ""),
+    else "Their weights differ from the batches' shares of treated city-years.",
     display=False,
 )
 
@@ -233,9 +246,8 @@ glue(
 # {glue:text}`teach_dec_forbidden`, and noise {glue:text}`teach_dec_noise` —
 # {glue:text}`teach_dec_noise_where` (with parallel trends its mean is zero). With these
 # knobs the larger part comes from {glue:text}`teach_dec_larger`. Most of the weight
-# ({glue:text}`teach_dec_top_weight`) sits on the "{glue:text}`teach_dec_top_type`"
-# comparisons. {glue:text}`teach_dec_why` — here {glue:text}`teach_early_batch` is
-# treated longest. The first two parts are the same in every draw (the weights depend
+# ({glue:text}`teach_dec_top_weight`) sits on the comparisons of type
+# {glue:text}`teach_dec_top_type`. {glue:text}`teach_dec_why` The first two parts are the same in every draw (the weights depend
 # only on who is treated when, the effects are not random); only the noise part varies.
 # Forbidden comparisons matter most when there is little else to compare with — next.
 #
@@ -245,7 +257,7 @@ glue(
 # `all_treated=True` keeps only the pilot cities: after the last batch's first year every
 # city is treated, and every comparison is between batches.
 
-# %%
+# %% tags=["hide-input"]
 design_all = montecarlo.Design(
     {**knobs, "all_treated": True}, estimators=("twfe", "cs_notyet", "sun_abraham", "imputation")
 )
@@ -253,7 +265,8 @@ twin_all = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**design_all.kno
 one_all = pd.DataFrame(montecarlo.simulate_draw({"seed": seed, "draw": 0}, design_all))
 one_all["estimator"] = one_all["estimator"].map(mv.ESTIMATOR_LABELS)
 one_all["estimate"] = one_all["estimate"].apply(tables.number, digits=4)
-one_all["error"] = one_all["error"].str.split(": ", n=1).str[-1].str.split(". ").str[0]
+first_sentence = one_all["error"].str.split(": ", n=1).str[-1]
+one_all["error"] = first_sentence.str.split(". ", n=1, regex=False).str[0]
 tables.show(
     tables.labelled(
         one_all.set_index("estimator")[["estimate", "status", "error"]], twin_all.panel()
@@ -263,7 +276,7 @@ tables.show(
 
 # %% tags=["hide-input"]
 parts_all = teaching.decomposition_summary(
-    teaching.run("decomposition", design_all, monte_carlo_draws)
+    teaching.run_fast("decomposition", design_all, monte_carlo_draws)
 )
 tables.show(
     tables.labelled(teaching.decomposition_layout(parts_all), twin_all.panel()),
@@ -279,9 +292,18 @@ glue(
     teaching.with_se(everything["total"], everything["total MC s.e."], 3),
     display=False,
 )
-glue("teach_all_ratio", f"{100 * abs(everything['total']) / att_all:.0f}%", display=False)
+glue(
+    "teach_all_ratio",
+    f"{100 * abs(everything['total']) / att_all:.0f}% of the effect (Monte Carlo s.e. "
+    f"{100 * everything['total MC s.e.'] / att_all:.1f} points)",
+    display=False,
+)
 glue("teach_all_att", tables.number(att_all, 3), display=False)
-glue("teach_all_mean", tables.number(att_all + everything["total"], 3), display=False)
+glue(
+    "teach_all_mean",
+    teaching.with_se(att_all + everything["total"], everything["total MC s.e."], 3),
+    display=False,
+)
 glue(
     "teach_all_forbidden",
     teaching.with_se(
@@ -311,7 +333,7 @@ glue(
 # %% [markdown]
 # On the {glue:text}`teach_all_cities` pilot cities alone, TWFE averages
 # {glue:text}`teach_all_mean` against a true ATT of {glue:text}`teach_all_att`: a bias of
-# {glue:text}`teach_all_bias`, {glue:text}`teach_all_ratio` of the effect, {glue:text}`teach_all_warning`.
+# {glue:text}`teach_all_bias`, {glue:text}`teach_all_ratio`, {glue:text}`teach_all_warning`.
 # The forbidden comparisons alone contribute {glue:text}`teach_all_forbidden`: the early
 # batches are the only controls left for the late batch, and on this twin
 # {glue:text}`teach_all_effects`.
@@ -330,7 +352,7 @@ fig = figures.label(figures.event_study_plot(study.table, truth.by_event_time), 
 
 # %% tags=["hide-input"]
 # The Monte Carlo studies behind the exercises' solutions: each changes one knob of this
-# chapter's design and repeats the experiment on `exercise_draws` twins.
+# chapter's design and repeats the experiment on `exercise_draws` twins (all at once).
 R = exercise_draws
 base = {k: v for k, v in knobs.items() if k != "all_treated"}  # exercises keep every city
 homogeneous = {
@@ -338,7 +360,9 @@ homogeneous = {
     "cohort_effects": {2014: 0.12, 2015: 0.12, 2016: 0.12},
     "dynamic_slope": 0.0,
 }
-homo = teaching.run("decomposition", montecarlo.Design(homogeneous), R)
+homo_design = montecarlo.Design(homogeneous)
+homo_twins = montecarlo.draw_twins(homo_design, R)  # ex. 11.1, 11.5 and 11.6 share them
+homo = teaching.run_fast("decomposition", homo_design, R, homo_twins)
 homo_total = homo.groupby("draw")[["total", *PARTS]].sum()
 glue(
     "ex_homo_bias",
@@ -359,7 +383,7 @@ glue("ex_draws", R, display=False)
 
 pretests = {}
 for slope in (0.02, 0.005):
-    rows = teaching.run("pretest", montecarlo.Design({**homogeneous, "pretrend": slope}), R)
+    rows = teaching.run_fast("pretest", montecarlo.Design({**homogeneous, "pretrend": slope}), R)
     pretests[slope] = rows
     rate = teaching.summarise_rate(rows["pretest_p"] < 0.05)
     glue(
@@ -368,6 +392,14 @@ for slope in (0.02, 0.005):
         display=False,
     )
 small = pretests[0.005]
+small_rate = teaching.summarise_rate(small["pretest_p"] < 0.05)
+glue(
+    "ex_pre_power",
+    "A pre-test has little power against a violation this small"
+    if small_rate[0] + teaching.SIGNIFICANT_Z * small_rate[1] < 0.5
+    else "Even this small violation is usually detected",
+    display=False,
+)
 passed = small["pretest_p"] >= 0.05
 first_pilot = min(truth.by_cohort.index)
 glue("ex_pre_years", f"{panel.frame['year'].min()} and {first_pilot - 1}", display=False)
@@ -376,44 +408,40 @@ glue(
     tables.number(0.005 * (first_pilot - 1 - panel.frame["year"].min()), 3),
     display=False,
 )
+error = small["twfe"] - small["att"]
+error_all = teaching.summarise_mean(error)
+error_passed = teaching.summarise_mean(error[passed]) if passed.sum() > 1 else (np.nan, np.nan)
 glue("ex_roth_pass", teaching.percent_with_se(*teaching.summarise_rate(passed)), display=False)
-glue(
-    "ex_roth_all",
-    teaching.with_se(*teaching.summarise_mean(small["twfe"] - small["att"]), 4),
-    display=False,
-)
+glue("ex_roth_all", teaching.with_se(*error_all, 4), display=False)
 glue(
     "ex_roth_passed",
-    teaching.with_se(*teaching.summarise_mean((small["twfe"] - small["att"])[passed]), 4)
+    teaching.with_se(*error_passed, 4)
     if passed.sum() > 1
     else "not defined (fewer than two draws passed)",
     display=False,
 )
-error_all = teaching.summarise_mean(small["twfe"] - small["att"])
-error_passed = teaching.summarise_mean((small["twfe"] - small["att"])[passed])
 glue("ex_roth_where_all", teaching.against(*error_all, 0.0, "the truth"), display=False)
 glue("ex_roth_where_passed", teaching.against(*error_passed, 0.0, "the truth"), display=False)
 glue(
-    "ex_roth_versus",
-    teaching.against(*error_passed, error_all[0], "the mean over all draws"),
+    "ex_roth_lesson",
+    teaching.pretest_lesson(*teaching.selection_gap(error, passed), error_all[0]),
     display=False,
 )
 
 # %% tags=["hide-input"]
-homo_design = montecarlo.Design(homogeneous, estimators=("twfe",))
-homo_draws, _ = montecarlo.run(homo_design, R)
+homo_draws = montecarlo.run_fast(montecarlo.Design(homogeneous, ("twfe",)), R, homo_twins)
 z = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
-se_twfe = float(homo_draws["se"].mean())
-mde = z * se_twfe
+se_twfe = teaching.summarise_mean(homo_draws["se"])
+mde = z * se_twfe[0]
 indirect = synthetic.make_twin(
     seed=seed,
     knobs=synthetic.Knobs(**{**homogeneous, "cohort_effects": {2014: 0.0, 2015: 0.0, 2016: 0.0}}),
 ).truth.att
 at_mde = {**homogeneous, "cohort_effects": {b: mde - indirect for b in (2014, 2015, 2016)}}
-power_draws, _ = montecarlo.run(montecarlo.Design(at_mde, estimators=("twfe",)), R)
+power_draws = montecarlo.run_fast(montecarlo.Design(at_mde, estimators=("twfe",)), R)
 power = montecarlo.summarise(power_draws).loc["TWFE"]
-glue("ex_mde_se", tables.number(se_twfe, 4), display=False)
-glue("ex_mde", tables.number(mde, 3), display=False)
+glue("ex_mde_se", teaching.with_se(*se_twfe, 4), display=False)
+glue("ex_mde", teaching.with_se(mde, z * se_twfe[1], 4), display=False)
 glue("ex_mde_z", tables.number(z, 2), display=False)
 glue(
     "ex_mde_power", teaching.percent_with_se(power["power"], power["power MC s.e."]), display=False
@@ -424,51 +452,51 @@ glue(
     display=False,
 )
 
-clus = teaching.run("clustering", montecarlo.Design(homogeneous), R)  # no bias: coverage = s.e.
+clus = teaching.run_fast("clustering", homo_design, R, homo_twins)  # no bias: coverage = s.e.
 clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
-for level in ("city", "province"):
-    d = clus[clus["cluster"] == level]
+by_level = {lv: clus[clus["cluster"] == lv].set_index("draw") for lv in ("city", "province")}
+coverage = {lv: teaching.summarise_rate(d["covered"]) for lv, d in by_level.items()}
+for level, d in by_level.items():
+    glue(f"ex_cl_cover_{level}", teaching.percent_with_se(*coverage[level]), display=False)
     glue(
-        f"ex_cl_cover_{level}",
-        teaching.percent_with_se(*teaching.summarise_rate(d["covered"])),
+        f"ex_cl_se_{level}",
+        teaching.with_se(*teaching.summarise_mean(d["se"]), 4),
         display=False,
     )
-    glue(f"ex_cl_se_{level}", tables.number(float(d["se"].mean()), 4), display=False)
     glue(f"ex_cl_n_{level}", int(d["n_clusters"].iloc[0]), display=False)
     glue(f"ex_cl_treated_{level}", int(d["treated_clusters"].iloc[0]), display=False)
+spread = teaching.sd_with_se(by_level["city"]["estimate"])
+glue("ex_cl_sd", teaching.with_se(*spread, 4), display=False)
+se_gap = teaching.summarise_mean(by_level["province"]["se"] - by_level["city"]["se"])
+glue("ex_cl_se_gap", teaching.with_se(*se_gap, 4), display=False)
 glue(
-    "ex_cl_sd",
-    tables.number(float(clus.loc[clus["cluster"] == "city", "estimate"].std(ddof=1)), 4),
-    display=False,
-)
-se_by_level = {lv: clus.loc[clus["cluster"] == lv, "se"] for lv in ("city", "province")}
-glue(
-    "ex_cl_province_vs_city",
-    teaching.against(
-        *teaching.summarise_mean(se_by_level["province"]),
-        float(se_by_level["city"].mean()),
-        "the city-clustered mean s.e.",
+    "ex_cl_lesson",
+    teaching.clustering_lesson(
+        coverage,
+        {lv: float(d["se"].mean()) for lv, d in by_level.items()},
+        spread[0],
+        se_gap,
+        {lv: int(d["treated_clusters"].iloc[0]) for lv, d in by_level.items()},
     ),
-    display=False,
-)
-glue(
-    "ex_cl_treated_note",
-    teaching.treated_clusters_note(int(clus["treated_clusters"].min())),
     display=False,
 )
 
 # %% tags=["hide-input"]
 conditional = {**base, "conditional_trends": True}
-plain = montecarlo.run(
-    montecarlo.Design(conditional, estimators=("twfe", "imputation", "cs_never")), R
-)[0]
-adjusted = montecarlo.run(
-    montecarlo.Design(conditional, estimators=("cs_never",), controls=tuple(CONTROLS)), R
-)[0]
-errors = {e: (d["estimate"] - d["truth"]).mean() for e, d in plain.groupby("estimator")}
-heterogeneity = own.loc["TWFE", "bias"]
-opposite = heterogeneity * errors["imputation"] < 0  # imputation: confounding only
-closer = abs(errors["twfe"]) < abs(errors["imputation"])
+conditional_design = montecarlo.Design(conditional, estimators=("twfe", "imputation", "cs_never"))
+conditional_twins = montecarlo.draw_twins(conditional_design, R, controls=True)
+plain = montecarlo.run_fast(conditional_design, R, conditional_twins)
+adjusted = montecarlo.run_fast(  # the same twins, with the six controls
+    montecarlo.Design(conditional, estimators=("cs_never",), controls=tuple(CONTROLS)),
+    R,
+    conditional_twins,
+)
+errors = {e: (d["estimate"] - d["truth"]).to_numpy() for e, d in plain.groupby("estimator")}
+heterogeneity = own.loc["TWFE", ["bias", "bias MC s.e."]].astype(float).to_numpy()
+confounding = teaching.summarise_mean(errors["imputation"])  # imputation: confounding only
+known = [not teaching.against(*x, 0.0).startswith("within") for x in (heterogeneity, confounding)]
+opposite = all(known) and heterogeneity[0] * confounding[0] < 0
+closer = teaching.closer_to_zero(errors["twfe"], errors["imputation"])
 glue(
     "ex_cond_offset",
     "the two biases have opposite signs, so TWFE lands closer to the truth than the "
@@ -476,7 +504,9 @@ glue(
     if opposite and closer
     else "the two biases have opposite signs and partly offset"
     if opposite
-    else "the two biases have the same sign and add up",
+    else "the two biases have the same sign and add up"
+    if all(known)
+    else "one of the two biases is within Monte Carlo error of zero, so no offset can be read",
     display=False,
 )
 for name, table in (("plain", plain), ("dr", adjusted)):
@@ -488,18 +518,21 @@ for name, table in (("plain", plain), ("dr", adjusted)):
             teaching.against(*mean_se, 0.0, "the truth"),
             display=False,
         )
-
-dr = teaching.summarise_mean(adjusted["estimate"] - adjusted["truth"])
-no_controls = plain[plain["estimator"] == "cs_never"]
+with_controls = (adjusted["estimate"] - adjusted["truth"]).to_numpy()
+change = teaching.summarise_mean(with_controls - errors["cs_never"])  # paired: same twins
 glue(
     "ex_cond_dr_versus",
-    teaching.against(
-        *dr, float((no_controls["estimate"] - no_controls["truth"]).mean()), "the error without"
+    "on the same twins the controls move the mean error by "
+    + teaching.with_se(*change, 4)
+    + (
+        ", closer to the truth"
+        if teaching.closer_to_zero(with_controls, errors["cs_never"])
+        else ", not closer to the truth beyond Monte Carlo error"
     ),
     display=False,
 )
 
-timing = teaching.run(
+timing = teaching.run_fast(
     "timing", montecarlo.Design({**base, "anticipation": max(anticipation, 2)}), R
 )
 for dating, d in timing.groupby("dating"):
@@ -511,8 +544,8 @@ glue("ex_time_lead", max(anticipation, 2), display=False)
 twfe_row = own.loc["TWFE"]
 glue("ex_mc_se", tables.number(twfe_row["bias MC s.e."], 4), display=False)
 glue(
-    "ex_mc_se_100",
-    tables.number(twfe_row["bias MC s.e."] * np.sqrt(monte_carlo_draws / 100), 4),
+    "ex_mc_se_50",
+    tables.number(twfe_row["bias MC s.e."] * np.sqrt(monte_carlo_draws / 50), 4),
     display=False,
 )
 
@@ -520,7 +553,8 @@ glue(
 # ## Exercises
 #
 # Each solution quotes a Monte Carlo on {glue:text}`teach_exercise_draws` twins run
-# above with one knob changed (raise `exercise_draws` to sharpen it).
+# above with one knob changed, every mean and rate with its Monte Carlo standard error;
+# a lesson is stated only where the numbers show it beyond that error.
 #
 # :::{exercise}
 # :label: ex-homogeneous
@@ -568,7 +602,8 @@ glue(
 # :class: dropdown
 # At 0.02 per year the joint F test rejects at 5% in {glue:text}`ex_pre_reject_002`. At
 # 0.005 it rejects in {glue:text}`ex_pre_reject_0005`, yet that violation accumulates to
-# {glue:text}`ex_pre_violation` between {glue:text}`ex_pre_years`. A pre-test has limited power, which
+# {glue:text}`ex_pre_violation` between {glue:text}`ex_pre_years`.
+# {glue:text}`ex_pre_power`; a non-rejection is not evidence of parallel trends, which
 # is why the {term}`sensitivity analysis` asks how large a violation the conclusion
 # survives instead.
 # :::
@@ -584,15 +619,11 @@ glue(
 # :class: dropdown
 # The pre-test passes in {glue:text}`ex_roth_pass`. Over all draws TWFE's mean error is
 # {glue:text}`ex_roth_all` ({glue:text}`ex_roth_where_all`); over the draws that pass, it
-# is {glue:text}`ex_roth_passed` ({glue:text}`ex_roth_where_passed`;
-# {glue:text}`ex_roth_versus`). If passing selected the draws in which noise hid the
-# trend, the mean over the passed draws would sit apart from the mean over all draws by
-# more than its Monte Carlo error; read the comparison above before concluding either
-# way. Passing never removes the violation, which is the same in every draw. Roth
-# shows that the estimates reported after a passed pre-test can be *more* biased than
-# the unconditional ones and their intervals undercover — a pre-test is a filter on
-# noise, not a check of the assumption. More draws (`exercise_draws`) separate the two
-# means more sharply.
+# is {glue:text}`ex_roth_passed` ({glue:text}`ex_roth_where_passed`). Compared directly,
+# {glue:text}`ex_roth_lesson`. Passing never removes the violation, which is the same in
+# every draw. Roth shows that the estimates reported after a passed pre-test can be
+# *more* biased than the unconditional ones and their intervals undercover — a pre-test
+# is a filter on noise, not a check of the assumption.
 # :::
 #
 # :::{exercise}
@@ -604,8 +635,9 @@ glue(
 #
 # :::{solution} ex-power
 # :class: dropdown
-# The minimum detectable effect is (z₀.₉₇₅ + z₀.₈₀) × s.e. = {glue:text}`ex_mde_z` ×
-# {glue:text}`ex_mde_se` = {glue:text}`ex_mde` (mean TWFE standard error over the draws).
+# The minimum detectable effect is (z₀.₉₇₅ + z₀.₈₀) × s.e., here {glue:text}`ex_mde_z` ×
+# mean TWFE standard error over the draws, {glue:text}`ex_mde_se`, which gives
+# {glue:text}`ex_mde`.
 # At that total effect TWFE rejects zero in {glue:text}`ex_mde_power`,
 # {glue:text}`ex_mde_where`. The twin's effect also runs through `innovp`, so the batch
 # effects are set to the MDE minus that indirect part.
@@ -625,14 +657,13 @@ glue(
 # treated): mean s.e. {glue:text}`ex_cl_se_city`, coverage {glue:text}`ex_cl_cover_city`.
 # Province clusters ({glue:text}`ex_cl_n_province`, {glue:text}`ex_cl_treated_province`
 # with a pilot city): mean s.e. {glue:text}`ex_cl_se_province`, coverage
-# {glue:text}`ex_cl_cover_province`. Compare both with the spread of the estimates over
-# the draws ({glue:text}`ex_cl_sd`): intervals cover about 95% only when the mean s.e.
-# is close to that spread, and a mean s.e. below it means undercoverage at either level.
-# The twin has province-by-year shocks, which city clusters ignore; province clustering
-# allows for them, and here its mean s.e. is {glue:text}`ex_cl_province_vs_city`.
-# Cluster-robust tests also over-reject when few clusters are treated, however many
-# clusters there are, and the wild cluster bootstrap is the remedy then
-# {cite}`mackinnon_webb_2017`; here, {glue:text}`ex_cl_treated_note`.
+# {glue:text}`ex_cl_cover_province`. Intervals cover about 95% only when the mean s.e. is
+# close to the spread of the estimates over the draws, here {glue:text}`ex_cl_sd` (its
+# standard deviation). The twin has province-by-year shocks, which city clusters ignore
+# and province clusters allow for; province minus city, the mean s.e. differs by
+# {glue:text}`ex_cl_se_gap`. So {glue:text}`ex_cl_lesson`. Cluster-robust tests
+# over-reject when few clusters are treated, however many clusters there are, and the
+# wild cluster bootstrap is the remedy then {cite}`mackinnon_webb_2017`.
 # :::
 #
 # :::{exercise}
@@ -674,7 +705,7 @@ glue(
 #
 # :::{exercise}
 # :label: ex-monte-carlo
-# Increase `monte_carlo_draws` to 100. Does the TWFE bias change? Does its Monte Carlo
+# Lower `monte_carlo_draws` to 50. Does the TWFE bias change? Does its Monte Carlo
 # standard error?
 # :::
 #
@@ -682,6 +713,6 @@ glue(
 # :class: dropdown
 # The bias is a property of the estimator under this data-generating process and stays
 # (up to noise); its Monte Carlo standard error, {glue:text}`ex_mc_se` with
-# {glue:text}`teach_draws` twins, shrinks like one over the square root of the draws, to
-# about {glue:text}`ex_mc_se_100` with 100.
+# {glue:text}`teach_draws` twins, moves like one over the square root of the draws: to
+# about {glue:text}`ex_mc_se_50` with 50.
 # :::

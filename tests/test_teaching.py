@@ -166,6 +166,7 @@ def test_prose_words_follow_the_numbers():
     assert teaching.against(0.3, 0.01, 0.2, "x") == "above x"
     assert "the same in every draw" in teaching.with_se(-0.0149, 0.0)
     assert teaching.percent_with_se(0.7, 0.1) == "70% of draws (Monte Carlo s.e. 10 points)"
+    assert teaching.percent_with_se(0.96, 0.014) == "96% of draws (Monte Carlo s.e. 1.4 points)"
     mean, se = teaching.summarise_mean([1.0, 2.0, 3.0])
     assert (mean, se) == pytest.approx((2.0, 1 / np.sqrt(3)))
 
@@ -234,3 +235,189 @@ def test_treated_clusters_note_follows_the_count():
     few = teaching.treated_clusters_note(6)
     assert "at least 31" in many and "unlikely" in many
     assert "only 6" in few and "may explain" in few
+
+
+# ----------------------------------------------------------------------------- fast path
+# The teaching chapter runs its Monte Carlos through montecarlo.run_fast and
+# teaching.run_fast (all twins at once on the fixed design); these must reproduce the
+# per-twin estimator calls of montecarlo.run and teaching.run on the same seeds.
+
+FAST_TOL = 1e-10  # the brief: fast path = slow path to 1e-10 (numbers agree to ~1e-15)
+HETEROGENEOUS = {
+    "cohort_effects": {2014: 0.30, 2015: 0.15, 2016: 0.00},
+    "dynamic_slope": 0.04,
+    "anticipation": 0,
+    "pretrend": 0.0,
+    "conditional_trends": False,
+}
+HOMOGENEOUS = {**HETEROGENEOUS, "cohort_effects": {2014: 0.12, 2015: 0.12, 2016: 0.12}}
+
+
+def _assert_same_rows(slow: pd.DataFrame, fast: pd.DataFrame, keys: list[str]) -> None:
+    merged = slow.merge(fast, on=keys, suffixes=("_slow", "_fast"), validate="1:1")
+    assert len(merged) == len(slow) == len(fast)
+    for column in fast.columns:
+        if column in keys or column not in slow.columns:
+            continue
+        a, b = merged[f"{column}_slow"], merged[f"{column}_fast"]
+        if pd.api.types.is_numeric_dtype(b):
+            present = b.notna().to_numpy()
+            assert present.any() or column in ("se", "lower", "upper", "pvalue")
+            np.testing.assert_allclose(
+                a.to_numpy(float)[present], b.to_numpy(float)[present], rtol=0, atol=FAST_TOL
+            )
+        else:
+            assert (a == b).all(), column
+
+
+@pytest.mark.parametrize(
+    ("knobs", "estimators", "controls"),
+    [
+        (HETEROGENEOUS, ("twfe", "cs_never", "sun_abraham", "imputation"), ()),
+        ({**HETEROGENEOUS, "anticipation": 1, "pretrend": 0.01}, ("twfe", "imputation"), ()),
+        ({**HETEROGENEOUS, "conditional_trends": True}, ("twfe", "imputation", "cs_never"), ()),
+        ({**HETEROGENEOUS, "conditional_trends": True}, ("cs_never",), ("fdi", "hum", "gov")),
+    ],
+)
+def test_fast_montecarlo_equals_the_per_twin_estimators(knobs, estimators, controls):
+    from replicate import montecarlo
+
+    design = montecarlo.Design(knobs, estimators=estimators, controls=controls)
+    slow = montecarlo.run(design, 3)[0]
+    fast = montecarlo.run_fast(design, 3)
+    _assert_same_rows(slow, fast, ["estimator", "draw"])
+    twfe = fast[fast["estimator"] == "twfe"]
+    if len(twfe):  # TWFE's clustered s.e., interval and p-value are there too
+        assert twfe["se"].notna().all() and (twfe["n_clusters"] == 285).all()
+
+
+@pytest.mark.parametrize(
+    ("study", "knobs"),
+    [
+        ("decomposition", HETEROGENEOUS),
+        ("decomposition", {**HETEROGENEOUS, "all_treated": True}),
+        ("pretest", {**HOMOGENEOUS, "pretrend": 0.005}),
+        ("clustering", HOMOGENEOUS),
+        ("timing", {**HETEROGENEOUS, "anticipation": 2}),
+    ],
+)
+def test_fast_studies_equal_the_per_twin_studies(study, knobs):
+    from replicate import montecarlo
+
+    design = montecarlo.Design(knobs)
+    slow = teaching.run(study, design, 3)
+    fast = teaching.run_fast(study, design, 3)
+    assert set(fast.columns) <= set(slow.columns)
+    _assert_same_rows(slow, fast, ["draw", "row"])
+
+
+def test_drawn_twins_are_the_panels_of_make_twin():
+    """The array twins (vectorised generator when conditional_trends is off, simulate per
+    seed otherwise) hold the validated panel's nqp, g, province and truth."""
+    from replicate import montecarlo
+    from replicate.data import synthetic
+
+    for knobs in ({**HETEROGENEOUS, "pretrend": 0.01, "anticipation": 1}, {"dynamic_slope": 0.02}):
+        design = montecarlo.Design(knobs)
+        twins = montecarlo.draw_twins(design, 2, controls=True)
+        for draw in range(2):
+            twin = synthetic.make_twin(seed=int(twins.seeds[draw]), knobs=montecarlo._knobs(design))
+            panel = twin.panel().frame.sort_values(["city_id", "year"], ignore_index=True)
+            mine = twins.frame(draw).sort_values(["city_id", "year"], ignore_index=True)
+            np.testing.assert_allclose(mine["nqp"], panel["nqp"], rtol=0, atol=FAST_TOL)
+            np.testing.assert_allclose(mine["fdi"], panel["fdi"], rtol=0, atol=FAST_TOL)
+            assert (mine["g"].to_numpy() == panel["g"].to_numpy()).all()
+            truth = true_effects(twin).sort_values(["city_id", "year"], ignore_index=True)
+            np.testing.assert_allclose(mine["tau"], truth["tau"], atol=1e-12)
+        assert twins.att == pytest.approx(twin.truth.att, abs=1e-12)
+        vectorised = montecarlo.draw_twins(design, 2)  # without controls
+        if not knobs.get("conditional_trends", True):
+            np.testing.assert_allclose(vectorised.y, twins.y, rtol=0, atol=FAST_TOL)
+
+
+def test_fast_path_refuses_what_it_does_not_compute():
+    from replicate import montecarlo
+
+    with pytest.raises(ValueError, match="run_fast computes"):
+        montecarlo.run_fast(montecarlo.Design(HETEROGENEOUS, estimators=("cs_notyet",)), 2)
+    with pytest.raises(ValueError, match="run_fast computes"):
+        montecarlo.run_fast(montecarlo.Design(HETEROGENEOUS, ("twfe",), controls=("fdi",)), 2)
+    twins = montecarlo.draw_twins(montecarlo.Design(HETEROGENEOUS), 2)
+    with pytest.raises(ValueError, match="knobs"):
+        teaching.run_fast("clustering", montecarlo.Design(HOMOGENEOUS), 2, twins)
+    with pytest.raises(ValueError, match="draws"):
+        montecarlo.run_fast(montecarlo.Design(HETEROGENEOUS), 3, twins)
+
+
+# ----------------------------------------------------------------------------- MC prose
+
+
+def test_selection_gap_is_the_passed_minus_all_mean_with_its_se():
+    rng = np.random.default_rng(0)
+    errors = rng.normal(size=400)
+    passed = rng.random(400) < 0.8
+    gap, se = teaching.selection_gap(errors, passed)
+    assert gap == pytest.approx(errors[passed].mean() - errors.mean(), abs=1e-12)
+    # the s.e. by simulation: resample the errors (the split held fixed) many times
+    gaps = [(lambda e: e[passed].mean() - e.mean())(rng.normal(size=400)) for _ in range(4000)]
+    assert se == pytest.approx(np.std(gaps), rel=0.08)
+    assert np.isnan(teaching.selection_gap(errors, np.ones(400, bool))[0])
+
+
+def test_sd_with_se_matches_the_spread_of_sample_sds():
+    rng = np.random.default_rng(1)
+    sds = [teaching.sd_with_se(rng.normal(0, 2.0, 200)) for _ in range(2000)]
+    values = np.array([s for s, _ in sds])
+    assert values.mean() == pytest.approx(2.0, rel=0.01)
+    assert np.mean([se for _, se in sds]) == pytest.approx(values.std(), rel=0.08)
+
+
+def test_pretest_lesson_states_selection_only_beyond_mc_error():
+    none = teaching.pretest_lesson(-0.0001, 0.0006, 0.023)
+    assert "within Monte Carlo error" in none and "does not select" in none
+    hid = teaching.pretest_lesson(-0.004, 0.001, 0.023)
+    assert "less biased" in hid and "noise hid part of the trend" in hid
+    worse = teaching.pretest_lesson(0.004, 0.001, 0.023)
+    assert "more biased" in worse and "hid" not in worse
+    assert "not defined" in teaching.pretest_lesson(np.nan, np.nan, 0.02)
+
+
+def test_clustering_lesson_attributes_only_what_the_numbers_show():
+    treated = {"city": 109, "province": 31}
+    fine = teaching.clustering_lesson(
+        {"city": (0.95, 0.015), "province": (0.96, 0.014)},
+        {"city": 0.0276, "province": 0.0271},
+        0.0292,
+        (-0.0005, 0.0003),
+        treated,
+    )
+    assert fine.startswith("both intervals cover about 95%")
+    assert "does not change the mean s.e." in fine and "109 treated cities" in fine
+    assert "undercover" not in fine
+    short = teaching.clustering_lesson(
+        {"city": (0.85, 0.015), "province": (0.86, 0.014)},
+        {"city": 0.0270, "province": 0.0271},
+        0.0419,
+        (0.0001, 0.0002),
+        treated,
+    )
+    assert "by city and by province undercover" in short
+    assert "not correlation within provinces" in short and "unlikely" in short
+    city_only = teaching.clustering_lesson(
+        {"city": (0.85, 0.015), "province": (0.94, 0.014)},
+        {"city": 0.0270, "province": 0.0400},
+        0.0419,
+        (0.013, 0.001),
+        {"city": 109, "province": 6},
+    )
+    assert city_only.startswith("city-clustered intervals undercover")
+    assert "widens the mean s.e. by 48.1%" in city_only and "only 6" in city_only
+
+
+def test_closer_to_zero_uses_the_paired_mc_error():
+    rng = np.random.default_rng(2)
+    common = rng.normal(size=200)
+    assert teaching.closer_to_zero(0.01 + common * 0.01, 0.05 + common * 0.01)
+    own = rng.normal(0, 0.01, 200)  # paired difference noisy: s.e. ≈ 0.0007 > 0.001 / 2
+    assert not teaching.closer_to_zero(0.049 + common * 0.01 + own, 0.05 + common * 0.01)
+    assert not teaching.closer_to_zero(0.05 + common, 0.01 + common)

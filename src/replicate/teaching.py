@@ -156,6 +156,150 @@ def run(
     return report.results.sort_values(["draw", "row"], ignore_index=True)
 
 
+# ----------------------------------------------------------------------------- fast path
+
+
+def run_fast(
+    study: Study,
+    design: montecarlo.Design,
+    draws: int,
+    twins: montecarlo.Twins | None = None,
+) -> pd.DataFrame:
+    """The rows of :func:`run` for ``draws`` twins at once (same seeds, same numbers to
+    1e-10; ``tests/test_teaching.py``), on :func:`replicate.montecarlo.draw_twins`' arrays.
+
+    The design is the same in every twin, so each study's projections and weights are
+    computed once: the decomposition's weights and true-effect parts from the first twin
+    (:func:`replicate.models.bias.twfe_bias`), its noise part for all twins from their
+    cohort × year means; the pre-trend test, TWFE and its clustered s.e. from
+    :func:`replicate.montecarlo.project`; the imputation estimates from
+    :func:`replicate.montecarlo.imputation_weights`. ``twins`` reuses drawn twins with
+    the same knobs (e.g. those of :func:`replicate.montecarlo.run_fast`).
+    """
+    check_choice("study", study, get_args(Study))
+    if twins is None:
+        twins = montecarlo.draw_twins(design, draws)
+    montecarlo._check_twins(twins, design, draws)
+    if study == "decomposition":
+        out = _decomposition_fast(twins)
+    elif study == "pretest":
+        out = _pretest_fast(twins)
+    elif study == "clustering":
+        out = _clustering_fast(twins)
+    else:
+        out = _timing_fast(twins, max(int(design.knobs.get("anticipation", 0)), 1))
+    return out.sort_values(["draw", "row"], ignore_index=True)
+
+
+def _numbered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Number the rows of each draw as :func:`replicate.multiverse.run_tasks` does."""
+    return frame.assign(row=frame.groupby("draw").cumcount())
+
+
+def _decomposition_fast(twins: montecarlo.Twins) -> pd.DataFrame:
+    from replicate.models.bias import PARTS, twfe_bias, windows
+
+    first = twfe_bias(twins.frame(0), "nqp", "tau", **KEYS)
+    comparisons = first.comparisons
+    years = twins.years
+    g = np.where((twins.g > 0) & (twins.g <= years[0]), years[0], twins.g)
+    groups = np.unique(g)
+    member = (g[None, :] == groups[:, None]).astype(float)
+    means = np.einsum("kc,rct->rkt", member / member.sum(1, keepdims=True), twins.y)
+    index = {int(v): i for i, v in enumerate(groups)}
+    noise = np.zeros((twins.y.shape[0], len(comparisons)))
+    for j, c in enumerate(comparisons.itertuples(index=False)):
+        pre, post = windows(c.type, c.treated, c.control, years)
+        path_t, path_c = means[:, index[int(c.treated)]], means[:, index[int(c.control)]]
+        did_y = (path_t[:, post].mean(1) - path_t[:, pre].mean(1)) - (
+            path_c[:, post].mean(1) - path_c[:, pre].mean(1)
+        )
+        noise[:, j] = did_y - c.own_effect + c.control_change
+    twfe = montecarlo.project(twins, montecarlo.twfe_regressor(twins), covariance=False).coef[0]
+    fixed = first.by_type()
+    w = comparisons["weight"].to_numpy()
+    rows = []
+    for kind in fixed.index:
+        inside = (comparisons["type"] == kind).to_numpy()
+        part = noise[:, inside] @ w[inside]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "type": kind,
+                    "weight": fixed.loc[kind, "weight"],
+                    PARTS[0]: fixed.loc[kind, PARTS[0]],
+                    PARTS[1]: fixed.loc[kind, PARTS[1]],
+                    PARTS[2]: part,
+                    "total": fixed.loc[kind, PARTS[0]] + fixed.loc[kind, PARTS[1]] + part,
+                    "twfe": twfe,
+                    "att": first.att,
+                    "draw": np.arange(twfe.size),
+                }
+            )
+        )
+    return _numbered(pd.concat(rows, ignore_index=True).sort_values("draw", kind="stable"))
+
+
+def _pretest_fast(twins: montecarlo.Twins) -> pd.DataFrame:
+    from scipy import stats
+
+    X, times = montecarlo.event_regressors(twins, (-6, 6))
+    study = montecarlo.project(twins, X)
+    pre = [i for i, e in enumerate(times) if e < -1]
+    b = study.coef[pre].T[:, :, None]  # draws × q × 1
+    v = study.cov[:, pre][:, :, pre]
+    F = (b.transpose(0, 2, 1) @ np.linalg.solve(v, b))[:, 0, 0] / len(pre)
+    twfe = montecarlo.project(twins, montecarlo.twfe_regressor(twins), covariance=False)
+    imputation = np.einsum("rct,ct->r", twins.y, montecarlo.imputation_weights(twins)[0])
+    out = pd.DataFrame(
+        {
+            "pretest_p": stats.f.sf(F, len(pre), study.df),
+            "att": twins.att,
+            "twfe": [mv._round(x) for x in twfe.coef[0]],
+            "imputation": [mv._round(x) for x in imputation],
+            "draw": np.arange(F.size),
+        }
+    )
+    return _numbered(out)
+
+
+def _clustering_fast(twins: montecarlo.Twins) -> pd.DataFrame:
+    treated = {
+        "city": int((twins.g > 0).sum()),
+        "province": int(pd.Series(twins.province[twins.g > 0]).nunique()),
+    }
+    parts = []
+    for cluster in ("city", "province"):
+        p = montecarlo.project(twins, montecarlo.twfe_regressor(twins), cluster)
+        rows = montecarlo._rows("twfe", p.coef[0], np.sqrt(p.cov[:, 0, 0]), p.df, p.nobs, 0)
+        parts.append(
+            rows[["draw", "estimate", "se", "lower", "upper"]].assign(
+                cluster=cluster,
+                n_clusters=p.n_clusters,
+                treated_clusters=treated[cluster],
+                att=twins.att,
+            )
+        )
+    return _numbered(pd.concat(parts, ignore_index=True).sort_values("draw", kind="stable"))
+
+
+def _timing_fast(twins: montecarlo.Twins, lead: int) -> pd.DataFrame:
+    parts = []
+    for dating, shift in (("implementation", 0), ("announcement", lead)):
+        v, treated = montecarlo.imputation_weights(twins, shift)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dating": dating,
+                    "estimate": np.einsum("rct,ct->r", twins.y, v),
+                    "truth": float(twins.tau[treated].mean()),
+                    "draw": np.arange(twins.y.shape[0]),
+                }
+            )
+        )
+    return _numbered(pd.concat(parts, ignore_index=True).sort_values("draw", kind="stable"))
+
+
 def summarise_mean(values) -> tuple[float, float]:
     """Mean and its Monte Carlo standard error ``s.d./√R``."""
     x = np.asarray(values, float)
@@ -290,8 +434,10 @@ def with_se(mean: float, se: float, digits: int = 3) -> str:
 
 
 def percent_with_se(rate: float, se: float) -> str:
-    """ "70% of draws (Monte Carlo s.e. 10 points)"."""
-    return f"{100 * rate:.0f}% of draws (Monte Carlo s.e. {100 * se:.0f} points)"
+    """ "70% of draws (Monte Carlo s.e. 10 points)"; an s.e. under 10 points keeps one
+    decimal ("1.5 points")."""
+    points = f"{100 * se:.0f}" if 100 * se >= 9.95 else f"{100 * se:.1f}"
+    return f"{100 * rate:.0f}% of draws (Monte Carlo s.e. {points} points)"
 
 
 def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth") -> str:
@@ -362,3 +508,120 @@ def describe_effects(truth, knobs: Mapping) -> str:
         "heterogeneity alone."
     )
     return f"On this twin {batches} and {time}: {lesson}. {trends}"
+
+
+def closer_to_zero(a, b) -> bool:
+    """Whether the mean of ``a`` is closer to zero than the mean of ``b`` by more than
+    :data:`SIGNIFICANT_Z` Monte Carlo s.e. of their paired difference (``a`` and ``b``
+    are errors on the same draws)."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    _, se = summarise_mean(a - b)
+    return bool(abs(a.mean()) + SIGNIFICANT_Z * se < abs(b.mean()))
+
+
+def sd_with_se(values) -> tuple[float, float]:
+    """Standard deviation over draws and its Monte Carlo standard error
+    ``s.d./√(2(R − 1))`` (normal approximation; Morris, White & Crowther 2019, Table 6
+    give the analogous ``empirical SE`` formula)."""
+    x = np.asarray(values, float)
+    if x.size < 2:
+        return np.nan, np.nan
+    sd = float(x.std(ddof=1))
+    return sd, sd / np.sqrt(2 * (x.size - 1))
+
+
+def selection_gap(errors, passed) -> tuple[float, float]:
+    """Mean error over the draws that pass minus the mean over all draws, with its Monte
+    Carlo s.e.: the gap is ``(1 − p)(m_pass − m_fail)`` (``p`` the pass rate), and the two
+    groups are independent draws, so its s.e. is ``(1 − p)·√(s²_pass/n_pass + s²_fail/n_fail)``
+    (``p`` treated as fixed). NaN when fewer than two draws pass or fail."""
+    e = np.asarray(errors, float)
+    ok = np.asarray(passed, bool)
+    n_pass, n_fail = int(ok.sum()), int((~ok).sum())
+    if n_pass < 2 or n_fail < 2:
+        return np.nan, np.nan
+    share_fail = n_fail / e.size
+    gap = share_fail * (e[ok].mean() - e[~ok].mean())
+    se = share_fail * np.sqrt(e[ok].var(ddof=1) / n_pass + e[~ok].var(ddof=1) / n_fail)
+    return float(gap), float(se)
+
+
+def pretest_lesson(gap: float, se: float, bias: float, digits: int = 4) -> str:
+    """What conditioning on a passed pre-test did, in words, from :func:`selection_gap`
+    and the mean error over all draws (``bias``), decided at :data:`SIGNIFICANT_Z`."""
+    from replicate.report.tables import number
+
+    if not (np.isfinite(gap) and np.isfinite(se)):
+        return (
+            "the comparison is not defined (fewer than two draws passed or failed the "
+            "pre-test); raise exercise_draws"
+        )
+    size = f"{number(gap, digits)} (Monte Carlo s.e. {number(se, digits)})"
+    if abs(gap) <= SIGNIFICANT_Z * se:
+        return (
+            f"the two means differ by {size}, which is within Monte Carlo error: here passing "
+            "the pre-test does not select the draws in which noise hid the trend, and the "
+            "draws that pass carry the same bias as all draws"
+        )
+    if np.sign(gap) == np.sign(bias):
+        return (
+            f"the draws that pass are more biased, by {size}: conditioning on a passed "
+            "pre-test makes the reported estimates worse, as Roth warns"
+        )
+    return (
+        f"the draws that pass are less biased, by {size}: passing selects the draws in "
+        "which noise hid part of the trend, but does not remove the bias"
+    )
+
+
+def clustering_lesson(
+    coverage: Mapping[str, tuple[float, float]],
+    mean_se: Mapping[str, float],
+    spread: float,
+    se_gap: tuple[float, float],
+    treated: Mapping[str, int],
+    level: float = 0.95,
+) -> str:
+    """Exercise 11.6's conclusion from its numbers, for the levels ``"city"`` and
+    ``"province"``: ``coverage`` (rate, MC s.e.) and ``mean_se`` per level, ``spread`` the
+    s.d. of the estimates over the draws, ``se_gap`` the mean province-minus-city s.e. with
+    its MC s.e., ``treated`` the treated clusters per level. Says which intervals fall
+    short of ``level`` (at :data:`SIGNIFICANT_Z` MC errors) and attributes a shortfall only
+    to what the numbers support."""
+    short = [lv for lv, (p, s) in coverage.items() if against(p, s, level).startswith("below")]
+    ratios = ", ".join(f"{lv} {mean_se[lv] / spread:.2f}" for lv in ("city", "province"))
+    if against(*se_gap, 0.0).startswith("within"):
+        province = "province clustering does not change the mean s.e. beyond Monte Carlo error"
+    else:
+        change = 100 * se_gap[0] / mean_se["city"]
+        province = (
+            f"province clustering {'widens' if change > 0 else 'narrows'} the mean s.e. by "
+            f"{abs(change):.1f}%"
+        )
+    count = treated_clusters_note(min(treated.values()))
+    if not short:
+        few = min(treated.values()) < FEW_TREATED_CLUSTERS
+        return (
+            f"both intervals cover about {100 * level:.0f}% (within Monte Carlo error): at "
+            f"either level the mean s.e. is close to the spread of the estimates (mean s.e. "
+            f"over spread: {ratios}), and {province}; with {treated['city']} treated cities "
+            f"and {treated['province']} treated provinces, "
+            + (
+                "the few treated provinces have not cost coverage here"
+                if few
+                else "neither level has few treated clusters"
+            )
+        )
+    if short == ["city"]:
+        return (
+            f"city-clustered intervals undercover and province-clustered ones do not (mean "
+            f"s.e. over spread: {ratios}; {province}): the province-by-year shocks, which "
+            f"city clusters ignore, are what province clustering adds; {count}"
+        )
+    levels = " and ".join(f"by {lv}" for lv in short)
+    return (
+        f"intervals clustered {levels} undercover: the mean s.e. is below the spread of the "
+        f"estimates (mean s.e. over spread: {ratios}), and {province}, so the missing "
+        f"variance is not correlation within provinces that province clusters would catch; "
+        f"{count}"
+    )
