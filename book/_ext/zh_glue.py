@@ -6,8 +6,9 @@ Chapters glue bilingual values with :func:`replicate.i18n.glue` (``NAME`` in Eng
 rewrites each executed notebook as Sphinx reads it (``source-read``): every glue output
 named ``NAME__zh`` takes the name ``NAME`` and the English ``NAME`` output is dropped, so
 ``{glue:text}`NAME``` in the translated paragraph resolves to the Chinese form. Values
-without a ``__zh`` twin (plain numbers) are shown as they are in English. The English build
-never loads this extension, so its pages are unchanged. Rendered tables get Chinese
+without a ``__zh`` twin (plain numbers) are shown as they are in English. In the English
+build this extension only removes the Chinese figure PNGs (``figures_zh``) from the outputs,
+so English pages are unchanged. Rendered tables get Chinese
 captions, headers, row labels and notes the same way (:func:`chinese_tables`).
 
 Why glue needs help in translated text: Sphinx's ``Locale`` transform parses each msgstr
@@ -101,17 +102,30 @@ def is_chinese(app) -> bool:
     return (app.config.language or "en").lower().startswith("zh")
 
 
+def without_chinese_figures(notebook: dict) -> dict:
+    """The English edition: every figure output without its Chinese PNG."""
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(ZH_PNG, None)
+    return notebook
+
+
 def rewrite(app, docname, source) -> None:
     if not str(app.env.doc2path(docname)).endswith(".ipynb"):
         return
+    chinese = is_chinese(app)
+    if not chinese and ZH_PNG not in source[0]:
+        return  # an English page with nothing to change
     try:
         notebook = json.loads(source[0])
     except ValueError:
         return
-    if is_chinese(app):
+    if chinese:
         notebook = chinese_tables(chinese_glue(notebook))
-        source[0] = json.dumps(notebook, ensure_ascii=False)
-    app.env.temp_data[TEMP_KEY] = glue_data(notebook)
+        app.env.temp_data[TEMP_KEY] = glue_data(notebook)
+    else:
+        notebook = without_chinese_figures(notebook)
+    source[0] = json.dumps(notebook, ensure_ascii=False, indent=1)
 
 
 def _text_role_class():
@@ -156,9 +170,15 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+def _fingerprint_chinese_build(app, config) -> None:
+    if is_chinese(app):  # the English pages never depend on the catalogues
+        config.zh_glue_fingerprint = fingerprint()
+
+
 def setup(app):
     app.setup_extension("myst_nb")
-    app.add_config_value("zh_glue_fingerprint", fingerprint(), "env")
+    app.add_config_value("zh_glue_fingerprint", "", "env")
+    app.connect("config-inited", _fingerprint_chinese_build)
     app.connect("source-read", rewrite)
     app.add_role_to_domain("glue", "text", _text_role_class()(), override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
