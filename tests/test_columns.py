@@ -330,7 +330,8 @@ def test_a_chapter_with_pilots_runs_under_papermill(tmp_path):
     reason="chapter 09 does not declare columns yet",
 )
 def test_run_09_on_mpdta_by_its_roles(mpdta_file):
-    done = _cli("run", "09", "--data", str(mpdta_file), "--columns", ROLES)
+    fewer = ["-p", "permutations", "99", "-p", "bootstrap_draws", "99", "-p", "honest_grid", "50"]
+    done = _cli("run", "09", "--data", str(mpdta_file), "--columns", ROLES, *fewer)
     assert done.returncode == 0, done.stderr[-3000:]
     executed = paths.EXECUTED_DIR / "09_modern_did.ipynb"
     text = executed.read_text(encoding="utf-8")
