@@ -360,9 +360,10 @@ def build(
         if chromium is None:
             print("No Chromium found: the book is not printed to PDF (apt-get install chromium).")
         else:
-            with _timed(phases, "print both PDFs"):
+            with _timed(phases, "print English PDF"):
                 print_pdf(chromium)
-                print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")  # 中文版
+            with _timed(phases, "print Chinese PDF"):  # 中文版
+                print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")
     except RuntimeError as error:  # stale translations, a failed zh render or print
         raise BuildError(str(error)) from error
     PHASES_JSON.write_text(json.dumps(phases, indent=2))
