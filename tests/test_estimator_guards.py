@@ -244,3 +244,148 @@ def test_unknown_columns_are_listed(panel):
 def test_decompositions_refuse_controls(panel, name):
     with pytest.raises(ValueError, match=r"without controls; controls=\['x'\] are not supported"):
         run(name, panel, controls=["x"])
+
+
+# ----------------------------------------------------------------------------- vcov choices
+
+# pyfixest's small-sample settings that equal TWFE's "reghdfe" convention (as in
+# tests/test_fit.py): clustered → nonnested fixed effects with the G/(G−1) factor;
+# iid and hetero → every fixed effect counted.
+PF_SSC = {"cluster": {"k_adj": True, "k_fixef": "nonnested", "G_adj": True}}
+PF_SSC_OTHER = {"k_adj": True, "k_fixef": "full"}
+PF_RTOL = 1e-6
+"""s.e. agreement with pyfixest (its demeaning tolerance set to 1e-12, as in test_fit)."""
+
+
+def _pyfixest(formula, data, vcov):
+    import pyfixest as pf
+
+    ssc = pf.ssc(**(PF_SSC["cluster"] if isinstance(vcov, dict) else PF_SSC_OTHER))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pf.feols(formula, data, vcov=vcov, ssc=ssc, fixef_tol=1e-12)
+
+
+VCOVS = ["iid", "hetero", {"CRV1": "state"}]
+
+
+@pytest.mark.parametrize("vcov", VCOVS, ids=["iid", "hetero", "CRV1-state"])
+def test_event_study_standard_errors_equal_pyfixest_for_each_vcov(panel, vcov):
+    """Binned event times (−3 … 3, reference −1) as pyfixest's i(rel, ref=-1) with never
+    treated units at the reference; iid, hetero and clustering on another column."""
+    data = panel.assign(state=panel["id"] // 2)
+    rel = np.where(data["first"] > 0, np.clip(data["t"] - data["first"], -3, 3), -1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = event_study(data, "y", **COLUMNS, window=(-3, 3), vcov=vcov, draws=100)
+    ref = _pyfixest("y ~ i(rel, ref=-1) | id + t", data.assign(rel=rel), vcov)
+    np.testing.assert_allclose(ours.betahat, ref.coef().to_numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(np.sqrt(np.diag(ours.sigma)), ref.se().to_numpy(), rtol=PF_RTOL)
+    # What the result says it computed, read from the regression.
+    assert ours.cluster == ("state" if isinstance(vcov, dict) else None)
+    names = {"iid": "unadjusted", "hetero": "heteroskedasticity-robust"}
+    kind = "clustered" if isinstance(vcov, dict) else names[vcov]
+    assert kind in str(ours.summary())
+
+
+@pytest.mark.parametrize("vcov", ["hetero", {"CRV1": "state"}], ids=["hetero", "CRV1-state"])
+def test_sun_abraham_cells_equal_pyfixest_for_each_vcov(panel, vcov):
+    data = panel.assign(state=panel["id"] // 2)
+    e = data["t"] - data["first"]
+    cell = np.where(
+        (data["first"] > 0) & (e != -1), data["first"].astype(str) + "_" + e.astype(str), "ref"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = sun_abraham(data, "y", **COLUMNS, vcov=vcov)
+    ref = _pyfixest("y ~ i(cell, ref='ref') | id + t", data.assign(cell=cell), vcov)
+    theirs = pd.DataFrame({"coef": ref.coef(), "se": ref.se()})
+    theirs.index = [i.split("::")[1].rstrip("]") for i in theirs.index]
+    cells = ours.by_cohort_event
+    names = cells["cohort"].astype(str) + "_" + cells["event_time"].astype(str)
+    np.testing.assert_allclose(cells["estimate"], theirs.loc[names, "coef"], atol=1e-10)
+    np.testing.assert_allclose(cells["se"], theirs.loc[names, "se"], rtol=PF_RTOL)
+
+
+def test_imputation_hetero_is_one_cluster_per_observation(panel):
+    """BJS Theorem 3 with independent errors: every observation its own cluster."""
+    hetero = imputation(panel, "y", **COLUMNS, vcov="hetero")
+    rows = imputation(panel.assign(row=np.arange(len(panel))), "y", **COLUMNS, cluster="row")
+    assert hetero.estimate == rows.estimate
+    assert hetero.se == pytest.approx(rows.se, rel=1e-12)
+    assert hetero.se != pytest.approx(imputation(panel, "y", **COLUMNS).se, rel=1e-3)
+    assert "heteroskedasticity-robust" in str(hetero.summary())
+
+
+@pytest.mark.parametrize("name", ["bacon_decomposition", "twfe_weights", "placebo_in_time"])
+@pytest.mark.parametrize("vcov", VCOVS, ids=["iid", "hetero", "CRV1-state"])
+def test_twfe_based_results_report_fits_standard_error_and_p(panel, name, vcov):
+    """Bacon, TWFE weights and the placebo carry the TWFE coefficient's s.e. and p: the
+    ones replicate.fit reports for the same specification and vcov."""
+    data = panel.assign(state=panel["id"] // 2)
+    res = run(name, data, vcov=vcov)
+    if name == "placebo_in_time":
+        last = res.last_period
+        sample = data[data["t"] <= last]
+        fake = (sample["first"] > 0) & (sample["t"] >= sample["first"] - 1)
+        sample = sample.assign(did=fake.astype(float))
+    else:
+        sample = data.assign(did=((data["first"] > 0) & (data["t"] >= data["first"])) * 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = fit("y ~ did | id + t", sample, vcov=vcov)
+    assert res.estimate == pytest.approx(ref.params["did"], abs=1e-10)
+    assert res.se == pytest.approx(ref.std_errors["did"], rel=1e-10)
+    row = res.summary().table.iloc[0]
+    assert row["p_value"] == pytest.approx(ref.pvalues["did"], rel=1e-8)
+    lo, hi = ref.conf_int().loc["did"]
+    assert (row["conf_low"], row["conf_high"]) == pytest.approx((lo, hi), rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("name", "choice"),
+    [
+        ("callaway_santanna", "hetero"),
+        ("callaway_santanna", "iid"),
+        ("imputation", "iid"),
+        ("wild_cluster_bootstrap", "hetero"),
+    ],
+)
+def test_unsupported_vcov_choices_say_what_is_supported(panel, name, choice):
+    with pytest.raises(ValueError, match=rf"^{name}: vcov='{choice}' is not supported.*allow"):
+        run(name, panel, vcov=choice)
+
+
+def test_vcov_and_cluster_must_agree_and_two_way_is_fits_only(panel):
+    with pytest.raises(ValueError, match=r"cluster='id' and vcov=.*name different clusters"):
+        event_study(panel.assign(s=1), "y", **COLUMNS, cluster="id", vcov={"CRV1": "s"})
+    with pytest.raises(ValueError, match=r"two-way clustering, which only replicate.fit\(\)"):
+        event_study(panel, "y", **COLUMNS, vcov={"CRV1": "id+t"})
+    with pytest.raises(ValueError, match=r"vcov='bad' is not allowed"):
+        event_study(panel, "y", **COLUMNS, vcov="bad")
+
+
+# ----------------------------------------------------------------------------- one p, printed once
+
+
+def _printed_p(summary) -> list[str]:
+    """Header lines that print a p-value of the headline test (pre-trend tests excluded)."""
+    return [h for h in summary.header if "p =" in h or "p-value" in h.lower()]
+
+
+def test_permutation_summary_prints_the_p_it_computes_once(panel):
+    res = permutation_test(panel, "y", **COLUMNS, draws=199, seed=3)
+    summary = res.summary()
+    assert summary.table.loc["did (TWFE)", "p_value"] == res.pvalue
+    assert res.tidy()["p_value"].iloc[0] == res.pvalue
+    assert _printed_p(summary) == []
+    assert f"{res.pvalue:.4f}" in str(summary)
+
+
+def test_wild_bootstrap_summary_prints_the_p_it_computes_once(panel):
+    res = wild_cluster_bootstrap(
+        panel.assign(state=panel["id"] // 2), "y", **COLUMNS, cluster="state", draws=199
+    )
+    summary = res.summary()
+    assert summary.table.loc["did (TWFE)", "p_value"] == res.pvalue
+    assert _printed_p(summary) == []

@@ -436,6 +436,12 @@ def _covariance(
             f"{allowed} only (cluster= or vcov={{'CRV1': column}} names the cluster column)."
         )
     if cov_type == "cluster":
+        if "+" in column:
+            raise ValueError(
+                f"{method}: vcov={vcov!r} asks for two-way clustering, which only "
+                "replicate.fit() offers; this estimator clusters one way. Fix: pass one "
+                "column, e.g. vcov={'CRV1': " + repr(column.split("+")[0]) + "}."
+            )
         if cluster is not None and cluster != column:
             raise ValueError(
                 f"{method}: cluster={cluster!r} and vcov={vcov!r} name different clusters; "

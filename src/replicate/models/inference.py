@@ -511,13 +511,16 @@ def wild_cluster_bootstrap(
     weights: Weights = "rademacher",
     seed: int = 0,
     level: float = 0.95,
+    vcov: Any = None,
 ) -> WildBootstrapResults:
     """WCR bootstrap p-value for H0: β_did = 0 and a confidence interval by test inversion.
 
     Balanced panel with unit and period effects; ``cluster`` (default ``unit``) must nest
     the units (e.g. provinces). The t statistic uses the cluster-robust variance with the
     ``G/(G−1)·(N−1)/(N−k)`` correction on the demeaned regression (the correction is the
-    same in the sample and every draw, so p-values do not depend on it).
+    same in the sample and every draw, so p-values do not depend on it). ``vcov`` accepts
+    ``{"CRV1": column}`` only (the same as ``cluster=column``): the bootstrap draws one
+    weight per cluster, so ``"iid"``/``"hetero"`` are errors.
     """
     method = "wild_cluster_bootstrap"
     check_choice("weights", weights, Weights)
@@ -531,6 +534,7 @@ def wild_cluster_bootstrap(
         cluster=cluster,
         method=method,
         warn=False,  # the wild bootstrap is the remedy for few clusters
+        vcov=vcov,
     )
     _common.require_nested(design, method)
     dz, frame = _design(design, method)
