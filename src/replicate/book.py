@@ -366,6 +366,9 @@ def build(
                 print_page(chromium, i18n.singlehtml_zh(), i18n.ZH_PDF, "book-zh.pdf")
     except RuntimeError as error:  # stale translations, a failed zh render or print
         raise BuildError(str(error)) from error
+    from replicate.classroom import slides  # the classroom session (reveal.js, vendored)
+
+    slides.build_site(paths.HTML_DIR)
     PHASES_JSON.write_text(json.dumps(phases, indent=2))
     print("build phases: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
     return runs

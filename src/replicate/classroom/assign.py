@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from replicate.classroom import exercises as ex
-from replicate.classroom import notebook
+import replicate.classroom.exercises as ex
+import replicate.classroom.notebook as notebook
 from replicate.classroom.roster import Student, read_roster, slug, student_seed
 
 KEY_JSON = "answer_key.json"

@@ -33,7 +33,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from replicate.classroom import record as rec
+import replicate.classroom.record as rec
 from replicate.classroom.assign import KEY_JSON, load_key
 from replicate.classroom.notebook import METADATA_KEY
 from replicate.classroom.roster import slug
