@@ -264,11 +264,30 @@ def _numeric_cohort(frame: pd.DataFrame, cohort: str, method: str) -> pd.Series 
     return None if pd.api.types.is_numeric_dtype(frame[cohort]) else values
 
 
-def _duplicates(frame: pd.DataFrame, unit: str, time: str, method: str) -> None:
-    """Refuse repeated unit-period pairs, exact copies and conflicting rows alike."""
+def _codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of a column's values, in 0 … n−1, and n (some codes may be unused).
+
+    Integer columns with a compact range (ids, years) are coded as ``value − min`` without
+    hashing; anything else through ``pd.factorize``."""
+    if pd.api.types.is_integer_dtype(column) and len(column):
+        values = column.to_numpy(np.int64)
+        low, high = int(values.min()), int(values.max())
+        if high - low < 4 * len(values) + 1024:
+            return values - low, high - low + 1
+    codes, uniques = pd.factorize(column)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _duplicates(
+    frame: pd.DataFrame, unit: str, time: str, method: str, units: np.ndarray, n_units: int
+) -> None:
+    """Refuse repeated unit-period pairs, exact copies and conflicting rows alike
+    (``units``: the unit codes of :func:`_codes`)."""
+    periods, n_periods = _codes(frame[time])
+    pair = units * n_periods + periods
+    if np.bincount(pair, minlength=n_units * n_periods).max(initial=0) <= 1:
+        return  # the common case, in one pass over integer codes
     repeated = frame.duplicated([unit, time], keep=False).to_numpy()
-    if not repeated.any():
-        return
     rows = frame[repeated]
     exact = rows.duplicated(keep=False).to_numpy()
     exact_rows = np.zeros(len(frame), bool)
@@ -306,16 +325,26 @@ def _duplicates(frame: pd.DataFrame, unit: str, time: str, method: str) -> None:
 
 
 def _cohort_per_unit(
-    frame: pd.DataFrame, design_cohort: np.ndarray, unit: str, cohort: str, method: str
+    frame: pd.DataFrame,
+    design_cohort: np.ndarray,
+    unit: str,
+    cohort: str,
+    method: str,
+    codes: np.ndarray,
+    n_units: int,
 ) -> None:
     """Refuse a cohort that varies within a unit (in-sample codes compared, so 0 and NaN in
-    the rows of one never-treated unit agree)."""
-    g = pd.Series(design_cohort, index=frame.index)
-    by_unit = g.groupby(frame[unit].to_numpy(), sort=False)
-    low, high = by_unit.transform("min").to_numpy(), by_unit.transform("max").to_numpy()
-    varies = low != high
-    if not varies.any():
+    the rows of one never-treated unit agree; ``codes``: the unit codes of :func:`_codes`).
+
+    A unit's cohorts are equal iff their variance is zero: ``n·Σg² = (Σg)²``, exact here
+    because the cohorts are whole numbers (sums of integers below 2⁵³)."""
+    n = np.bincount(codes, minlength=n_units).astype(float)
+    total = np.bincount(codes, design_cohort, n_units)
+    squares = np.bincount(codes, design_cohort * design_cohort, n_units)
+    split = n * squares != total * total
+    if not split.any():
         return
+    varies = split[codes]
     units = list(dict.fromkeys(frame.loc[varies, unit].tolist()))
     partial = varies & (design_cohort == 0)
     what = (
@@ -352,10 +381,11 @@ def validate_panel(
         converted[cohort] = cohort_values
     if converted:
         frame = frame.assign(**converted)
-    _duplicates(frame, unit, time, method)
+    units, n_units = _codes(frame[unit])
+    _duplicates(frame, unit, time, method, units, n_units)
     g = np.nan_to_num(frame[cohort].to_numpy(float), nan=0.0, posinf=0.0, neginf=0.0)
     g = np.where(g > frame[time].max(), 0.0, g)
-    _cohort_per_unit(frame, g, unit, cohort, method)
+    _cohort_per_unit(frame, g, unit, cohort, method, units, n_units)
     return frame
 
 
