@@ -20,6 +20,8 @@
 # | `--allow-unbalanced` | accept a panel where some city-years are absent |
 # | `--sheet NAME` | the Excel sheet holding the data (default: the first sheet with a year column) |
 # | `--reading parent\|ignore\|none` | `check-data`, `table`, `scorecard`: the pilot coding `did` is checked against (`-p reading` for `run`) |
+# | `--pilots FILE` | another pilot policy on the paper's cities: a CSV of city and first year replaces the Broadband China timing ([below](own-pilots)) |
+# | `--columns ROLES` | any other staggered panel, named by its roles: `unit=…,time=…,outcome=…,cohort=…` ([below](own-columns)) |
 # | `--debug` | show the Python traceback of an error, for a bug report |
 #
 # `run` and `book` check the file before any notebook starts, so a mistake costs seconds,
@@ -38,12 +40,14 @@ workdir = "_build/own-data"  # where the example files are written (relative to 
 # %% tags=["hide-input"]
 import json
 
+import moderndid
 import pandas as pd
 from IPython.display import HTML, Markdown, display
+from myst_nb import glue
 
 from replicate import paths
 from replicate.cli import transcript
-from replicate.data import cities, io, synthetic
+from replicate.data import cities, io, load_panel, read_pilots, read_staggered, synthetic
 from replicate.data.schema import VARIABLES
 from replicate.report import tables
 
@@ -225,3 +229,130 @@ HTML(table)
 
 # %%
 print(transcript("run", "05", "-p", "control", "hum"))
+
+# %% [markdown]
+# (own-pilots)=
+# ## Another pilot policy on the same cities
+#
+# Many readers have the same 285-city panel and *another* staggered policy: smart cities,
+# low-carbon cities, innovative cities, free-trade zones. `--pilots FILE` replaces the
+# Broadband China timing in every command and in the chapters that estimate on the panel
+# (`02`, `05`, `06`, `08`, `09`, `11`; `book --pilots` skips the others with one line
+# each). The file is a CSV with one row per city — a Chinese or English name, `city_id`
+# or a 6-digit code — and its first year, optionally an `evidence` level; the layout of
+# the project's Broadband China list is read too (`data/examples/README.md`).
+#
+# The list below, `data/examples/made_up_pilots.csv`, is **made up** for this page: not a
+# real policy, and nothing estimated with it is evidence about anything.
+
+# %% tags=["hide-input"]
+example = paths.ROOT / "data" / "examples" / "made_up_pilots.csv"
+shown_example = example.relative_to(paths.ROOT)
+made_up = pd.read_csv(example)
+tables.show(
+    made_up.set_index("city"),
+    f"{shown_example}: a MADE-UP pilot list ({len(made_up)} cities)",
+    notes="Made up for this page; not a real policy.",
+)
+broadband = load_panel("synthetic")
+other = load_panel("synthetic", pilots=example)
+coding = read_pilots(example)
+
+before = int(broadband.frame.groupby("city_id")["treat"].first().sum())
+after = int(other.frame.groupby("city_id")["treat"].first().sum())
+share_before, share_after = broadband.frame["did"].mean(), other.frame["did"].mean()
+glue("pilots_before", f"{before}", display=False)
+glue("pilots_after", f"{after}", display=False)
+glue("pilots_share_before", f"{share_before:.3f}", display=False)
+glue("pilots_share_after", f"{share_after:.3f}", display=False)
+glue(
+    "pilots_share_verb",
+    "falls" if share_after < share_before else "rises" if share_after > share_before else "stays",
+    display=False,
+)
+glue(
+    "pilots_batches",
+    ", ".join(f"{n} in {y}" for y, n in coding.counts_by_batch().items()),
+    display=False,
+)
+
+# %% [markdown]
+# On the twin the timing changes as the file says: {glue:text}`pilots_after` treated
+# cities ({glue:text}`pilots_batches`) instead of the Broadband China lists'
+# {glue:text}`pilots_before`, and the share of treated city-years `did`
+# {glue:text}`pilots_share_verb` from {glue:text}`pilots_share_before` to
+# {glue:text}`pilots_share_after`. The twin's true effects were drawn for the Broadband
+# China timing, so with another list it has no truth to compare with; every table names
+# the file and its treated cities. The same from the command line:
+
+# %% tags=["hide-input"]
+print(transcript("check-data", str(good.relative_to(paths.ROOT)), "--pilots", str(shown_example)))
+
+# %% [markdown]
+# and any table or chapter takes it the same way
+# (`replicate table 2 --pilots data/examples/made_up_pilots.csv`,
+# `replicate run 05 --pilots …`, `replicate book --pilots …`). A pilot file with a
+# misspelt city, a city listed twice and a year after the panel:
+
+# %% tags=["hide-input"]
+bad_pilots = folder / "pilots_broken.csv"
+bad_pilots.write_text(
+    "city,first_year\nHegnag,2012\nNingbo,2012\n宁波市,2015\nWeifang,2030\n", encoding="utf-8"
+)
+print(
+    transcript(
+        "check-data",
+        str(good.relative_to(paths.ROOT)),
+        "--pilots",
+        str(bad_pilots.relative_to(paths.ROOT)),
+    )
+)
+
+# %% [markdown]
+# (own-columns)=
+# ## Any staggered panel, by its roles
+#
+# A county, firm or state panel with a staggered policy has none of the paper's columns.
+# Name what each column is instead — `unit`, `time`, `outcome` (several: `a+b`), the
+# timing as `cohort` (first treated period; 0, empty, inf or a period after the last one
+# mean never treated) or as a 0/1 `treatment` that switches on once, and optionally
+# `controls` and `cluster` — and the checks are those the roles need: the columns exist,
+# one row per unit and period, whole periods, one cohort per unit, numeric outcomes; not
+# the paper's cities or years. The paper's schema is one named instance of the same roles
+# (`--columns paper`, the default).
+#
+# Here R `did`'s `mpdta` (500 US counties, 2003–2007, teen employment; shipped with
+# `moderndid`), written as a Parquet file:
+
+# %% tags=["hide-input"]
+mpdta_path = folder / "mpdta.parquet"
+moderndid.load_mpdta().write_parquet(mpdta_path)
+mpdta_roles = "unit=countyreal,time=year,outcome=lemp,cohort=first.treat"
+shown_mpdta = str(mpdta_path.relative_to(paths.ROOT))
+print(transcript("check-data", shown_mpdta, "--columns", mpdta_roles))
+
+# %% [markdown]
+# A typo in a role names the column and the closest ones the file has; a command that
+# reproduces the paper's tables says in one line that it needs the paper's variables:
+
+# %% tags=["hide-input"]
+print(
+    transcript(
+        "check-data", shown_mpdta, "--columns", mpdta_roles.replace("=countyreal", "=county")
+    )
+)
+print(transcript("table", "2", "--data", shown_mpdta, "--columns", mpdta_roles))
+
+# %% [markdown]
+# The modern-DID chapter runs on it — `replicate run 09 --data mpdta.parquet --columns
+# unit=countyreal,time=year,outcome=lemp,cohort=first.treat` — and so does
+# `replicate book --data mpdta.parquet --columns …`, which skips, with one line each, the
+# chapters that only make sense on the paper's variables. From Python the same roles are
+# a dict:
+
+# %%
+panel = read_staggered(
+    mpdta_path, {"unit": "countyreal", "time": "year", "outcome": "lemp", "cohort": "first.treat"}
+)
+print(panel.summary())
+print(panel.roles)

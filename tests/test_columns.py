@@ -264,10 +264,12 @@ def test_bad_pilot_files_are_refused_clearly(tmp_path, rows, words):
 # ----------------------------------------------------------------------------- commands
 
 
-def test_check_data_reads_mpdta_by_its_roles(mpdta_file):
+def test_check_data_reads_mpdta_by_its_roles(mpdta, mpdta_file):
     done = _cli("check-data", str(mpdta_file), "--columns", ROLES)
     assert done.returncode == 0, done.stderr
     assert "500 units (countyreal) × 5 periods (year) = 2,500 rows" in done.stdout
+    treated = int((mpdta.groupby("countyreal")["first.treat"].first() > 0).sum())
+    assert f"{treated} units treated by the last period" in done.stdout
     bad = _cli("check-data", str(mpdta_file), "--columns", ROLES.replace("=year", "=yr"))
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "time=yr" in bad.stderr and "['year']" in bad.stderr and "fix:" in bad.stderr

@@ -325,7 +325,7 @@ def _table_panel(args: argparse.Namespace):
         from replicate.data.schema import PAPER_VARIABLES
 
         raise ValueError(
-            f"{args.command} sets the paper's Tables 1–4 beside the published numbers, so it "
+            f"`{args.command}` sets the paper's Tables 1–4 beside the published numbers, so it "
             f"needs the paper's city-year variables ({', '.join(PAPER_VARIABLES)}); --columns "
             "names another panel\n    fix: `replicate check-data FILE --columns …` validates "
             "it and `replicate run 09 --data FILE --columns …` runs the modern-DID chapter on it"
