@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replicate import i18n, paths
+from replicate import book, i18n, paths
 from replicate.report import prose, prose_zh
 
 sys.path.insert(0, str(paths.BOOK_DIR / "_ext"))
@@ -304,10 +304,7 @@ def _tables(html: str) -> list[tuple[list[str], str]]:
     return found
 
 
-ALL_PAGES = sorted(
-    p.relative_to(paths.HTML_DIR).with_suffix("").as_posix()
-    for p in [*paths.HTML_DIR.glob("notebooks/*.html"), *paths.HTML_DIR.glob("book/**/*.html")]
-)
+ALL_PAGES = book.toc_files()
 
 
 @needs_zh
