@@ -457,6 +457,25 @@ def test_a_figure_is_drawn_again_in_chinese_and_left_as_it_was():
     plt.close(fig)
 
 
+def test_a_chinese_figure_with_a_missing_glyph_is_an_error():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from replicate.report import figures_zh
+
+    def latin_only():  # a "CJK" style whose fonts have no Chinese glyph
+        return {"font.family": ["DejaVu Sans"]}
+
+    fig, ax = plt.subplots()
+    ax.set_title("year")
+    with pytest.raises(RuntimeError, match="lacks glyphs"):
+        figures_zh.chinese_png(fig, latin_only)
+    assert ax.get_title() == "year"
+    plt.close(fig)
+
+
 def test_a_figure_without_a_cjk_font_keeps_its_english_png():
     import matplotlib
 

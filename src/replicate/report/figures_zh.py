@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import warnings
 from functools import lru_cache
 
 from replicate import i18n
@@ -96,8 +97,12 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
                     formatters.append((formatter, list(formatter.seq)))
                     formatter.seq = [translate(str(s), strings) for s in formatter.seq]
         buffer = io.BytesIO()
-        with plt.rc_context({"font.family": family}):
+        with plt.rc_context({"font.family": family}), warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
             fig.savefig(buffer, format="png", bbox_inches="tight")
+        missing = sorted({str(w.message) for w in seen if "missing from" in str(w.message)})
+        if missing:  # tofu: fail where it happens, not on the page
+            raise RuntimeError(f"the Chinese figure lacks glyphs: {'; '.join(missing)}")
         return buffer.getvalue()
     finally:
         for artist, text, fonts in texts:
