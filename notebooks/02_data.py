@@ -15,31 +15,47 @@ pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (
 
 # %% tags=["hide-input"]
 import pandas as pd
-from IPython.display import Markdown, display
 from myst_nb import glue
 
 from replicate import paper, replication
-from replicate.data import cities, code_pilots, load_panel, pilot_entries
+from replicate.data import cities, code_pilots, load_panel, pilot_entries, raw
 from replicate.data.schema import VARIABLES
 from replicate.report import figures, prose, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)
-print(panel.summary())
+glue("panel_summary", panel.summary(), display=False)
 
 # %% [markdown]
 # ## The 285 cities
 #
 # The city list is rebuilt from the Ministry of Civil Affairs code tables: the 283
 # prefecture-level cities and 4 municipalities of 2005 that kept the same code through
-# 2019, less Chaohu (abolished 2011) and Laiwu (merged into Jinan in 2019). The paper
-# itself supports this choice: its Table 4 column (1) loses 108 = 6 × 18 observations to
-# province-by-year effects, and with this list exactly six provinces hold a single
-# sample city. `data/README.md` gives every rule and source.
+# 2019, less Chaohu (abolished 2011) and Laiwu (merged into Jinan in 2019).
+# {glue:text}`city_list_check` `data/README.md` gives every rule and source.
 
 # %% tags=["hide-input"]
-by_province = cities().groupby("province_en").size().rename("sample cities")
-by_province[by_province == 1]
+by_province = cities().groupby("province_en").size()
+single = sorted(by_province.index[by_province == 1])
+years = len(raw.SAMPLE_YEARS)
+table4 = paper.published(4).set_index(["column", "variable"])["coef"]
+lost = int(paper.TABLE1.loc["did", "N"] - table4[(1, "N")])
+glue(
+    "city_list_check",
+    (
+        f"The paper itself supports this choice: its Table 4 column (1) loses {lost:,} = "
+        f"{len(single)} × {years} observations to province-by-year effects (a province "
+        "with one city has no within-province comparison), and with this list exactly "
+        f"{len(single)} provinces hold a single sample city ({', '.join(single)})."
+    )
+    if lost == len(single) * years
+    else (
+        f"The paper's Table 4 column (1) loses {lost:,} observations to province-by-year "
+        f"effects; with this list {len(single)} provinces hold a single sample city "
+        f"({', '.join(single)}), which would drop {len(single) * years:,}."
+    ),
+    display=False,
+)
 
 # %% tags=["hide-input"]
 entries = pilot_entries()
@@ -80,9 +96,10 @@ tables.show(by_evidence, "Pilot entries by evidence of membership and batch", no
 # Entries below prefecture level (Kunshan under Suzhou, Yongcheng under Shangqiu, four
 # districts of Chongqing) raise a judgement call the paper does not document: does a
 # county's pilot make its whole prefecture treated? The two readings give the following
-# treated counts and shares, against the paper's mean of `did` of 0.167 in Table 1.
+# treated counts and shares, against the paper's mean of `did` of
+# {glue:text}`paper_did_mean` in Table 1.
 
-# %%
+# %% tags=["hide-input"]
 readings = replication.pilot_readings()
 tables.show(
     readings.drop(columns="paper did mean"),
@@ -113,35 +130,50 @@ glue("reading", reading, display=False)
 # %% [markdown]
 # {glue:text}`readings_verdict` {glue:text}`paper_did_mean`, which corresponds to about
 # {glue:text}`paper_treated_cityyears` treated city-years, {glue:text}`gap_cityyears`
-# than the closest reading ("{glue:text}`closest`") gives. A pilot year coded one year later for part of a
+# than the closest reading ({glue:text}`closest`) gives. A pilot year coded one year later for part of a
 # batch, or a few cities missing from the authors' lists, would close the gap; the paper
 # does not say which. The rest of the book uses the **{glue:text}`reading`** reading;
 # pass `reading="ignore"` to switch.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}, "image": {"alt": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities)."}}
+# %% tags=["hide-input", "remove-stderr"] mystnb={"figure": {"caption": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities).", "name": "fig-pilots-province"}, "image": {"alt": "Sample cities by province and Broadband China batch (real data: the official pilot lists mapped to the 285 cities)."}}
 fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% [markdown]
-# {numref}`fig-pilots-province` shows that the pilots are spread across the country,
-# with more in the large eastern and central provinces. Province-by-year effects
+# {numref}`fig-pilots-province` shows where the pilots are: {glue:text}`pilots_by_region`.
+# Province-by-year effects
 # (Table 4) compare pilot and non-pilot cities only within a province:
 # {glue:text}`province_mix`
 
 # %% tags=["hide-input"]
 mix = replication.province_pilot_mix(reading)
 glue("province_mix", prose.describe_province_pilot_mix(mix), display=False)
+sample = cities().assign(pilot=lambda c: c["city_id"].map(code_pilots(reading).first_year) > 0)
+by_region = sample.groupby("region")["pilot"].agg(["sum", "size"])
+by_region = by_region.sort_values("sum", ascending=False)
+glue(
+    "pilots_by_region",
+    "pilot cities by region, "
+    + ", ".join(f"{r} {int(n)} of {int(m)} sample cities" for r, (n, m) in by_region.iterrows()),
+    display=False,
+)
 
 # %% [markdown]
 # ## The panel
 #
-# The variables follow the paper's definitions (`data/README.md` has the codebook).
+# The panel the rest of the book runs on: {glue:text}`panel_summary`. The variables
+# follow the paper's definitions (`data/README.md` has the codebook).
 
 # %% tags=["hide-input"]
 codebook = pd.DataFrame(
     [(v.name, v.meaning, v.measurement) for v in VARIABLES.values()],
     columns=["variable", "meaning", "measurement in the paper"],
 ).set_index("variable")
-display(codebook, Markdown("*Not data: the codebook of the panel's columns.*"))
+tables.show(
+    codebook,
+    "The panel's columns",
+    synthetic=False,
+    notes="Not data: the codebook of the panel's columns.",
+)
 
 # %% [markdown]
 # ### Table 1: descriptive statistics
@@ -170,6 +202,22 @@ glue(
     "the published standard deviation (the rules of the scorecard chapter).",
     display=False,
 )
+t1 = paper.TABLE1
+for variable, stat in (
+    ("gov", "sd"),
+    ("gov", "mean"),
+    ("mar", "sd"),
+    ("fin", "sd"),
+    ("hum", "mean"),
+):
+    glue(f"t1_{variable}_{stat}", tables.number(t1.loc[variable, stat], 3), display=False)
+low, high, mean = (float(t1.loc["gov", k]) for k in ("min", "max", "mean"))
+glue("t1_gov_range", f"{tables.number(low, 3)}–{tables.number(high, 3)}", display=False)
+largest_sd = ((mean - low) * (high - mean)) ** 0.5  # all mass at the two ends
+glue("t1_gov_share", f"{100 * t1.loc['gov', 'sd'] / largest_sd:.0f}%", display=False)
+table2 = paper.published(2).set_index(["column", "variable"])["se"]
+for variable in ("mar", "fin"):
+    glue(f"t2_{variable}_se", tables.number(table2[(7, variable)], 3), display=False)
 glue(
     "gov_twin",
     "This panel reproduces it"
@@ -182,14 +230,18 @@ glue(
 # (Each variable's row is ours; the published row is beneath it.)
 # Three features of the published Table 1 deserve a note:
 #
-# - `gov` has a standard deviation (0.211) larger than its mean (0.206) on a range of
-#   0.043–0.604: only a strongly two-humped distribution can do that.
-#   {glue:text}`gov_twin`; a real expenditure ratio is unlikely to look like this.
-# - `mar` and `fin` have standard deviations of 0.246 and 0.012, yet Table 2 reports
-#   their coefficients with standard errors of 0.004 and 0.014. With clustered errors
+# - `gov` has a standard deviation ({glue:text}`t1_gov_sd`) larger than its mean
+#   ({glue:text}`t1_gov_mean`) on a range of {glue:text}`t1_gov_range`: that is
+#   {glue:text}`t1_gov_share` of the largest standard deviation any distribution with
+#   this mean and range can have (half its mass at each end), so most cities must sit
+#   near one of the two ends. {glue:text}`gov_twin`; a real expenditure ratio is
+#   unlikely to look like this.
+# - `mar` and `fin` have standard deviations of {glue:text}`t1_mar_sd` and
+#   {glue:text}`t1_fin_sd`, yet Table 2 (column 7) reports their coefficients with standard
+#   errors of {glue:text}`t2_mar_se` and {glue:text}`t2_fin_se`. With clustered errors
 #   that small, the within-city variation of these variables must be far larger than
 #   Table 1 allows: the regressions used rescaled versions, and the printed constants
 #   show which — `mar` and `fin` in percent ({ref}`ch-baseline`). The panel keeps
 #   Table 1's units; the regression chapters rescale (their parameter `rescale`).
-# - `hum` is described as students per 10,000 people, but its mean of 0.122 reads as a
-#   share.
+# - `hum` is described as students per 10,000 people, but its mean of
+#   {glue:text}`t1_hum_mean` reads as a share.

@@ -346,7 +346,7 @@ glue(
 #
 # ## The event study with a known truth
 
-# %% mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}, "image": {"alt": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed)"}}
+# %% tags=["remove-stderr"] mystnb={"figure": {"caption": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed). SYNTHETIC data.", "name": "fig-teaching-event-study"}, "image": {"alt": "TWFE event study on a synthetic twin with batch-specific, growing effects, against the true average effect by years since the pilot (dashed)"}}
 study = event_study(frame, "nqp", **columns, window=(-6, 6), seed=seed)
 fig = figures.label(figures.event_study_plot(study.table, truth.by_event_time), panel)
 

@@ -2,7 +2,7 @@
 # (ch-specifications)=
 # # Try another specification
 #
-# Every chapter starts with a cell of parameters. Change them in three ways:
+# Every chapter starts with a cell of parameters. Change them in four ways:
 #
 # 1. **Command line** — one chapter, other parameters, into `_build/executed/`:
 #    ```bash
@@ -44,11 +44,10 @@ vcov = {"CRV1": "city_id"}  # {"CRV1": column}, "hetero" or "iid"
 # province-by-year effects). `vcov` chooses the standard errors. A panel is put on the
 # regressions' scale (`mar` and `fin` in percent) before fitting. Edit the formula in the
 # parameters cell — or pass `-p formula "nqp ~ did + mar | city_id + year"` — and compare
-# it with the paper's last column of Table 2:
+# it with the paper's last column of Table 2, {glue:text}`spec_table2_7`:
 
 # %% tags=["hide-input"]
-import pandas as pd
-from IPython.display import Markdown, display
+from myst_nb import glue
 
 import replicate
 from replicate import replication
@@ -58,7 +57,7 @@ from replicate.report import tables
 
 panel = load_panel(data)
 table2 = replication.formulas(2)  # the paper's seven columns, as formulas
-print(f"Table 2 column (7): {table2[7]}")
+glue("spec_table2_7", table2[7], display=False)
 
 # %%
 paper_column = replicate.fit(table2[7], panel, vcov=replication.vcov_option())
@@ -72,9 +71,10 @@ tables.show(replicate.etable(paper_column, yours, labels=["Table 2 (7)", "yours"
 # ## Every chapter's parameters
 
 # %% tags=["hide-input"]
-pd.set_option("display.max_colwidth", 90)
 parameters = notebook_parameters()
-display(
+tables.show(
     parameters[parameters["notebook"] != "13_specifications"].set_index(["notebook", "parameter"]),
-    Markdown("*Not data: the parameters each chapter declares, read from its first cell.*"),
+    "The parameters of every chapter",
+    synthetic=False,
+    notes="Not data: the parameters each chapter declares, read from its first cell.",
 )
