@@ -171,7 +171,6 @@ glue("n_treated_provinces", int(treated_provinces), display=False)
 # for thousands of draws, and Webb's six-point weights are the usual remedy.
 WEBB_BELOW = 12
 weights = "webb" if province.n_clusters <= WEBB_BELOW else "rademacher"
-glue("wild_weights", weights.capitalize(), display=False)
 G = int(province.n_clusters)
 i18n.glue(
     "weights_reason",
