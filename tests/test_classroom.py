@@ -389,3 +389,27 @@ def test_a_class_of_30(tmp_path):
     assert grades["student"].nunique() == 30 and (grades["points"] == grades["possible"]).all()
     key = pd.read_csv(out / "answer_key.csv", dtype={"student": str})
     assert key[key["exercise"] == "twfe_bias"]["true value"].nunique() == 30
+
+
+def test_a_cell_past_the_time_limit_stops_the_run_and_keeps_earlier_answers(tmp_path):
+    from replicate.classroom.grade import execute_copy, prepare_copy, read_results
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_code_cell(
+                'from replicate.classroom import Answers\nanswers = Answers("x")\n'
+                'answers["mde"] = 0.5'
+            ),
+            v4.new_code_cell("import time\ntime.sleep(120)"),
+            v4.new_code_cell('answers["coverage"] = 0.9'),
+        ]
+    )
+    source = tmp_path / "in.ipynb"
+    nbformat.write(prepare_copy(nb), source)
+    output = tmp_path / "out.ipynb"
+    task = {"input": str(source), "output": str(output), "parameters": {}, "timeout": 8}
+    outcome = execute_copy(task)
+    assert "time limit (8 s" in outcome["stopped"]
+    answers, _, final = read_results(output)
+    assert answers == {"mde": 0.5} and not final

@@ -141,6 +141,20 @@ def execute_copy(task: Mapping) -> dict:
 
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    # The kernel's own messages (its TCP notice, a traceback when it is stopped at the time
+    # limit) go to a log beside the executed copy, not to the teacher's terminal.
+    saved = os.dup(2)
+    log = open(task.get("log", os.devnull), "ab")  # noqa: SIM115 - closed in finally
+    os.dup2(log.fileno(), 2)
+    try:
+        return _execute(task, papermill)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        log.close()
+
+
+def _execute(task: Mapping, papermill) -> dict:
     with tempfile.TemporaryDirectory(prefix="replicate-grade-") as work:
         try:
             papermill.execute_notebook(
@@ -428,6 +442,7 @@ def grade(
             nbformat.write(prepare_copy(nb), source)
             run.executed = executed_dir / f"{stem}.ipynb"
             run.executed.unlink(missing_ok=True)
+            run.executed.with_suffix(".kernel.log").unlink(missing_ok=True)
             parameters = {
                 "course": record["course"],
                 "student_id": sid,
@@ -442,6 +457,7 @@ def grade(
                     {
                         "input": str(source),
                         "output": str(run.executed),
+                        "log": str(run.executed.with_suffix(".kernel.log")),
                         "parameters": parameters,
                         "timeout": int(timeout),
                     },
