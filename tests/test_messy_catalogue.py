@@ -91,6 +91,12 @@ SAME_MEANING = {
     "cohort as text": lambda f: f.assign(first=f["first"].astype(str)),
     # Zero-padded, so units sort in the same order and every seeded draw is the same.
     "unit ids as text": lambda f: f.assign(id="unit" + f["id"].astype(str).str.zfill(3)),
+    "unit ids as a categorical": lambda f: f.assign(id=f["id"].astype("category")),
+    "years as pandas strings": lambda f: f.assign(t=f["t"].astype(str).astype("string")),
+    "years as a nullable integer": lambda f: f.assign(t=f["t"].astype("Int64")),
+    "cohort as a nullable integer, never treated <NA>": lambda f: f.assign(
+        first=f["first"].astype("Int64").where(f["first"] > 0, pd.NA)
+    ),
     "rows in another order": lambda f: f.sample(frac=1.0, random_state=7),
     "a non-default index": lambda f: f.set_axis(np.arange(len(f)) * 3 + 1000),
 }

@@ -373,6 +373,8 @@ def validate_panel(
     for column, role in ((unit, "unit"), (time, "time")):
         check_present(frame, column, role)
     converted = {}
+    if isinstance(frame[unit].dtype, pd.CategoricalDtype):  # its values, not category codes
+        converted[unit] = frame[unit].astype(frame[unit].cat.categories.dtype)
     time_values = _integer_time(frame, time, method)
     if time_values is not None:
         converted[time] = time_values
