@@ -35,6 +35,8 @@ examples:
                                               the modern-DID chapter on that panel
   replicate table 2 --pilots data/examples/made_up_pilots.csv
                                               Table 2 with another pilot policy's timing
+  replicate table 2 --format md               Table 2 beside the published numbers
+  replicate index corpus/ --out nqp.csv       the keyword index from city documents
 
 --columns ROLES   role=column pairs: unit, time, outcome (several: a+b), cohort (first
                   treated period; 0, empty, inf or after the last period = never treated)
@@ -43,8 +45,6 @@ examples:
 --pilots FILE     CSV of city and first_year (optional evidence), or the layout of
                   data/raw/reference/broadband_china_pilots.csv: replaces the Broadband
                   China timing of the paper's 285 cities.
-  replicate table 2 --format md               Table 2 beside the published numbers
-  replicate index corpus/ --out nqp.csv       the keyword index from city documents
 """
 
 DATA_HINTS: dict[str, str] = {
