@@ -62,17 +62,15 @@ from scipy import stats
 
 from replicate.data.pilots import treated_now
 from replicate.data.schema import KEY
+from replicate.models.fit import (  # one class and one threshold for fit and every estimator
+    FEW_TREATED_CLUSTERS,
+    FewTreatedClustersWarning,
+)
 
 PANEL_COLUMNS = {"unit": KEY[0], "time": KEY[1], "cohort": "g"}
 """Column names of a :class:`replicate.data.Panel`'s frame (the defaults for a Panel)."""
 FEW_CLUSTERS = 30
 """Below this many clusters, cluster-robust standard errors get a warning."""
-FEW_TREATED_CLUSTERS = 10
-"""Below this many clusters holding treated rows, cluster-robust (and wild-bootstrap)
-inference over-rejects however many clusters there are in all (MacKinnon & Webb 2017,
-"Wild bootstrap inference for wildly different cluster sizes"; with one treated cluster,
-Conley & Taber 2011): a :class:`FewTreatedClustersWarning` points to randomization
-inference."""
 SHOW_ROWS = 5
 """Rows an error message quotes before saying how many more there are."""
 NEVER_TREATED = "0, missing (NaN), +inf/-inf, or a period after the last one"
@@ -81,11 +79,6 @@ NEVER_TREATED = "0, missing (NaN), +inf/-inf, or a period after the last one"
 
 class FewClustersWarning(UserWarning):
     """Cluster-robust inference with fewer than :data:`FEW_CLUSTERS` clusters."""
-
-
-class FewTreatedClustersWarning(UserWarning):
-    """Treated rows in fewer than :data:`FEW_TREATED_CLUSTERS` clusters: cluster-robust
-    standard errors are unreliable; use randomization inference (``permutation_test``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -458,7 +451,7 @@ def _covariance(
     """``vcov`` (fit's choices) and ``cluster`` as ``(cov_type, cluster column)``."""
     if vcov is None:
         return "cluster", cluster
-    from replicate.models.fit import _vcov  # the one parser of fit's vcov choices
+    from replicate.models.fit import _vcov  # the one parser of vcov choices
 
     cov_type, column = _vcov(vcov)
     if cov_type not in choices:

@@ -86,6 +86,9 @@ class EventStudyResults(EstimateMixin):
     level: float
     cluster: str | None
     """Cluster column of the standard errors (``None`` with ``vcov="iid"``/``"hetero"``)."""
+    unit: str = ""
+    time: str = ""
+    """The unit and time columns of the data (labels of tables and figures)."""
     method_name = "Event study: average of the post-period coefficients"
 
     @cached_property
@@ -434,4 +437,6 @@ def event_study(
         res,
         level,
         design.cluster if design.cov_type == "cluster" else None,
+        design.unit,
+        design.time,
     )

@@ -302,6 +302,15 @@ class EventEffects(EstimateMixin):
     method_name: str
     by_cohort_event: pd.DataFrame | None = None
     notes: tuple[str, ...] = ()
+    vcov: pd.DataFrame | None = None
+    """Covariance of ``by_event["estimate"]`` (index and columns = ``by_event.index``)."""
+    outcome: str = ""
+    unit: str = ""
+    time: str = ""
+    cluster: str | None = None
+    """Cluster column of the standard errors (None when not clustered)."""
+    reference: int | None = None
+    """Omitted event time (Sun–Abraham's ``reference``; None for imputation)."""
 
     def _terms(self) -> pd.DataFrame:
         events = self.by_event[["estimate", "se"]].copy()
@@ -391,7 +400,7 @@ def sun_abraham(
     b = res.params[names].to_numpy()
     v = res.cov.loc[names, names].to_numpy()
     size = pd.Series(g, index=frame.index).groupby(frame[design.unit]).first().value_counts()
-    rows, overall_w = [], np.zeros(len(names))
+    rows, overall_w, stacked = [], np.zeros(len(names)), []
     events = sorted({k for _, k in cells})
     for k in events:
         idx = [i for i, (c, kk) in enumerate(cells) if kk == k]
@@ -399,6 +408,7 @@ def sun_abraham(
         weights = np.zeros(len(names))
         weights[idx] = shares / shares.sum()
         rows.append((k, float(weights @ b), float(np.sqrt(weights @ v @ weights))))
+        stacked.append(weights)
         if k >= 0:
             overall_w += weights
     overall_w /= len([k for k in events if k >= 0])
@@ -415,6 +425,12 @@ def sun_abraham(
         "Sun–Abraham (average of post-treatment event-time effects)",
         cohort_event,
         (f"standard errors: {res.inference}" + (f" by {design.cluster}" if res.cluster else ""),),
+        pd.DataFrame(np.vstack(stacked) @ v @ np.vstack(stacked).T, index=events, columns=events),
+        outcome,
+        design.unit,
+        design.time,
+        design.cluster if res.cluster else None,
+        reference,
     )
 
 
@@ -615,6 +631,12 @@ def imputation(
         "imputation (Borusyak, Jaravel & Spiess): average over treated observations",
         None,
         notes,
+        pd.DataFrame(scores[:, 1:].T @ scores[:, 1:], index=by_event.index, columns=by_event.index),
+        outcome,
+        design.unit,
+        design.time,
+        design.cluster if design.cov_type == "cluster" else None,
+        None,
     )
 
 
@@ -645,6 +667,20 @@ class CSResults(EstimateMixin):
     critical_values: dict = field(default_factory=dict)
     """Sup-t (uniform band) critical value of each per-event aggregation (``cband=True``)."""
     engine: str = "native"
+    vcov: dict = field(default_factory=dict)
+    """Aggregation kind → covariance of ``aggregations[kind]["estimate"]`` (DataFrame,
+    index and columns = that table's index; rows of NaN estimates are NaN): ``ψ'ψ / n²`` of
+    the aggregation's influence functions (diagonal = ``se²``, as moderndid's
+    ``honest_did`` builds it); with a cluster coarser than the unit, ``ψ̄'ψ̄ / C²`` of the
+    cluster means of ψ (the variance the clustered multiplier bootstrap estimates; its
+    diagonal equals the bootstrap ``se²`` up to simulation error)."""
+    outcome: str = ""
+    unit: str = ""
+    time: str = ""
+    cohort: str = ""
+    cluster: str = ""
+    base_period: str = "varying"
+    anticipation: int = 0
 
     @property
     def estimate(self) -> float:
@@ -822,7 +858,7 @@ def callaway_santanna(
             "se": se_gt,
         }
     )
-    aggs, overall, crits = {}, [], {}
+    aggs, overall, crits, vcovs = {}, [], {}, {}
     for kind in get_args(Aggregation):
         a = _cs.aggregate(gt, kind, min_e=min_e, max_e=max_e, balance_e=balance_e)
         overall_se = a.overall_se
@@ -842,6 +878,7 @@ def callaway_santanna(
                 {"estimate": a.att, "se": se},
                 index=pd.Index(np.asarray(a.event_times).astype(int), name=kind),
             )
+            vcovs[kind] = _influence_vcov(a.inf, valid, aggs[kind].index, cluster_codes)
         overall.append((kind, a.overall_att, overall_se))
     return CSResults(
         group_time,
@@ -855,7 +892,39 @@ def callaway_santanna(
         int(frame[design.unit].nunique()),
         crits,
         "native",
+        vcovs,
+        **_cs_labels(design, outcome, base_period, anticipation),
     )
+
+
+def _influence_vcov(inf, valid, index, cluster_codes=None) -> pd.DataFrame:
+    """``ψ'ψ / n²`` over the valid columns of an n × k influence-function matrix; with
+    ``cluster_codes``, ``ψ̄'ψ̄ / C²`` of the C cluster means of ψ (the variance moderndid's
+    clustered multiplier bootstrap estimates). NaN rows/columns elsewhere."""
+    n = inf.shape[0]
+    psi = np.asarray(inf, float)[:, valid]
+    if cluster_codes is not None:  # moderndid's mboot: cluster means of ψ, over C²
+        codes = np.unique(cluster_codes, return_inverse=True)[1]
+        counts = np.bincount(codes).astype(float)
+        psi = np.column_stack(
+            [np.bincount(codes, psi[:, j]) / counts for j in range(psi.shape[1])]
+        ).reshape(-1, psi.shape[1])
+        n = counts.size
+    out = np.full((len(index), len(index)), np.nan)
+    out[np.ix_(valid, valid)] = psi.T @ psi / n**2
+    return pd.DataFrame(out, index=index, columns=index)
+
+
+def _cs_labels(design, outcome, base_period, anticipation) -> dict:
+    return {
+        "outcome": outcome,
+        "unit": design.unit,
+        "time": design.time,
+        "cohort": design.cohort,
+        "cluster": design.cluster,
+        "base_period": base_period,
+        "anticipation": int(anticipation),
+    }
 
 
 def _callaway_santanna_moderndid(
@@ -908,7 +977,7 @@ def _callaway_santanna_moderndid(
                 "se": out.se_gt,
             }
         )
-        aggs, overall, crits = {}, [], {}
+        aggs, overall, crits, vcovs = {}, [], {}, {}
         for kind in get_args(Aggregation):
             extra = (
                 {"min_e": min_e, "max_e": max_e, "balance_e": balance_e}
@@ -924,6 +993,10 @@ def _callaway_santanna_moderndid(
                 )
                 if cband and a.critical_values is not None:
                     crits[kind] = float(np.asarray(a.critical_values)[0])
+                inf = getattr(a, "influence_func", None)
+                if inf is not None and np.ndim(inf) == 2 and not clustered:
+                    est = np.asarray(a.att_by_event, float)
+                    vcovs[kind] = _influence_vcov(inf, ~np.isnan(est), aggs[kind].index)
     return CSResults(
         group_time,
         aggs,
@@ -936,4 +1009,6 @@ def _callaway_santanna_moderndid(
         int(frame[unit].nunique()),
         crits,
         "moderndid",
+        vcovs,
+        **_cs_labels(design, outcome, base_period, anticipation),
     )
