@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from replicate.classroom.roster import RosterError, read_roster, student_seed
 
 COURSE = "DID 2026 秋"
 DRAWS, KEY_DRAWS = 3, 12
-STUDENTS = [("S001", "张三"), ("S002", "Li Wei"), ("007", "王五")]
+STUDENTS = [("S001", "张三"), ("学生02", "Li Wei"), ("007", "王五")]
 
 
 def cli(*args: str, check_ok: bool = True) -> subprocess.CompletedProcess:
@@ -298,6 +299,7 @@ def test_teacher_copies_get_full_marks_and_strangers_zero(course):
     other = grades[grades["student"] == "X999"]
     assert (other["points"] == 0).all() and other["message"].str.contains("not on the roster").all()
     assert (graded / "feedback" / "X999.md").exists()
+    assert "is a teacher's copy" in (graded / "feedback" / "S001.md").read_text(encoding="utf-8")
     totals = pd.read_csv(graded / "totals.csv", dtype={"student": str}).set_index("student")
     assert totals.loc["S001", "points"] == len(ex.EXERCISES)
 
@@ -316,8 +318,8 @@ def test_planted_mistakes_are_marked_wrong_with_the_intended_message(course):
             planted / "a.ipynb",
         ),
         # the coverage in percent instead of a share
-        "S002": edit_cell(
-            teacher["S002"],
+        "学生02": edit_cell(
+            teacher["学生02"],
             "exercise-coverage",
             'design = montecarlo.Design(mc_knobs, estimators=("twfe",), seed=seed)\n'
             "mc, _ = montecarlo.run(design, draws)\n"
@@ -334,12 +336,12 @@ def test_planted_mistakes_are_marked_wrong_with_the_intended_message(course):
     assert sorted(zip(wrong.index, wrong["exercise"], strict=True)) == [
         ("007", "mde"),
         ("S001", "cohort_att"),
-        ("S002", "coverage"),
+        ("学生02", "coverage"),
     ]
     assert (
         "this is the TWFE estimate, not the 2014 batch's true ATT" in wrong.loc["S001", "message"]
     )
-    assert "looks like a percentage; give a share" in wrong.loc["S002", "message"]
+    assert "looks like a percentage; give a share" in wrong.loc["学生02", "message"]
     assert wrong.loc["007", "message"].startswith("blank")
     page = (graded / "feedback" / "S001.md").read_text(encoding="utf-8")
     assert "TWFE estimate" in page and "6 / 7" in page
@@ -350,23 +352,25 @@ def test_untouched_copies_get_zero_and_a_raising_notebook_says_why(course):
     root, out, _ = course
     files = dict(notebooks(out, "student"))
     broken = root / "broken.ipynb"
-    nb = nbformat.read(notebooks(out, "teacher")["S002"], as_version=4)
+    nb = nbformat.read(notebooks(out, "teacher")["学生02"], as_version=4)
     setup = [c for c in nb.cells if "setup" in c.metadata.get("tags", [])][0]
     setup.source = 'raise RuntimeError("the planted failure")\n' + setup.source
     nbformat.write(nb, broken)
     grades, graded = grade(
         root,
         "untouched",
-        {"S001": files["S001"], "007": files["007"], "S002": broken},
+        {"S001": files["S001"], "007": files["007"], "学生02": broken},
         out / "answer_key.json",
     )
     assert (grades["points"] == 0).all()
-    untouched = grades[grades["student"] != "S002"]
+    untouched = grades[grades["student"] != "学生02"]
     assert untouched["message"].str.startswith("blank").all()
     page = (graded / "feedback" / "S002.md").read_text(encoding="utf-8")
     assert "RuntimeError: the planted failure" in page and "0 / 7" in page
     assert (
-        grades[grades["student"] == "S002"]["message"].str.contains("RuntimeError|NameError").all()
+        grades[grades["student"] == "学生02"]["message"]
+        .str.contains("RuntimeError|NameError")
+        .all()
     )
 
 
@@ -413,3 +417,61 @@ def test_a_cell_past_the_time_limit_stops_the_run_and_keeps_earlier_answers(tmp_
     assert "time limit (8 s" in outcome["stopped"]
     answers, _, final = read_results(output)
     assert answers == {"mde": 0.5} and not final
+
+
+def test_the_teacher_s_copy_runs_as_handed_out_and_reproduces_the_key(course, tmp_path):
+    """Executed as a teacher or student would in JupyterLab (no parameters injected, no
+    cell allowed to fail), the notebook rebuilds the twin from its own parameters cell."""
+    from nbclient import NotebookClient
+
+    from replicate.classroom.grade import read_results
+
+    _, out, key = course
+    nb = nbformat.read(notebooks(out, "teacher")["007"], as_version=4)
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    nbformat.write(nb, tmp_path / "ran.ipynb")
+    answers, errors, _ = read_results(tmp_path / "ran.ipynb")
+    assert not errors
+    entries = key["students"]["007"]["entries"]
+    assert set(answers) == set(entries)
+    for name, entry in entries.items():
+        assert check(entry, answers[name])[0] == entry["points"], (
+            name,
+            answers[name],
+            entry["truth"],
+        )
+
+
+def test_exercise_selection_and_missing_answer_messages():
+    from replicate.classroom.grade import Run, _missing
+
+    assert [e.key for e in ex.select(["coverage", "cohort_att"])] == ["cohort_att", "coverage"]
+    with pytest.raises(ValueError, match="unknown exercise"):
+        ex.select(["nope"])
+    with pytest.raises(ValueError, match="add 'coverage'"):
+        ex.select(["mde"])
+    run = Run(Path("a.ipynb"), "0")
+    assert "never set" in _missing("mde", run)
+    run.errors = [
+        {"cell": 4, "exercise": "mde", "grader": False, "error": "KeyError: 'se'", "line": ""}
+    ]
+    assert "cell of this exercise raised KeyError" in _missing("mde", run)
+    run.errors, run.stopped = [], "stopped at the time limit (5 s for one cell)"
+    assert "time limit" in _missing("coverage", run)
+
+
+def test_the_guide_and_readme_state_the_kit_s_constants():
+    """The guide's exercise table and the numbers it quotes come from exercises.py."""
+    from replicate import paths
+
+    guide = (paths.BOOK_DIR / "classroom.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(\w+)` \|", guide, flags=re.M)
+    assert listed == list(ex.EXERCISES)
+    assert f"(default {ex.DEFAULT_DRAWS})" in guide
+    assert ex.KEY_DRAWS_FACTOR == 5 and "five times as many twins" in guide
+    assert ex.TOLERANCE_Z == 3 and "within three Monte Carlo standard errors" in guide
+    assert ex.ROUNDING == 5e-4 and "rounded to three" in guide
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"±{ex.ROUNDING:g}" in readme and "5 × R twins" in readme

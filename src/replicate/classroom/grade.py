@@ -525,6 +525,9 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
                     "truth": "" if entry is None else _shown(entry["truth"]),
                 }
             )
+        if run is not None and run.role == "teacher":
+            note = f"note: {run.path.name} is a teacher's copy (solutions filled in)"
+            run.problem = (run.problem + "; " if run.problem else "") + note
         if len(graded) > 1:
             note = (
                 f"{len(graded)} submissions found ({', '.join(r.path.name for r in graded)}); "
