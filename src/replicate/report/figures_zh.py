@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import re
 import warnings
 from functools import lru_cache
@@ -97,9 +98,20 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
                     formatters.append((formatter, list(formatter.seq)))
                     formatter.seq = [translate(str(s), strings) for s in formatter.seq]
         buffer = io.BytesIO()
-        with plt.rc_context({"font.family": family}), warnings.catch_warnings(record=True) as seen:
-            warnings.simplefilter("always")
-            fig.savefig(buffer, format="png", bbox_inches="tight")
+        # WenQuanYi Zen Hei has one weight: matplotlib logs "Failed to find font weight
+        # normal …, now using 500" on every text; that is the font we want, so keep it quiet
+        font_log = logging.getLogger("matplotlib.font_manager")
+        level = font_log.level
+        font_log.setLevel(logging.ERROR)
+        try:
+            with (
+                plt.rc_context({"font.family": family}),
+                warnings.catch_warnings(record=True) as seen,
+            ):
+                warnings.simplefilter("always")
+                fig.savefig(buffer, format="png", bbox_inches="tight")
+        finally:
+            font_log.setLevel(level)
         missing = sorted({str(w.message) for w in seen if "missing from" in str(w.message)})
         if missing:  # tofu: fail where it happens, not on the page
             raise RuntimeError(f"the Chinese figure lacks glyphs: {'; '.join(missing)}")
