@@ -99,6 +99,10 @@ SAME_MEANING = {
     ),
     "rows in another order": lambda f: f.sample(frac=1.0, random_state=7),
     "a non-default index": lambda f: f.set_axis(np.arange(len(f)) * 3 + 1000),
+    # Periods shifted by 10, cohorts with them: every difference and ordering is the same.
+    "periods numbered from 11": lambda f: f.assign(
+        t=f["t"] + 10, first=f["first"].where(f["first"] == 0, f["first"] + 10)
+    ),
 }
 
 
@@ -172,6 +176,11 @@ REFUSED = {
     "years as dates": (
         lambda f: f.assign(t=pd.to_datetime((f["t"] + 2000).astype(str), format="%Y")),
         r"time column 't' holds dates.*\.dt\.year",
+    ),
+    "cohort 0 when the periods start at 0": (
+        lambda f: f.assign(t=f["t"] - 1, first=f["first"].where(f["first"] == 0, f["first"] - 1)),
+        r"time column 't' starts at 0, so cohort 0 in 'first'.*could mean treated from period 0"
+        r".*Fix: code never-treated units as NaN or inf",
     ),
     "fractional cohort": (
         _fractional_cohort,

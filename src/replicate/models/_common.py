@@ -354,6 +354,22 @@ def _cohort_per_unit(
     )
 
 
+def _zero_is_a_period(frame: pd.DataFrame, time: str, cohort: str, method: str) -> None:
+    """Refuse cohort 0 when period 0 is in the data: "never treated" and "treated from
+    period 0 on" would read alike."""
+    if frame[time].min() > 0:
+        return
+    zero = (frame[cohort] == 0).to_numpy(dtype=bool, na_value=False)
+    if zero.any():
+        raise ValueError(
+            f"{method}: the time column {time!r} starts at {frame[time].min()}, so cohort 0 in "
+            f"{cohort!r} ({_rows(frame, zero)}) could mean treated from period 0 as well as "
+            "never treated. Fix: code never-treated units as NaN or inf (e.g. "
+            f"data[{cohort!r}] = data[{cohort!r}].replace(0, float('inf'))), or number the "
+            "periods from 1."
+        )
+
+
 def validate_panel(
     frame: pd.DataFrame, unit: str, time: str, cohort: str, method: str = "this estimator"
 ) -> pd.DataFrame:
@@ -378,6 +394,7 @@ def validate_panel(
         frame = frame.assign(**converted)
     units, n_units = _codes(frame[unit])
     _duplicates(frame, unit, time, method, units, n_units)
+    _zero_is_a_period(frame, time, cohort, method)
     g = np.nan_to_num(frame[cohort].to_numpy(float), nan=0.0, posinf=0.0, neginf=0.0)
     g = np.where(g > frame[time].max(), 0.0, g)
     _cohort_per_unit(frame, g, unit, cohort, method, units, n_units)
