@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from replicate import calibrate, paper
+from replicate import calibrate, i18n, paper
 from replicate.data import synthetic
 from replicate.data.schema import REGRESSION_SCALE
-from replicate.report import figures, prose, tables
+from replicate.report import figures, prose, prose_zh, tables
 
 figures.use_style()
 record = synthetic.load_calibration()
@@ -267,14 +267,18 @@ const_row = table.query(
 )
 glue("innovp_const_twin", f"{const_row['twin_mean'].iloc[0]:.1f}", display=False)
 glue("innovp_const_status", const_row["status_of_mean"].iloc[0], display=False)
-glue(
+const_off = const_row["status_of_mean"].iloc[0] == "off"
+i18n.glue(
     "innovp_const_reason",
     "A small positive mean with Table 3's large negative coefficients on `fdi` and "
     "`lninstra` leaves little room above zero: keeping every city's patents non-negative "
     "pushes the twin's level, and with it the constant, up."
-    if const_row["status_of_mean"].iloc[0] == "off"
+    if const_off
     else "Patents stay non-negative in every city and the constant is matched.",
-    display=False,
+    "均值为不大的正数，而表 3 中 `fdi` 和 `lninstra` 的系数是很大的负数，留给零以上的空间很小："
+    "要让每个城市的专利数都不为负，就得抬高孪生数据的水平，常数项也随之抬高。"
+    if const_off
+    else "每个城市的专利数都不为负，常数项也拟合上了。",
 )
 
 # %% [markdown]
@@ -337,8 +341,17 @@ glue("t2c7_mean", f"{t2c7:.3f}", display=False)
 glue("t4c1_mean", f"{t4c1:.3f}", display=False)
 glue("t2_bias", f"{t2c7 - truth.att:.3f}", display=False)
 paper_did = did_rows.set_index(["table", "column"])["paper"]
-glue("paper_t4_change", prose.describe_change(paper_did[(2, 7)], paper_did[(4, 1)]), display=False)
-glue("twin_t4_change", prose.describe_change(t2c7, t4c1, "the twins' mean"), display=False)
+paper_t2, paper_t4 = paper_did[(2, 7)], paper_did[(4, 1)]
+i18n.glue(
+    "paper_t4_change",
+    prose.describe_change(paper_t2, paper_t4),
+    prose_zh.describe_change(paper_t2, paper_t4),
+)
+i18n.glue(
+    "twin_t4_change",
+    prose.describe_change(t2c7, t4c1, "the twins' mean"),
+    prose_zh.describe_change(t2c7, t4c1, "孪生数据的均值"),
+)
 tables.show(
     tables.labelled(
         did_rows[["table", "column", "paper", "twin_mean", "mc_se"]]
@@ -384,7 +397,8 @@ ratios = pd.DataFrame(
 glue("ratio_lo", f"{ratios['paper'].min():.0f}", display=False)
 glue("ratio_hi", f"{ratios['paper'].max():.0f}", display=False)
 t3_off = table.query("table == 3 and column == 1 and statistic == 'se' and status_of_mean == 'off'")
-glue("t3_se_off", ", ".join(f"`{v}`" for v in t3_off["variable"]) or "none", display=False)
+t3_se_off = [f"`{v}`" for v in t3_off["variable"]]
+i18n.glue("t3_se_off", ", ".join(t3_se_off) or "none", "、".join(t3_se_off) or "无")
 tables.show(
     tables.labelled(ratios, twin.panel()),
     "Ratio of Table 3's standard errors, column (1) over column (2)",

@@ -28,7 +28,7 @@ import pandas as pd
 from IPython.display import display
 from myst_nb import glue
 
-from replicate import multiverse, paper
+from replicate import i18n, multiverse, paper
 from replicate.data import load_panel
 from replicate.report import figures, tables
 
@@ -37,6 +37,7 @@ panel = load_panel(data)
 if results:
     mv = multiverse.load(results)
     provenance = f"{len(mv.table):,} specifications read from {results}"
+    provenance_zh = f"从 {results} 读取 {len(mv.table):,} 个设定"
 else:
     mv, report = multiverse.run_multiverse(
         panel, scheduler=scheduler, workers=workers, progress=False
@@ -44,9 +45,12 @@ else:
     provenance = f"{report.computed:,} specifications estimated in {report.seconds:.0f} s on " + (
         "this process" if scheduler == "serial" else f"Dask ({scheduler}, {workers} workers)"
     )
+    provenance_zh = (
+        "在本进程中" if scheduler == "serial" else f"在 Dask（{scheduler}，{workers} 个工作进程）上"
+    ) + f"用 {report.seconds:.0f} 秒估计了 {report.computed:,} 个设定"
 if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
-glue("mv_provenance", f"{provenance}; data: {mv.label}", display=False)
+i18n.glue("mv_provenance", f"{provenance}; data: {mv.label}", f"{provenance_zh}；数据：{mv.label}")
 glue(
     "mv_paper_regressions",
     sum(paper.published(t)["column"].nunique() for t in (2, 3, 4)),
@@ -210,11 +214,12 @@ tables.show(
 
 # %% tags=["hide-input"]
 failed = mv.table[mv.table["status"] != "ok"]
-glue(
+i18n.glue(
     "mv_failed",
     f"{len(failed):,} of {len(mv.table):,} specifications failed"
     + ("; they are listed below with their error." if len(failed) else "."),
-    display=False,
+    f"{len(mv.table):,} 个设定中有 {len(failed):,} 个失败"
+    + ("；下面列出了它们及其错误。" if len(failed) else "。"),
 )
 if len(failed):
     tables.show(
