@@ -233,9 +233,9 @@ glue(
 # - `gov` has a standard deviation ({glue:text}`t1_gov_sd`) larger than its mean
 #   ({glue:text}`t1_gov_mean`) on a range of {glue:text}`t1_gov_range`: that is
 #   {glue:text}`t1_gov_share` of the largest standard deviation any distribution with
-#   this mean and range can have (half its mass at each end), so most cities must sit
-#   near one of the two ends. {glue:text}`gov_twin`; a real expenditure ratio is
-#   unlikely to look like this.
+#   this mean and range can have (all its mass at the two ends), so much of the
+#   distribution must sit near the ends. {glue:text}`gov_twin`; a real expenditure ratio
+#   is unlikely to look like this.
 # - `mar` and `fin` have standard deviations of {glue:text}`t1_mar_sd` and
 #   {glue:text}`t1_fin_sd`, yet Table 2 (column 7) reports their coefficients with standard
 #   errors of {glue:text}`t2_mar_se` and {glue:text}`t2_fin_se`. With clustered errors
