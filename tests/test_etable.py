@@ -152,9 +152,15 @@ def test_did_results_side_by_side_read_from_each_result(did_results):
         assert table.loc[("ATT", "se"), label] == _printed(se), label
         assert table.loc[("N", "stat"), label] == f"{res.nobs:,}"
     fe = table.xs("fe", level="line")
-    # FE rows from each result: fit and the TWFE event study absorb unit and year; CS and
-    # DID_M are not fixed-effects regressions ("—")
-    assert fe.loc["countyreal FE", ["fit", "es", "cs", "didm"]].tolist() == ["yes", "yes", "—", "—"]
+    # FE rows from each result: fit, the TWFE event study and Sun–Abraham absorb unit and
+    # year; CS and DID_M are not fixed-effects regressions ("—")
+    assert fe.loc["countyreal FE", ["fit", "es", "sa", "cs", "didm"]].tolist() == [
+        "yes",
+        "yes",
+        "yes",
+        "—",
+        "—",
+    ]
     assert table.loc[("R²", "stat"), "fit"] == f"{did_results['fit'].rsquared:.3f}"
     assert table.loc[("R²", "stat"), "cs"] == ""
     se_kind = table.loc[("S.E.", "vcov")]
@@ -167,11 +173,21 @@ def test_did_results_side_by_side_read_from_each_result(did_results):
         "bootstrap",
     ]
     cluster = table.loc[("cluster", "vcov")]
-    assert cluster[["fit", "imputation", "es", "didm"]].tolist() == ["countyreal"] * 4
+    assert cluster.tolist() == ["countyreal"] * 6  # each result's own cluster column
     notes = table.attrs["notes"]
     for key in ("cs", "sa", "imputation", "es", "didm"):
         assert did_results[key].method_name in notes
     assert "200 draws" in notes and "BJS conservative" in notes
+
+
+def test_sun_abraham_standard_error_kind_is_read_from_the_result(mpdta):
+    from replicate.models.staggered import sun_abraham
+
+    robust = sun_abraham(mpdta, "lemp", **MPDTA, vcov="hetero")
+    table = etable(robust)
+    assert table.loc[("S.E.", "vcov"), "(1)"] == "HC1"
+    assert ("cluster", "vcov") not in table.index
+    assert "heteroskedasticity" in table.attrs["notes"]
 
 
 def test_etable_of_one_cs_result_and_its_event_rows(did_results):

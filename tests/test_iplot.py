@@ -76,7 +76,7 @@ def test_twfe_event_study_points_bands_and_labels(results):
     band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(band.min(), rows["lower_uniform"].min())  # sup-t band shaded
     assert fig.axes[0].get_ylabel() == "effect on lemp"
-    assert "reference: -1" in fig.axes[0].get_xlabel()
+    assert fig.axes[0].get_xlabel() == "year relative to the first treated year (reference: -1)"
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()][0] == "≤-4"
     assert "nqp" not in _texts(fig) and "pilot" not in _texts(fig)
     plt.close(fig)

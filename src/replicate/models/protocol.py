@@ -348,12 +348,21 @@ def describe(result: Any, events: bool = False) -> Column:
         unit, time = getattr(result, "unit", None), getattr(result, "time", None)
         absorb = (unit, time) if sa and unit and time else None
         cluster = getattr(result, "cluster", None) or _cluster_from_notes(result)
-        kind = "cluster" if sa else "BJS"
-        inference = (
-            f"clustered ({result.n_clusters} clusters), delta method over the cohort shares"
-            if sa
-            else "; ".join(getattr(result, "notes", ())[:1])
-            or "Borusyak–Jaravel–Spiess conservative"
+        kind = "BJS"
+        if sa:
+            text = " ".join(getattr(result, "notes", ()) or ())
+            kind = (
+                "cluster"
+                if cluster or "clustered" in text
+                else "robust"
+                if "heteroskedasticity" in text
+                else "unadjusted"
+                if "unadjusted" in text
+                else "cluster"
+            )
+        notes = tuple(getattr(result, "notes", ()) or ())
+        inference = (notes[0] if notes else "") or (
+            "delta method over the cohort shares" if sa else "Borusyak–Jaravel–Spiess conservative"
         )
         return Column(
             coefficients,
