@@ -16,7 +16,8 @@ cluster, ...)``:
     coded as ``0``, missing (NaN/None), ``+inf`` or ``-inf``, or any period after the last
     one in the data (treated only after the sample ends): every estimator reads all of them
     the same way, as never treated within the sample. Any other value — negative (e.g.
-    ``-1``), fractional, or text that is not a whole number — is an error with the fix.
+    ``-1``), fractional, or text that is not a whole number — is an error with the fix, and
+    so is ``0`` when the periods themselves start at 0 or below (code NaN or inf there).
     Cohorts at or before the first period mean "always treated" (kept; the estimators
     that cannot use them say so).
 ``cluster``
