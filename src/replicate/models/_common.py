@@ -617,7 +617,9 @@ def check_clusters(design: Design, method: str, warn: bool = True) -> None:
             "at least two (with one, the variance is zero by construction). Cluster on a finer "
             "column or use randomization inference (permutation_test)."
         )
-    arms = [("treated rows", treated_clusters(frame, cluster, design.treated))]
+    treated = design.treated
+    # No treated row by the cohort (an estimator given its own 0/1 treatment): no arm to count.
+    arms = [("treated rows", treated_clusters(frame, cluster, treated))] if treated.any() else []
     never = design.sample_cohort == 0
     if never.any():
         arms.append(("never-treated units", treated_clusters(frame, cluster, never)))
