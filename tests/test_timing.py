@@ -53,7 +53,7 @@ def _toy(d):
 
 def test_switching_off_is_refused_naming_unit_and_rows():
     df = _toy([0, 1, 1, 0, 0, 0, 1, 1])
-    with pytest.raises(ValueError, match=r"switches off.*id='a'.*\[2003\].*1 rows, index 3"):
+    with pytest.raises(ValueError, match=r"switches off.*id='a'.*\[2003\].*1 row, index 3"):
         first_treatment(df, "D", unit="id", time="year")
 
 

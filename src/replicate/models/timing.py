@@ -38,7 +38,7 @@ def _as_pandas(data: Any) -> pd.DataFrame:
 def _rows(index: pd.Index) -> str:
     shown = ", ".join(str(i) for i in index[:SHOW])
     more = f" … and {len(index) - SHOW} more" if len(index) > SHOW else ""
-    return f"{len(index)} rows, index {shown}{more}"
+    return f"{len(index)} {'row' if len(index) == 1 else 'rows'}, index {shown}{more}"
 
 
 def first_treatment(
