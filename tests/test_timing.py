@@ -60,7 +60,7 @@ def test_switching_off_is_refused_naming_unit_and_rows():
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ([0, 1, 1, 2, 0, 0, 1, 1], r"must be 0 or 1.*1 rows, index 3.*2"),
+        ([0, 1, 1, 2, 0, 0, 1, 1], r"must be 0 or 1.*1 row, index 3.*2"),
         ([0, 1, 1, np.nan, 0, 0, 1, 1], r"must be 0 or 1.*index 3"),
     ],
 )
