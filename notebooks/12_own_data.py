@@ -45,7 +45,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from replicate import paths
+from replicate import book, paths
 from replicate.cli import transcript
 from replicate.data import cities, io, load_panel, read_pilots, read_staggered, synthetic
 from replicate.data.schema import VARIABLES
@@ -236,8 +236,8 @@ print(transcript("run", "05", "-p", "control", "hum"))
 #
 # Many readers have the same 285-city panel and *another* staggered policy: smart cities,
 # low-carbon cities, innovative cities, free-trade zones. `--pilots FILE` replaces the
-# Broadband China timing in every command and in the chapters that estimate on the panel
-# (`02`, `05`, `06`, `08`, `09`, `11`; `book --pilots` skips the others with one line
+# Broadband China timing in every command and in the chapters that declare a `pilots`
+# parameter ({glue:text}`pilots_chapters`; `book --pilots` skips the others with one line
 # each). The file is a CSV with one row per city — a Chinese or English name, `city_id`
 # or a 6-digit code — and its first year, optionally an `evidence` level; the layout of
 # the project's Broadband China list is read too (`data/examples/README.md`).
@@ -247,6 +247,8 @@ print(transcript("run", "05", "-p", "control", "hum"))
 
 # %% tags=["hide-input"]
 example = paths.ROOT / "data" / "examples" / "made_up_pilots.csv"
+taking_pilots, _ = book.taking(book.book_notebooks(), ["pilots"])
+glue("pilots_chapters", ", ".join(s.stem.split("_")[0] for s in taking_pilots), display=False)
 shown_example = example.relative_to(paths.ROOT)
 made_up = pd.read_csv(example)
 tables.show(
