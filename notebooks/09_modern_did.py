@@ -3,77 +3,151 @@
 # # What a modern DID analysis adds
 #
 # The paper estimates one two-way fixed-effects (TWFE) coefficient on a staggered
-# design — pilots in 2014, 2015 and 2016 — with no event study and no pre-trend test.
-# Since 2018 the literature has shown what such a coefficient averages and how to do
-# better {cite}`roth_2023_trending`. This chapter runs those tools on the book's panel:
-# an event study with a joint pre-trend test and uniform bands, the Goodman-Bacon
-# decomposition, the de Chaisemartin–D'Haultfœuille weights, three heterogeneity-robust
-# estimators, controls measured before the pilot, a Rambachan–Roth sensitivity analysis,
-# randomization and wild-bootstrap inference, and PSM-DID.
+# design — pilot batches starting in different years — with no event study and no
+# pre-trend test. Since 2018 the literature has shown what such a coefficient averages
+# and how to do better {cite}`roth_2023_trending`. This chapter runs those tools on the
+# book's panel: an event study with a joint pre-trend test and uniform bands, the
+# Goodman-Bacon decomposition, the de Chaisemartin–D'Haultfœuille weights, four
+# heterogeneity-robust estimators, controls measured before the pilot, a Rambachan–Roth
+# sensitivity analysis, randomization and wild-bootstrap inference, and PSM-DID. It runs
+# on any staggered panel whose columns are named by their roles (`columns` below, or
+# `replicate run 09 --data FILE --columns unit=…,time=…,outcome=…,cohort=…`).
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
-reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
-controls = None  # None: the paper's six (schema.CONTROLS); or e.g. ["fdi", "hum"]
+columns = None  # roles of your panel: {"unit": …, "time": …, "outcome": …, "cohort": …}; None: the paper's
+reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore" (the paper's panel)
+pilots = None  # a CSV of city and first year replacing the pilot timing (the paper's panel)
+controls = None  # None: the paper's six (schema.CONTROLS), or your panel's controls role
 rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
-window = [-6, 6]  # event-study window; endpoints are binned
+window = [-6, 6]  # event-study window; endpoints are binned (narrowed to what the panel has)
 permutations = 1000  # randomization-inference draws
 strata = "province"  # column within which the stratified permutation reassigns pilots
+placebo_years = [2, 3, 4, 5]  # placebo in time: move every start this many periods earlier
 bootstrap_draws = 9999  # wild cluster bootstrap draws
 coarse_cluster = "province"  # the coarser clustering level of the wild bootstrap
+dcdh_draws = 200  # cluster-bootstrap draws of the dCDH DID_M standard error
 mbar_values = [0.5, 1.0, 2.0]  # relative-magnitude bounds M̄
 m_values = [0.0, 0.01, 0.02, 0.04]  # smoothness bounds M
 rm_method = "Conditional"  # HonestDiD test for M̄: "Conditional" (fast) or "C-LF" (its default)
 honest_grid = 500  # grid points of the HonestDiD test inversion
+honest_demo_effect = 0.3  # pilot effect of the twin that shows HonestDiD at work (None: none)
 seed = 20241128  # seed of every random draw (the book's seed, synthetic.DEFAULT_SEED)
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
+from IPython.display import display
 from myst_nb import glue
 
 from replicate import fit, replication
-from replicate.data import load_panel
+from replicate.data import read_staggered
+from replicate.data.synthetic import Knobs, make_twin
+from replicate.models import compare
 from replicate.models.compare import compare_estimators, interval, relative_size
 from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import BALANCE_THRESHOLD, psm_did
-from replicate.models.sensitivity import describe_breakdown, sensitivity
 from replicate.models.staggered import bacon_decomposition, sun_abraham, twfe_weights
 from replicate.report import figures, tables
 
 figures.use_style()
-panel = load_panel(data, reading=reading)
+panel = read_staggered(data, columns, reading=reading, pilots=pilots)
+roles = panel.roles  # which column is the unit, the period, the outcome, the cohort
+outcome, unit, time, cohort, treated = (
+    roles.outcome,
+    roles.unit,
+    roles.time,
+    roles.cohort,
+    roles.treatment,
+)
+cols = {"unit": unit, "time": time, "cohort": cohort}
 options = replication.options_from(globals())  # the parameters above, defaults resolved
-controls = options["controls"]
-frame = replication.regression_frame(panel, options["rescale"])
-columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
+if not panel.is_paper:  # your panel: its own controls role and units unless you say otherwise
+    controls = list(roles.controls) if controls is None else options["controls"]
+    scale = panel.regression_scale if rescale is None else options["rescale"]
+else:
+    controls, scale = options["controls"], options["rescale"]
+frame = replication.regression_frame(panel, scale)
 truth = panel.truth  # None unless the panel is the synthetic twin
+paper_panel = panel.is_paper
+pilot = "the pilot" if paper_panel else "the treatment"
+since = "years since the pilot" if paper_panel else f"periods ({time}) since treatment"
+with_controls = f"controls {', '.join(controls)}" if controls else "no controls"
+cohort_years = sorted(
+    int(g) for g in frame.groupby(unit)[cohort].first() if 0 < g <= frame[time].max()
+)
+n_units = int(frame[unit].nunique())
+n_never = n_units - int(frame.loc[frame[cohort].between(1, frame[time].max()), unit].nunique())
+starts = sorted(set(cohort_years))
 glue("panel_label", tables.data_label(panel), display=False)
+glue(
+    "reading_note",
+    "on the synthetic twin it describes the twin, not China"
+    if tables.is_synthetic(panel)
+    else (
+        "the paper's variables, read from your file"
+        if paper_panel
+        else f"where the text says pilot and city, read treatment and {unit}: outcome "
+        f"{outcome}, periods {time}, first treated period {cohort}"
+    ),
+    display=False,
+)
+glue(
+    "starts",
+    ", ".join(map(str, starts[:-1])) + (" and " if len(starts) > 1 else "") + str(starts[-1]),
+    display=False,
+)
 print(panel.summary())
 
 # %% [markdown]
-# Every number below is computed on {glue:text}`panel_label`; on the synthetic twin it
-# describes the twin, not China.
+# Every number below is computed on {glue:text}`panel_label`; {glue:text}`reading_note`.
+# Treatment starts in {glue:text}`starts`.
 #
 # ## The event study
 #
 # Instead of one coefficient, an {term}`event study` estimates one per year relative to
 # the pilot (the year before is the reference), binning the ends of the window. The
 # coefficients before the pilot *test for pre-trends*; those after trace the effect over
-# time. The shaded band is *uniform*: it covers all coefficients at once with 95%
-# probability, which is what a reader looking at the whole picture needs.
+# time. The uniform band covers all coefficients at once with 95% probability, which is
+# what a reader looking at the whole picture needs. The call, to edit and re-run:
 
 # %%
-study = event_study(frame, "nqp", **columns, window=tuple(window), controls=controls, seed=seed)
+span = compare.event_window(frame, outcome, **cols, window=window)  # what the panel allows
+study = event_study(
+    frame, outcome, **cols, window=span, controls=controls, cluster=roles.cluster, seed=seed
+)
+
+# %% tags=["hide-input"]
+event_table = pd.DataFrame(
+    {
+        "estimate": [tables.number(v, 3) for v in study.table["coef"]],
+        "s.e.": [tables.number(v, 3) for v in study.table["se"]],
+        "95% CI": [
+            interval(lo, hi)
+            for lo, hi in zip(study.table["lower"], study.table["upper"], strict=True)
+        ],
+        "uniform band": [
+            interval(lo, hi)
+            for lo, hi in zip(
+                study.table["lower_uniform"], study.table["upper_uniform"], strict=True
+            )
+        ],
+    }
+)
+event_table.index = pd.Index(study.table["label"], name=since)
+reference = (study.table["se"].isna() | (study.table["se"] == 0)).to_numpy()
+event_table.loc[reference, "s.e."] = "reference"
 tables.show(
-    tables.labelled(study.table.drop(columns="label"), panel),
-    "Event study of the pilot on nqp (TWFE, city and year effects, controls; clustered by city)",
+    tables.labelled(event_table, panel),
+    f"Event study of {pilot} on {outcome} (TWFE with {unit} and {time} effects, "
+    f"{with_controls}; clustered by {roles.cluster})",
     decimals=3,
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Event study of the pilot on nqp (TWFE with city and year effects and the chapter's controls; clustered by city): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin.", "name": "fig-event-study"}, "image": {"alt": "Event study of the pilot on nqp with pointwise intervals, a uniform band and, on the twin, the true effect"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Event study of the treatment on the chapter's outcome (TWFE with unit and period effects and the chapter's controls): pointwise 95% intervals (bars) and the uniform sup-t band (shaded). Dashed: the true effect when the data are the synthetic twin. The axes name the panel's columns.", "name": "fig-event-study"}, "image": {"alt": "Event study with pointwise intervals, a uniform band and, on the twin, the true effect"}}
 fig = figures.event_study_plot(study.table, truth.by_event_time if truth is not None else None)
+fig.axes[0].set(xlabel=f"{since} (reference: −1)", ylabel=f"effect on {outcome}")
 fig = figures.label(fig, panel)
 
 # %% tags=["hide-input"]
@@ -98,30 +172,44 @@ glue("sup_t", tables.number(study.sup_t, 2), display=False)
 # without any pre-trend, or zero despite one. Sun and Abraham's estimator compares each
 # batch only with never-treated cities and has clean leads; here they are side by side:
 
-# %%
-sa_leads = sun_abraham(frame, "nqp", **columns, controls=controls)
-
 # %% tags=["hide-input"]
-leads = list(range(max(window[0] + 1, -5), -1))  # unbinned TWFE leads
-lead_table = tables.labelled(
-    study.table.loc[leads, ["coef", "se"]]
-    .set_axis(["TWFE estimate", "TWFE s.e."], axis=1)
-    .join(
-        sa_leads.by_event.loc[leads].set_axis(["Sun–Abraham estimate", "Sun–Abraham s.e."], axis=1)
+sa_leads = sun_abraham(frame, outcome, **cols, controls=controls, cluster=roles.cluster)
+leads = [
+    e
+    for e in range(max(span[0] + 1, -5), -1)
+    if e in study.table.index and e in sa_leads.by_event.index
+]  # unbinned TWFE leads
+if leads:
+    lead_table = (
+        study.table.loc[leads, ["coef", "se"]]
+        .set_axis(["TWFE", "TWFE s.e."], axis=1)
+        .join(sa_leads.by_event.loc[leads].set_axis(["Sun–Abraham", "SA s.e."], axis=1))
+        .rename_axis(since)
     )
-    .rename_axis("years since the pilot"),
-    panel,
-)
-gap = (lead_table["TWFE estimate"] - lead_table["Sun–Abraham estimate"]).abs()
-glue("lead_gap", tables.number(gap.max(), 3), display=False)
-glue("lead_gap_se", tables.number(gap.max() / lead_table["TWFE s.e."].mean(), 2), display=False)
-tables.show(
-    lead_table, "Leads (pre-pilot coefficients): TWFE event study and Sun–Abraham", decimals=3
-)
+    gap = (lead_table["TWFE"] - lead_table["Sun–Abraham"]).abs()
+    glue(
+        "lead_sentence",
+        f"The largest gap between a TWFE lead and its Sun–Abraham counterpart is "
+        f"{tables.number(gap.max(), 3)} ({tables.number(gap.max() / lead_table['TWFE s.e.'].mean(), 2)} "
+        "TWFE standard errors).",
+        display=False,
+    )
+    display(
+        tables.show(
+            tables.labelled(lead_table, panel),
+            f"Leads (coefficients before {pilot}) on {outcome}: TWFE event study and Sun–Abraham",
+            decimals=3,
+        )
+    )
+else:
+    glue(
+        "lead_sentence",
+        f"The window {span} leaves no unbinned lead to compare on this panel.",
+        display=False,
+    )
 
 # %% [markdown]
-# The largest gap between a TWFE lead and its Sun–Abraham counterpart is
-# {glue:text}`lead_gap` ({glue:text}`lead_gap_se` TWFE standard errors).
+# {glue:text}`lead_sentence`
 #
 # ## What the TWFE coefficient averages
 #
@@ -131,110 +219,141 @@ tables.show(
 # versus earlier ones that are already treated. The decomposition below is exact for
 # the specification without controls.
 
-# %%
-bacon = bacon_decomposition(frame, "nqp", **columns)
-
 # %% tags=["hide-input"]
+bacon = bacon_decomposition(frame, outcome, **cols)
 summary = bacon.by_type()
 summary.loc["total (= TWFE)"] = [
     summary["weight"].sum(),
     bacon.estimate,
     summary["comparisons"].sum(),
 ]
-forbidden = summary["weight"].get("Later vs Earlier Treated", 0.0)
+forbidden = float(summary["weight"].get("Later vs Earlier Treated", 0.0))
 glue("bacon_forbidden", tables.number(forbidden, 3), display=False)
 glue(
     "bacon_clean",
     tables.number(summary["weight"].get("Treated vs Untreated", 0.0), 3),
     display=False,
 )
-glue("n_never", int((frame.groupby("city_id")["g"].first() == 0).sum()), display=False)
-glue("n_cities", int(frame["city_id"].nunique()), display=False)
+glue("n_never", n_never, display=False)
+glue("n_cities", n_units, display=False)
+glue("n_batches", len(starts), display=False)
 tables.show(
-    tables.labelled(summary, panel), "Goodman-Bacon decomposition of TWFE (no controls)", decimals=3
+    tables.labelled(summary.rename_axis("comparison"), panel),
+    f"Goodman-Bacon decomposition of TWFE on {outcome} (no controls)",
+    decimals=3,
 )
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Goodman-Bacon decomposition: each 2×2 comparison's DID estimate against its weight in the TWFE coefficient (no controls). The weighted sum is the TWFE estimate.", "name": "fig-bacon"}, "image": {"alt": "Scatter of 2×2 DID estimates against their weights in the TWFE coefficient, by comparison type"}}
-fig = figures.label(figures.bacon_plot(bacon.comparisons, bacon.estimate), panel)
+fig = figures.bacon_plot(bacon.comparisons, bacon.estimate)
+fig.axes[0].set_ylabel(f"2×2 DID estimate on {outcome}")
+fig = figures.label(fig, panel)
 
 # %% [markdown]
 # Comparisons that use already-treated cities as controls carry a weight of
-# {glue:text}`bacon_forbidden` here, and pilot-versus-never-pilot comparisons
+# {glue:text}`bacon_forbidden` here, and treated-versus-never-treated comparisons
 # {glue:text}`bacon_clean` ({numref}`fig-bacon`): {glue:text}`n_never` of the
-# {glue:text}`n_cities` cities are never treated and the three batches are a year apart.
-# de Chaisemartin and D'Haultfœuille {cite}`dechaisemartin_2020` ask the same question
-# cell by cell:
-
-# %%
-weights = twfe_weights(frame, "nqp", **columns)
+# {glue:text}`n_cities` units are never treated, and there are {glue:text}`n_batches`
+# batches. de Chaisemartin and D'Haultfœuille {cite}`dechaisemartin_2020` ask the same
+# question cell by cell: what weight does each treated city-year's effect get?
 
 # %% tags=["hide-input"]
+weights = twfe_weights(frame, outcome, **cols)
+signs = compare.weight_signs(weights, frame.assign(did=frame[treated]), unit=unit, time=time)
+glue("weights_sentence", compare.weights_sentence(signs, forbidden), display=False)
 tables.show(
     tables.labelled(
         pd.Series(
             {
-                "treated city-years": len(weights.weights),
-                "negative weights": weights.n_negative,
-                "sum of negative weights": weights.sum_negative,
-                "TWFE coefficient": weights.beta,
-                "σ_fe: s.d. of effects that could flip the sign": weights.sigma_fe,
-            },
-            dtype=object,
-        ).to_frame("value"),
+                "treated cells": f"{signs.n_cells:,}",
+                "negative weights": f"{weights.n_negative:,}",
+                "sum of negative weights": tables.number(weights.sum_negative, 3),
+                "smallest weight": tables.number(signs.smallest, 5),
+                "TWFE coefficient": tables.number(weights.beta, 3),
+                "σ_fe: s.d. of effects that could flip the sign": tables.number(
+                    weights.sigma_fe, 3
+                ),
+            }
+        )
+        .rename_axis("statistic")
+        .to_frame("value"),
         panel,
     ),
-    "de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient (no controls)",
-    decimals=3,
+    f"de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient on {outcome} (no controls)",
 )
 
 # %% [markdown]
+# {glue:text}`weights_sentence`
+#
 # ## Estimators robust to heterogeneous effects
 #
-# Three estimators avoid the forbidden comparisons altogether:
+# Four estimators avoid the forbidden comparisons altogether:
 # Callaway–Sant'Anna {cite}`callaway_santanna_2021` (each batch against never-treated or
 # not-yet-treated cities, then aggregated), Sun–Abraham {cite}`sun_abraham_2021`
-# (batch-by-event-time interactions), and the imputation estimator of Borusyak, Jaravel
+# (batch-by-event-time interactions), the imputation estimator of Borusyak, Jaravel
 # and Spiess {cite}`borusyak_2024` (city and year effects fitted on untreated
-# city-years only). One call runs them all, without covariates, with the paper's
-# time-varying controls, and with the controls' pre-pilot means (next section):
+# city-years only), and de Chaisemartin and D'Haultfœuille's DID_M
+# {cite}`dechaisemartin_2020` (the cities that switch into treatment against those not
+# yet treated, in the switching year only). One call runs them all, without covariates,
+# with the paper's time-varying controls, and with the controls' pre-pilot means (next
+# section):
 
 # %%
 comparison = compare_estimators(
     frame,
-    "nqp",
-    **columns,
+    outcome,
+    **cols,
     controls=controls,
-    covariates=("none", "time-varying", "baseline"),
+    cluster=roles.cluster,
+    covariates=("none", "time-varying", "baseline") if controls else ("none",),
     seed=seed,
     truth=truth,
-)
-estimates = comparison.tidy().set_index(["estimator", "covariates", "comparison"])
-shown = comparison.table()  # estimate, s.e., 95% CI as "[lower, upper]", true effect
-tables.show(
-    tables.labelled(shown.query("covariates != 'baseline'"), panel),
-    "Estimates of the pilot effect, without covariates and with the paper's controls",
-    decimals=3,
+    dcdh_draws=dcdh_draws,
 )
 
 # %% tags=["hide-input"]
+estimates = comparison.tidy().set_index(["estimator", "covariates", "comparison"])
+tables.show(
+    tables.labelled(comparison.layout(["none"]), panel),
+    f"Estimates of the effect of {pilot} on {outcome} without covariates",
+    decimals=3,
+    notes="Comparison groups: TWFE every observation; Sun–Abraham the never treated; the "
+    "imputation estimator and DID_M the not yet treated. DID_M's s.e.: cluster bootstrap, "
+    f"{dcdh_draws} draws."
+    + (" true: the twin's true value of each estimator's target." if truth is not None else ""),
+)
+
+# %% tags=["hide-input"]
+EVERY = compare.EVERY
 cs = comparison.result("callaway_santanna")
-twfe_se = estimates.loc[("TWFE", "none", "every city-year"), "std_error"]
+cs_notyet = comparison.result("callaway_santanna", "none", "not yet treated")
+dcdh = comparison.result("dcdh", "none", "not yet treated")
+twfe_se = estimates.loc[("TWFE", "none", EVERY), "std_error"]
 bjs_se = estimates.loc[("imputation (BJS)", "none", "not yet treated"), "std_error"]
 glue("cs_se", tables.number(cs.se, 3), display=False)
 glue("twfe_se", tables.number(twfe_se, 3), display=False)
 glue("bjs_se", tables.number(bjs_se, 3), display=False)
 glue("cs_vs_twfe", relative_size(cs.se, twfe_se), display=False)
 glue("cs_vs_bjs", relative_size(cs.se, bjs_se), display=False)
-twfe_none = estimates.loc[("TWFE", "none", "every city-year"), "estimate"]
-twfe_tv = estimates.loc[("TWFE", "time-varying", "every city-year"), "estimate"]
+twfe_none = estimates.loc[("TWFE", "none", EVERY), "estimate"]
 glue("twfe_none", tables.number(twfe_none, 3), display=False)
-glue("twfe_tv", tables.number(twfe_tv, 3), display=False)
-glue(
-    "twfe_tv_se",
-    tables.number(estimates.loc[("TWFE", "time-varying", "every city-year"), "std_error"], 3),
-    display=False,
-)
+if controls:
+    twfe_tv = estimates.loc[("TWFE", "time-varying", EVERY), "estimate"]
+    twfe_tv_se = estimates.loc[("TWFE", "time-varying", EVERY), "std_error"]
+    glue(
+        "twfe_moves",
+        f"TWFE moves from {tables.number(twfe_none, 3)} without controls to "
+        f"{tables.number(twfe_tv, 3)} with the time-varying controls.",
+        display=False,
+    )
+else:
+    twfe_tv, twfe_tv_se = twfe_none, twfe_se
+    glue(
+        "twfe_moves",
+        "This panel names no controls, so every estimate here is without them.",
+        display=False,
+    )
 glue("es_avg_se", tables.number(study.se, 3), display=False)
+glue("twfe_tv_se", tables.number(twfe_tv_se, 3), display=False)
 if truth is None:
     truth_sentence = (
         "On this panel the true effect is unknown (only the synthetic twin carries its truth)."
@@ -250,6 +369,19 @@ else:
         )
     )
 glue("truth_sentence", truth_sentence, display=False)
+cs_first = float(cs_notyet.aggregations["dynamic"].loc[0, "estimate"])
+same = abs(dcdh.estimate - cs_first) <= 1e-8 * max(1.0, abs(cs_first))
+glue(
+    "dcdh_sentence",
+    f"DID_M is {tables.number(dcdh.estimate, 3)} (s.e. {tables.number(dcdh.se, 3)}): the effect in "
+    "the year a batch starts, not an average over later years. Under staggered adoption it is "
+    "Callaway–Sant'Anna's effect in the first treated year with not-yet-treated controls, "
+    f"weighted by batch size, which here is {tables.number(cs_first, 3)}"
+    + (
+        " — the same number." if same else f" — they differ by {abs(dcdh.estimate - cs_first):.2g}."
+    ),
+    display=False,
+)
 
 # %% [markdown]
 # Callaway–Sant'Anna's standard error ({glue:text}`cs_se`, never-treated comparison,
@@ -258,11 +390,10 @@ glue("truth_sentence", truth_sentence, display=False)
 # covariates ("about the same" means within 10%). Where it is larger, the reason is its
 # design: each post-pilot year is compared with a single base year (the year before the
 # pilot), while TWFE and the imputation estimator use every pre-pilot year — the price
-# of robustness when effects happen to be homogeneous. {glue:text}`truth_sentence`
-# TWFE moves from {glue:text}`twfe_none` without controls to {glue:text}`twfe_tv` with
-# the paper's controls; {numref}`fig-estimators` shows the four estimators' effects by
-# years since the pilot. The teaching chapter switches on heterogeneity to show where
-# TWFE parts company with the others.
+# of robustness when effects happen to be homogeneous. {glue:text}`dcdh_sentence`
+# {glue:text}`truth_sentence` {glue:text}`twfe_moves` {numref}`fig-estimators` shows the
+# estimators' effects by years since the pilot. The teaching chapter switches on
+# heterogeneity to show where TWFE parts company with the others.
 #
 # Callaway–Sant'Anna's four aggregations of the batch-by-year effects: *simple* (every
 # post-pilot batch-year, weighted by batch size), *group* (average effect of each batch,
@@ -270,27 +401,18 @@ glue("truth_sentence", truth_sentence, display=False)
 # year, then averaged), with both control groups:
 
 # %% tags=["hide-input"]
-cs_aggregations = pd.concat(
-    {
-        "never treated": cs.overall,
-        "not yet treated": comparison.result(
-            "callaway_santanna", "none", "not yet treated"
-        ).overall,
-    },
-    axis=1,
-)
+cs_aggregations = pd.concat({"never": cs.overall, "not yet": cs_notyet.overall}, axis=1)
 cs_aggregations.columns = [
-    f"{'s.e.' if stat == 'se' else stat} ({group.removesuffix(' treated')})"
-    for group, stat in cs_aggregations.columns
+    f"{'s.e.' if stat == 'se' else stat} ({group})" for group, stat in cs_aggregations.columns
 ]
 tables.show(
     tables.labelled(cs_aggregations, panel),
-    "Callaway–Sant'Anna aggregations: estimate and s.e. with never-treated (never) and "
-    "not-yet-treated (not yet) cities as controls",
+    f"Callaway–Sant'Anna aggregations on {outcome}: estimate and s.e. with never-treated "
+    "(never) and not-yet-treated (not yet) units as controls",
     decimals=3,
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Effects by years since the pilot: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham and the imputation estimator, without covariates except the event study. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Event-time effects of four estimators side by side, with the twin's true effect"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Effects by periods since treatment: TWFE event study, Callaway–Sant'Anna (never-treated controls), Sun–Abraham, the imputation estimator and DID_M (the first treated period only), without covariates except the event study. Dashed: the true effect when the data are the synthetic twin.", "name": "fig-estimators"}, "image": {"alt": "Event-time effects of five estimators side by side, with the twin's true effect"}}
 effects = {
     "TWFE event study": study.table.loc[study.table.index >= -5, ["coef", "se"]].rename(
         columns={"coef": "estimate"}
@@ -298,10 +420,12 @@ effects = {
     "Callaway–Sant'Anna": cs.aggregations["dynamic"].loc[-5:],
     "Sun–Abraham": comparison.result("sun_abraham").by_event.loc[-5:],
     "imputation (BJS)": comparison.result("imputation", "none", "not yet treated").by_event,
+    "DID_M": pd.DataFrame({"estimate": [dcdh.estimate], "se": [dcdh.se]}, index=[0]),
 }
 fig = figures.estimator_comparison(
     effects, truth.by_event_time.loc[-1:] if truth is not None else None
 )
+fig.axes[0].set(xlabel=since, ylabel=f"effect on {outcome}")
 fig = figures.label(fig, panel)
 
 # %% [markdown]
@@ -311,58 +435,62 @@ fig = figures.label(fig, panel)
 # Broadband can itself move some of them — foreign investment (`fdi`), marketization
 # (`mar`), financial development (`fin`) — and conditioning on an outcome of the
 # treatment is a *bad control* {cite}`angrist_pischke_2009`: it can remove part of the
-# effect or add a bias. The remedy is to use the controls' values *before* the pilot.
-# The table uses each city's mean over {glue:text}`baseline_years`, in TWFE, Sun–Abraham
-# and the imputation estimator interacted with year effects (so cities with different
-# baselines may follow different trends: `nqp ~ did + C(year):fdi_pre + … | city_id +
-# year`), and as the covariates of a doubly robust Callaway–Sant'Anna
-# (`est_method="dr"`, the default).
+# effect or add a bias. The remedy is to use the controls' values *before* the pilot:
+# each city's mean over the years before the first pilot, interacted with year effects
+# in TWFE, Sun–Abraham and the imputation estimator (so cities with different baselines
+# may follow different trends: `nqp ~ did + C(year):fdi_pre + … | city_id + year`), and
+# as the covariates of a doubly robust Callaway–Sant'Anna (`est_method="dr"`, the
+# default).
 
 # %% tags=["hide-input"]
-first_pilot = int(frame.loc[frame["g"] > 0, "g"].min())
-glue("baseline_years", f"{int(frame['year'].min())}–{first_pilot - 1}", display=False)
-tables.show(
-    tables.labelled(shown.query("covariates != 'none'"), panel),
-    "Time-varying controls against their pre-pilot means",
-    decimals=3,
-)
-
-# %% tags=["hide-input"]
-twfe_base = estimates.loc[("TWFE", "baseline", "every city-year")]
-cs_base = estimates.loc[("Callaway–Sant'Anna", "baseline", "never treated")]
-glue("twfe_base", tables.number(twfe_base["estimate"], 3), display=False)
-glue("cs_base", tables.number(cs_base["estimate"], 3), display=False)
-glue(
-    "cs_base_ci",
-    "[{}, {}]".format(*(tables.number(v, 3) for v in cs_base[["conf_low", "conf_high"]])),
-    display=False,
-)
-if truth is None:
-    closer = "The true effect of this panel is unknown, so only the gap can be read."
+if controls:
+    first_start = min(starts)
+    display(
+        tables.show(
+            tables.labelled(comparison.layout(["time-varying", "baseline"]), panel),
+            f"Effect on {outcome} with time-varying controls and with their means over "
+            f"{int(frame[time].min())}–{first_start - 1} (pre-treatment means)",
+            decimals=3,
+            notes="Comparison groups as in the table without covariates.",
+        )
+    )
+    twfe_base = estimates.loc[("TWFE", "baseline", EVERY)]
+    cs_base = estimates.loc[("Callaway–Sant'Anna", "baseline", "never treated")]
+    controls_sentence = (
+        f"With pre-treatment covariates TWFE gives {tables.number(twfe_base['estimate'], 3)} "
+        f"(with time-varying controls {tables.number(twfe_tv, 3)}), and the doubly robust "
+        f"Callaway–Sant'Anna {tables.number(cs_base['estimate'], 3)} (95% interval "
+        f"{interval(cs_base['conf_low'], cs_base['conf_high'])})."
+    )
+    if truth is None:
+        controls_sentence += (
+            " The true effect of this panel is unknown, so only the gap can be read."
+        )
+    else:
+        gaps = {
+            "time-varying": abs(twfe_tv - truth.att),
+            "pre-pilot": abs(twfe_base["estimate"] - truth.att),
+        }
+        best = min(gaps, key=gaps.get)
+        off = (estimates["estimate"] - estimates["true_effect"]).abs()
+        estimator, covariates, _ = off.idxmin()
+        controls_sentence += (
+            f" On the twin, whose true effect is {tables.number(truth.att, 3)}, the TWFE "
+            f"estimate with {best} controls is the closer one (off by "
+            f"{tables.number(gaps[best], 3)}). Of every estimate in the two tables, {estimator} "
+            f"with {'no' if covariates == 'none' else compare.COVARIATE_WORDS[covariates]} "
+            f"covariates comes closest (off by {tables.number(off.min(), 3)}) — in one draw of "
+            "the twin, which says little about bias (a Monte Carlo over many twins measures "
+            "it; the teaching chapter runs one)."
+        )
 else:
-    gaps = {
-        "time-varying": abs(twfe_tv - truth.att),
-        "pre-pilot": abs(twfe_base["estimate"] - truth.att),
-    }
-    best = min(gaps, key=gaps.get)
-    closer = (
-        f"On the twin, whose true effect is {tables.number(truth.att, 3)}, the TWFE estimate "
-        f"with {best} controls is the closer one (off by {tables.number(gaps[best], 3)})."
+    controls_sentence = (
+        "This panel names no controls (no controls role in columns), so this section is skipped."
     )
-    off = (estimates["estimate"] - estimates["true_effect"]).abs()
-    estimator, covariates, _ = off.idxmin()
-    closer += (
-        f" Of every estimate in the two tables, {estimator} with "
-        f"{'no' if covariates == 'none' else covariates} covariates comes closest "
-        f"(off by {tables.number(off.min(), 3)}) — in one draw of the twin, which says "
-        "little about bias (a Monte Carlo over many twins measures it; the teaching chapter runs one)."
-    )
-glue("closer_sentence", closer, display=False)
+glue("controls_sentence", controls_sentence, display=False)
 
 # %% [markdown]
-# With pre-pilot covariates TWFE gives {glue:text}`twfe_base` (with time-varying controls
-# {glue:text}`twfe_tv`), and the doubly robust Callaway–Sant'Anna
-# {glue:text}`cs_base` (95% interval {glue:text}`cs_base_ci`). {glue:text}`closer_sentence`
+# {glue:text}`controls_sentence`
 #
 # ## How robust is the effect to violations of parallel trends?
 #
@@ -373,80 +501,75 @@ glue("closer_sentence", closer, display=False)
 # effect over the post-pilot years** (the event study's summary, the effect a policy
 # reader asks about) and the effect in the pilot year. For relative magnitudes it uses
 # the conditional test (`rm_method`; HonestDiD's default hybrid "C-LF" can be somewhat
-# shorter and costs about fifty times more here).
+# shorter and costs about fifty times more here). The *breakdown value* is the largest
+# bound under which the robust interval still excludes zero.
 
-# %%
+# %% tags=["hide-input"]
+names = {"average": "average post-treatment effect", "first": "first-year effect"}
 honest = {
-    target: {
-        "relative magnitudes (M̄)": sensitivity(
-            study,
-            "relative_magnitude",
-            mbar_values,
-            target=target,
-            method=rm_method,
-            grid_points=honest_grid,
-        ),
-        "smoothness (M)": sensitivity(study, "smoothness", m_values, target=target),
-    }
-    for target in ("average", "first")
+    target: compare.honest_bounds(
+        study, target, mbar_values, m_values, method=rm_method, grid_points=honest_grid
+    )
+    for target in names
 }
-
-# %% tags=["hide-input"]
-names = {"average": "average post-pilot effect", "first": "pilot-year effect"}
-blocks = {}
-for target, tables_by_kind in honest.items():
-    conventional = tables_by_kind["smoothness (M)"].attrs["original"]
-    rows = [("conventional (parallel trends)", "", interval(*conventional))]
-    for kind, table in tables_by_kind.items():
-        rows += [
-            (kind, f"{value:g}", interval(row.lower, row.upper)) for value, row in table.iterrows()
-        ]
-    blocks[names[target]] = pd.DataFrame(
-        rows, columns=["restriction", "bound", "interval"]
-    ).set_index(["restriction", "bound"])["interval"]
-tables.show(
-    tables.labelled(pd.concat(blocks, axis=1), panel),
-    "Rambachan–Roth robust 95% intervals [lower, upper] of two targets",
-    decimals=3,
+blocks = {names[target]: compare.honest_intervals(by_kind) for target, by_kind in honest.items()}
+display(
+    tables.show(
+        tables.labelled(pd.concat(blocks, axis=1), panel),
+        f"Rambachan–Roth robust 95% intervals of two targets (event study of {outcome})",
+    )
 )
-
-# %% tags=["hide-input"]
-for target in ("average", "first"):
-    glue(
-        f"{target}_est",
-        tables.number(study.estimate if target == "average" else study.betahat[study.n_pre], 3),
-        display=False,
-    )
-    glue(
-        f"{target}_ci",
-        "[{}, {}]".format(
-            *(tables.number(v, 3) for v in honest[target]["smoothness (M)"].attrs["original"])
-        ),
-        display=False,
-    )
-    glue(
-        f"{target}_rm_breakdown",
-        describe_breakdown(honest[target]["relative magnitudes (M̄)"], "M̄"),
-        display=False,
-    )
-    glue(
-        f"{target}_sd_breakdown",
-        describe_breakdown(honest[target]["smoothness (M)"], "M"),
-        display=False,
-    )
+glue("honest_sentence", compare.sensitivity_sentence(honest, names), display=False)
+glue("es_avg_est", tables.number(study.estimate, 3), display=False)
+significant = compare.any_significant(honest)
 
 # %% [markdown]
-# The average post-pilot effect is {glue:text}`average_est` with a conventional 95%
-# interval {glue:text}`average_ci`; the breakdown value — the largest bound under which
-# the robust interval still excludes zero — is, for relative magnitudes,
-# {glue:text}`average_rm_breakdown`, and for smoothness, {glue:text}`average_sd_breakdown`.
-# The pilot-year effect is {glue:text}`first_est` ({glue:text}`first_ci`); its breakdown
-# values are {glue:text}`first_rm_breakdown` and {glue:text}`first_sd_breakdown`. The
-# event study's average has a standard error of {glue:text}`es_avg_se`, against
-# {glue:text}`twfe_tv_se` for the single TWFE coefficient with the same controls: each
-# event-study coefficient is measured against the one year before the pilot, the TWFE
-# coefficient against all pre-pilot years, so the event study is the less precise
-# summary before any sensitivity bound is applied.
+# {glue:text}`honest_sentence` The event study's average ({glue:text}`es_avg_est`) has a
+# standard error of {glue:text}`es_avg_se`, against {glue:text}`twfe_tv_se` for the single
+# TWFE coefficient with the same controls: each event-study coefficient is measured
+# against the one year before the pilot, the TWFE coefficient against all pre-pilot
+# years, so the event study is the less precise summary before any bound is applied.
+
+# %% tags=["hide-input"]
+demo = None
+if significant:
+    demo_sentence = "A target is significant on these data, so no demonstration panel is needed."
+elif honest_demo_effect is None or not paper_panel:
+    demo_sentence = (
+        "No target is significant here; the demonstration on a twin with a larger effect "
+        "runs on the paper's panel only (parameter honest_demo_effect)."
+    )
+else:
+    years = range(int(frame[time].min()), int(frame[time].max()) + 1)  # every batch of the twin
+    knobs = Knobs(cohort_effects=dict.fromkeys(years, float(honest_demo_effect)))
+    demo = make_twin(seed, reading=reading, knobs=knobs).panel()
+    demo_frame = replication.regression_frame(demo, scale)
+    demo_study = event_study(demo_frame, outcome, **cols, window=span, controls=controls, seed=seed)
+    demo_honest = {
+        "first": compare.honest_bounds(
+            demo_study, "first", mbar_values, m_values, method=rm_method, grid_points=honest_grid
+        )
+    }
+    display(
+        tables.show(
+            tables.labelled(
+                compare.honest_intervals(demo_honest["first"]).to_frame(names["first"]), demo
+            ),
+            f"Demonstration: robust 95% intervals of the first-year effect on a twin whose "
+            f"pilot effect on {outcome} is {honest_demo_effect:g} (true first-year effect "
+            f"{tables.number(demo.truth.by_event_time.loc[0], 3)})",
+        )
+    )
+    demo_sentence = (
+        "To see what the method says when there is a conclusion to overturn, the table above "
+        f"runs it on a twin generated with a pilot effect of {honest_demo_effect:g} on "
+        f"{outcome} instead of the calibrated one (same seed; synthetic, like the book's "
+        "twin). " + compare.sensitivity_sentence(demo_honest, names)
+    )
+glue("demo_sentence", demo_sentence, display=False)
+
+# %% [markdown]
+# {glue:text}`demo_sentence`
 #
 # ## Inference that does not rest on asymptotics
 #
@@ -454,159 +577,188 @@ for target in ("average", "first"):
 # batch — at random, keeping the batch sizes, and re-estimate the baseline each time.
 # The placebo estimates form the distribution of the coefficient under the sharp null
 # of no effect in any city *and a stated assignment mechanism*. Drawn completely at
-# random among all {glue:text}`n_cities` cities, the share of placebo estimates as large
+# random among all {glue:text}`n_cities` units, the share of placebo estimates as large
 # as the real one is a p-value only if the pilots could have gone to any city with equal
-# probability. They could not: cities applied to become pilots and were selected, and
-# pilot cities differ from the others before the pilot (see the balance table of the
-# PSM section). Permuting *within provinces* keeps each province's number of pilot
-# cities, an assignment closer to how pilots were chosen. Both are shown:
-
-# %%
-ri = {
-    "completely at random": permutation_test(
-        frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed
-    ),
-    f"within {strata}": permutation_test(
-        frame, "nqp", **columns, controls=controls, draws=permutations, seed=seed, strata=strata
-    ),
-}
+# probability. They could not: cities applied to become pilots and were selected, so
+# pilot status may go with city characteristics that also move the outcome. Permuting
+# *within provinces* keeps each province's number of pilot cities, an assignment closer
+# to how pilots were chosen. Both are shown where the panel has the strata column:
 
 # %% tags=["hide-input"]
+ri = {
+    "completely at random": permutation_test(
+        frame, outcome, **cols, controls=controls, draws=permutations, seed=seed
+    )
+}
+if strata in frame.columns:
+    ri[f"within {strata}"] = permutation_test(
+        frame, outcome, **cols, controls=controls, draws=permutations, seed=seed, strata=strata
+    )
 ri_table = pd.DataFrame(
     {
         name: {
-            "estimate": r.estimate,
-            "placebo s.d.": r.se,
+            "estimate": tables.number(r.estimate, 3),
+            "placebo s.d.": tables.number(r.se, 3),
             "p-value": tables.p_value(r.pvalue).removeprefix("= "),
             "95% CI": interval(*r.conf_int()),
-            "permutations": r.n_draws,
+            "draws": f"{r.n_draws:,}",
         }
         for name, r in ri.items()
     }
 ).T.rename_axis("assignment")
-tables.show(
-    tables.labelled(ri_table, panel),
-    "Randomization inference on the baseline TWFE coefficient (placebo s.d.: standard "
-    "deviation of the placebo estimates; 95% CI from inverting the test)",
-    decimals=3,
+display(
+    tables.show(
+        tables.labelled(ri_table, panel),
+        f"Randomization inference on the TWFE coefficient of {treated} on {outcome} ({with_controls}; "
+        "placebo s.d.: standard deviation of the placebo estimates; 95% CI from inverting the test)",
+    )
 )
+free = ri["completely at random"]
+ri_sentence = f"Completely at random, p {tables.p_value(free.pvalue)}"
+if len(ri) > 1:
+    stratified = ri[f"within {strata}"]
+    ri_sentence += (
+        f"; within {strata}, p {tables.p_value(stratified.pvalue)}, with placebo estimates "
+        f"{tables.number(stratified.se / free.se, 2)} times as dispersed"
+    )
+else:
+    ri_sentence += (
+        f". The panel has no column '{strata}' (parameter strata), so the stratified test "
+        "is skipped"
+    )
+glue("ri_sentence", ri_sentence, display=False)
 
-# %% tags=["hide-input"]
-free, stratified = ri.values()
-glue("ri_p", tables.p_value(free.pvalue), display=False)
-glue("ri_p_strata", tables.p_value(stratified.pvalue), display=False)
-glue("ri_sd_ratio", tables.number(stratified.se / free.se, 2), display=False)
-
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Randomization inference: TWFE estimates (baseline with controls) after reassigning the pilot histories across all cities completely at random, keeping the batch sizes; the solid line is the estimate with the real assignment, the dashed lines the 95% interval from inverting the test.", "name": "fig-permutation"}, "image": {"alt": "Histogram of placebo TWFE estimates under random reassignment of pilots, with the real estimate marked"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Randomization inference: TWFE estimates after reassigning the treatment histories across all units completely at random, keeping the cohort sizes; the solid line is the estimate with the real assignment, the dashed lines the 95% interval from inverting the test.", "name": "fig-permutation"}, "image": {"alt": "Histogram of placebo TWFE estimates under random reassignment of treatment, with the real estimate marked"}}
 fig = figures.distribution(
     free.draws,
     free.estimate,
     free.conf_int(),
-    xlabel="placebo estimate",
+    xlabel=f"placebo estimate of the effect on {outcome}",
     ylabel="permutations",
     source=panel,
 )
 
 # %% [markdown]
-# Completely at random, p {glue:text}`ri_p`; within provinces, p {glue:text}`ri_p_strata`,
-# with placebo estimates {glue:text}`ri_sd_ratio` times as dispersed
-# ({numref}`fig-permutation`).
+# {glue:text}`ri_sentence` ({numref}`fig-permutation`).
 #
 # **Placebo in time.** Pretend each pilot city was treated some years early and use only
-# the years before any real pilot: a real effect cannot show up there.
+# the years before any real pilot: a real effect cannot show up there, so an interval
+# that excludes zero is a warning.
 
 # %% tags=["hide-input"]
-placebo = pd.Series(
-    {
-        f"pilots moved {k} years earlier": placebo_in_time(
-            frame, "nqp", **columns, shift=k, controls=controls
-        ).estimate
-        for k in (2, 3, 4, 5)
-    },
-    name="placebo estimate",
-).to_frame()
-tables.show(
-    tables.labelled(placebo, panel),
-    "Placebo-in-time estimates (years before the first pilot)",
-    decimals=3,
-)
+shifts = compare.placebo_shifts(frame, outcome, **cols, shifts=placebo_years)
+if shifts:
+    placebo = compare.placebo_table(
+        {
+            f"{k} {'years' if paper_panel else 'periods'} earlier": placebo_in_time(
+                frame, outcome, **cols, shift=k, controls=controls, cluster=roles.cluster
+            )
+            for k in shifts
+        }
+    )
+    display(
+        tables.show(
+            tables.labelled(placebo, panel),
+            f"Placebo in time on {outcome}: every start moved earlier, periods before the first "
+            f"treatment ({int(frame[time].min())}–{min(starts) - 1}), TWFE with {with_controls}, "
+            f"clustered by {roles.cluster}",
+            decimals=3,
+        )
+    )
+    glue("placebo_sentence", compare.placebo_sentence(placebo), display=False)
+else:
+    glue(
+        "placebo_sentence",
+        f"The panel has {min(starts) - int(frame[time].min())} period(s) before the first "
+        f"treatment, too few for a placebo moved {', '.join(map(str, placebo_years))} periods "
+        "earlier (parameter placebo_years); skipped.",
+        display=False,
+    )
 
 # %% [markdown]
+# {glue:text}`placebo_sentence`
+#
 # **{term}`Wild cluster bootstrap`.** The restricted wild bootstrap {cite}`cameron_gelbach_miller_2008`
 # redraws the residuals cluster by cluster with random signs (Rademacher) or six-point
-# (Webb) weights under the null of no effect. With {glue:text}`n_cities` city clusters
-# it adds little to the cluster-robust t test; where it matters is the coarser level,
-# provinces, whose cities may share shocks:
-
-# %%
-twfe_controls = {
-    level: fit(
-        f"nqp ~ {' + '.join(['did', *controls])} | city_id + year", frame, vcov={"CRV1": level}
-    )
-    for level in ("city_id", coarse_cluster)
-}
-boot = {
-    "city_id": wild_cluster_bootstrap(
-        frame,
-        "nqp",
-        **columns,
-        controls=controls,
-        draws=bootstrap_draws,
-        weights="rademacher",
-        seed=seed,
-    ),
-    coarse_cluster: wild_cluster_bootstrap(
-        frame,
-        "nqp",
-        **columns,
-        controls=controls,
-        cluster=coarse_cluster,
-        draws=bootstrap_draws,
-        weights="webb",
-        seed=seed,
-    ),
-}
+# (Webb) weights under the null of no effect, at the level of the cities and at a coarser
+# level, provinces, whose cities may share shocks:
 
 # %% tags=["hide-input"]
+levels = [roles.cluster] + (
+    [coarse_cluster] if coarse_cluster in frame.columns and coarse_cluster != roles.cluster else []
+)
+formula = f"{outcome} ~ {' + '.join([treated, *controls])} | {unit} + {time}"
+twfe_controls = {level: fit(formula, frame, vcov={"CRV1": level}) for level in levels}
+boot = {
+    level: wild_cluster_bootstrap(
+        frame,
+        outcome,
+        **cols,
+        controls=controls,
+        cluster=level,
+        draws=bootstrap_draws,
+        weights="rademacher" if level == roles.cluster else "webb",
+        seed=seed,
+    )
+    for level in levels
+}
 tests = {}
 for level, res in twfe_controls.items():
     b = boot[level]
     tests[f"{level} ({b.n_clusters} clusters): cluster-robust t"] = (
-        res.pvalues["did"],
-        *res.conf_int().loc["did"],
+        res.pvalues[treated],
+        *res.conf_int().loc[treated],
     )
     tests[f"{level} ({b.n_clusters} clusters): wild bootstrap ({b.weights.title()})"] = (
         b.pvalue,
         *b.conf_int(),
     )
-tables.show(
-    tables.labelled(tables.p_value_table(tests), panel),
-    "The baseline's did: cluster-robust t and wild bootstrap at two clustering levels",
+display(
+    tables.show(
+        tables.labelled(tables.p_value_table(tests), panel),
+        f"The TWFE coefficient of {treated} on {outcome} ({with_controls}): cluster-robust t and "
+        "wild bootstrap by clustering level",
+    )
 )
-
-# %% tags=["hide-input"]
-coarse = boot[coarse_cluster]
-glue("n_coarse", coarse.n_clusters, display=False)
-glue("n_treated_coarse", coarse.n_treated_clusters, display=False)
-glue("coarse_name", coarse_cluster, display=False)
-glue(
-    "few_treated",
-    "few, so neither test is reliable there and the randomization tests above are the safer guide"
-    if coarse.n_treated_clusters < 10
-    else "not few by this rule, so the bootstrap at this level is credible",
-    display=False,
+fine = boot[roles.cluster]
+fine_width = np.subtract(*fine.conf_int()[::-1])
+t_width = np.subtract(*twfe_controls[roles.cluster].conf_int().loc[treated][::-1])
+boot_text = (
+    f"At the {roles.cluster} level ({fine.n_clusters:,} clusters) the bootstrap interval is "
+    f"{relative_size(fine_width, t_width)} the cluster-robust one in width "
+    f"({tables.number(fine_width, 3)} against {tables.number(t_width, 3)})."
 )
+if len(levels) > 1:
+    coarse = boot[coarse_cluster]
+    ever = frame.groupby(unit)[treated].transform("max")
+    mixed = (ever.groupby(frame[coarse_cluster]).agg(lambda e: e.max() > e.min())).sum()
+    patterns = 2.0**coarse.n_clusters
+    boot_text += (
+        f" Of the {coarse.n_clusters} {coarse_cluster} clusters, {coarse.n_treated_clusters} "
+        f"contain a treated unit and {int(mixed)} contain treated and never-treated units side "
+        "by side. What makes cluster-robust inference fragile is not only the number of clusters "
+        "but the number of treated clusters: with few, both the t test and the restricted "
+        "wild bootstrap can be badly wrong, the bootstrap by under-rejecting. Taking fewer than "
+        f"ten treated clusters as few, {coarse.n_treated_clusters} is "
+        + (
+            "few, so neither test is reliable there and the randomization tests above are the safer guide."
+            if coarse.n_treated_clusters < 10
+            else "not few by this rule, so the bootstrap at this level is credible."
+        )
+        + f" Rademacher weights allow 2^{coarse.n_clusters} = {patterns:,.0f} distinct "
+        f"bootstrap samples, {'far more than' if patterns > 100 * bootstrap_draws else 'not many more than' if patterns > bootstrap_draws else 'fewer than'} "
+        f"the {bootstrap_draws:,} draws; Webb's six-point weights, used at this level, "
+        "matter when 2^G is not much larger than the number of draws, and cost nothing otherwise."
+    )
+else:
+    boot_text += (
+        f" The panel has no column '{coarse_cluster}' (parameter coarse_cluster), so the "
+        "coarser level is skipped."
+    )
+glue("boot_sentence", boot_text, display=False)
 
 # %% [markdown]
-# What makes cluster-robust inference fragile is not only the number of clusters but
-# the number of *treated* clusters: with few clusters containing treated units, both the
-# cluster-robust t test and the restricted wild bootstrap can be badly wrong, the
-# bootstrap by under-rejecting {cite}`mackinnon_webb_2017`. Of the {glue:text}`n_coarse`
-# {glue:text}`coarse_name` clusters, {glue:text}`n_treated_coarse` contain a pilot city:
-# taking fewer than ten treated clusters as "few", that is {glue:text}`few_treated`.
-# Treatment also varies *within* provinces (pilot and non-pilot cities side by side),
-# which helps. Webb weights are used at the coarse level because with few clusters the
-# two-point Rademacher weights give few distinct bootstrap samples.
+# {glue:text}`boot_sentence` {cite}`mackinnon_webb_2017`
 #
 # ## PSM-DID
 #
@@ -615,63 +767,77 @@ glue(
 # of pilot status on the controls' pre-pilot means; matching is on the logit of the
 # score.
 
-# %%
-psm = {
-    m: psm_did(frame, "nqp", **columns, match_on=controls, controls=controls, method=m)
-    for m in ("nearest", "kernel")
-}
-
 # %% tags=["hide-input"]
-tables.show(
-    tables.labelled(
-        pd.DataFrame(
-            {
-                m: {
-                    "pilot cities matched": f"{r.n_treated_matched} of {r.n_treated}",
-                    "controls used": r.n_controls_used,
-                    "DID estimate": r.estimate,
-                    "s.e.": r.se,
-                }
-                for m, r in psm.items()
-            }
-        ).T,
-        panel,
-    ),
-    "PSM-DID: matched samples and estimates",
-    decimals=3,
-)
-
-# %% tags=["hide-input"]
-checks = {m: r.balance_check() for m, r in psm.items()}
-# "before" is the unmatched sample, the same for every method: one column
-balance = next(iter(checks.values()))[["before"]].copy()
-for m, check in checks.items():
-    balance[f"after ({m})"] = check["after"]
-    balance[f"balanced ({m})"] = check["balanced"].map({True: "yes", False: "no"})
-for m, check in checks.items():
-    fails = list(check.index[~check["balanced"]])
-    glue(f"psm_{m}_pass", f"{int(check['balanced'].sum())} of {len(check)}", display=False)
-    glue(
-        f"psm_{m}_fail",
-        "none"
-        if not fails
-        else ", ".join(f"{c} ({tables.number(check.loc[c, 'after'], 3)})" for c in fails),
-        display=False,
+if controls:
+    psm = {
+        m: psm_did(frame, outcome, **cols, match_on=controls, controls=controls, method=m)
+        for m in ("nearest", "kernel")
+    }
+    display(
+        tables.show(
+            tables.labelled(
+                pd.DataFrame(
+                    {
+                        m: {
+                            "treated matched": f"{r.n_treated_matched} of {r.n_treated}",
+                            "controls used": r.n_controls_used,
+                            "DID estimate": tables.number(r.estimate, 3),
+                            "s.e.": tables.number(r.se, 3),
+                        }
+                        for m, r in psm.items()
+                    }
+                ).T.rename_axis("matching"),
+                panel,
+            ),
+            f"PSM-DID on {outcome}: matched samples and estimates",
+        )
     )
-glue("balance_threshold", f"{BALANCE_THRESHOLD:g}", display=False)
-tables.show(
-    tables.labelled(balance, panel),
-    "Standardized differences of the pre-pilot covariates before matching and after "
-    f"nearest-neighbour and kernel matching (balanced: |after| < {BALANCE_THRESHOLD})",
-    decimals=3,
-)
+    checks = {m: r.balance_check() for m, r in psm.items()}
+    # "before" is the unmatched sample, the same for every method: one column
+    balance = next(iter(checks.values()))[["before"]].copy()
+    for m, check in checks.items():
+        balance[f"after ({m})"] = check["after"]
+        balance[f"balanced ({m})"] = check["balanced"].map({True: "yes", False: "no"})
+    display(
+        tables.show(
+            tables.labelled(balance.rename_axis("covariate"), panel),
+            "Standardized differences of the pre-treatment covariates before matching and after "
+            f"nearest-neighbour and kernel matching (balanced: |after| < {BALANCE_THRESHOLD})",
+            decimals=3,
+        )
+    )
+    before = balance["before"].abs()
+    psm_text = (
+        f"Before matching, the treated units' pre-treatment means differ from the others' by up "
+        f"to {tables.number(before.max(), 3)} standard deviations ({before.idxmax()})"
+        + (
+            " — on the twin a difference it was built with, which says nothing about China."
+            if tables.is_synthetic(panel)
+            else "."
+        )
+        + " A covariate counts as balanced when its absolute standardized difference after "
+        f"matching is below {BALANCE_THRESHOLD:g}."
+    )
+    for m, check in checks.items():
+        fails = list(check.index[~check["balanced"]])
+        psm_text += (
+            f" After {'nearest-neighbour' if m == 'nearest' else m} matching "
+            f"{int(check['balanced'].sum())} of {len(check)} pass"
+            + (
+                "."
+                if not fails
+                else "; those that do not: "
+                + ", ".join(f"{c} ({tables.number(check.loc[c, 'after'], 3)})" for c in fails)
+                + "."
+            )
+        )
+else:
+    psm_text = "This panel names no controls to match on (no controls role in columns), so PSM-DID is skipped."
+glue("psm_sentence", psm_text, display=False)
 
 # %% [markdown]
-# A covariate counts as balanced when its absolute standardized difference after
-# matching is below {glue:text}`balance_threshold` {cite}`austin_2009,stuart_2010`. After
-# nearest-neighbour matching {glue:text}`psm_nearest_pass` covariates pass; those that
-# do not: {glue:text}`psm_nearest_fail`. After kernel matching
-# {glue:text}`psm_kernel_pass` pass; those that do not: {glue:text}`psm_kernel_fail`.
+# {glue:text}`psm_sentence` {cite}`austin_2009,stuart_2010`
+#
 # Matching does not make the design more credible by itself: DID already removes fixed
 # differences between cities, and matching on levels can even select controls on
 # transitory shocks. It is a robustness check, not a fix for non-parallel trends.

@@ -1,12 +1,16 @@
 """Several DID estimators on one panel, side by side, as one tidy frame.
 
 ``compare_estimators(data, "nqp", controls=[...])`` runs TWFE, Callaway–Sant'Anna,
-Sun–Abraham and the imputation estimator with the shared vocabulary ``(data, outcome, *,
+Sun–Abraham, the imputation estimator and de Chaisemartin–D'Haultfœuille's DID_M with the
+shared vocabulary ``(data, outcome, *,
 unit, time, cohort, controls, cluster)`` and returns an :class:`EstimatorComparison`
 whose :meth:`~EstimatorComparison.tidy` has one row per estimator × covariate set, with the
 estimate, its standard error, the 95% interval, the p-value and what the estimator
-averages. The estimators themselves live in :mod:`replicate.models.staggered`; this module
-only orchestrates them.
+averages. The estimators themselves live in :mod:`replicate.models.staggered` and
+:mod:`replicate.models.dcdh`; this module only orchestrates them, and holds the few
+computations the modern-DID chapter states in words (the event-study window a panel allows,
+the placebo-in-time verdicts, why the dCDH weights are or are not negative, the HonestDiD
+breakdown of several targets in one sentence).
 
 Covariate sets:
 
@@ -23,7 +27,8 @@ Covariate sets:
     and the imputation estimator (so the baseline may shift the trend), and as the
     conditioning covariates of a doubly robust Callaway–Sant'Anna (Sant'Anna & Zhao 2020).
     Callaway–Sant'Anna is not run with time-varying controls: ``did`` and ``moderndid``
-    condition on covariates in the base period only.
+    condition on covariates in the base period only. DID_M (``"dcdh"``) runs without
+    covariates only (``did_multiplegt`` here takes none).
 """
 
 from __future__ import annotations
@@ -39,16 +44,17 @@ from replicate._options import check_choice
 from replicate.models import _common
 from replicate.models._common import pre_period_means, resolve
 
-Estimator = Literal["twfe", "callaway_santanna", "sun_abraham", "imputation"]
+Estimator = Literal["twfe", "callaway_santanna", "sun_abraham", "imputation", "dcdh"]
 Covariates = Literal["none", "time-varying", "baseline"]
 ESTIMATORS: tuple[str, ...] = get_args(Estimator)
 BASELINE_SUFFIX = "_pre"
 """Name of a baseline covariate: the control's name plus this suffix."""
 TARGETS = {
-    "twfe": "regression-weighted average of the treated city-years' effects",
-    "callaway_santanna": "average over treated city-years (simple aggregation)",
-    "sun_abraham": "average over years since treatment (0, 1, …)",
-    "imputation": "average over treated city-years",
+    "twfe": "regression-weighted average of the treated unit-periods' effects",
+    "callaway_santanna": "average over treated unit-periods (simple aggregation)",
+    "sun_abraham": "average over periods since treatment (0, 1, …)",
+    "imputation": "average over treated unit-periods",
+    "dcdh": "effect in the first treated period, averaged over the units switching in",
 }
 """What each estimator's headline number averages (they coincide when effects are equal)."""
 NAMES = {
@@ -56,8 +62,11 @@ NAMES = {
     "callaway_santanna": "Callaway–Sant'Anna",
     "sun_abraham": "Sun–Abraham",
     "imputation": "imputation (BJS)",
+    "dcdh": "dCDH DID_M",
 }
 COMPARISON = {"nevertreated": "never treated", "notyettreated": "not yet treated"}
+EVERY = "every observation"
+"""TWFE's comparison: every unit-period, the already treated included."""
 COLUMN_LABELS = {
     "std_error": "s.e.",
     "conf_low": "95% CI lower",
@@ -67,6 +76,12 @@ COLUMN_LABELS = {
     "true_effect": "true effect",
 }
 """Readable headers for :meth:`EstimatorComparison.tidy`'s columns (``frame.rename(columns=...)``)."""
+COVARIATE_WORDS = {
+    "none": "none",
+    "time-varying": "time-varying",
+    "baseline": "pre-treatment means",
+}
+"""The covariate sets as a table row says them."""
 
 
 def interval(low: float, high: float, digits: int = 3) -> str:
@@ -164,6 +179,8 @@ class EstimatorComparison:
         truth = self.truth
         if estimator == "sun_abraham":
             return float(truth.by_event_time.loc[0:].mean())
+        if estimator == "dcdh":
+            return float(truth.by_event_time.loc[0])
         return float(truth.att)
 
     def tidy(self) -> pd.DataFrame:
@@ -213,6 +230,23 @@ class EstimatorComparison:
         )
         return tidy[keep].rename(columns=COLUMN_LABELS)
 
+    def layout(self, covariates: Sequence[str], digits: int = 3) -> pd.DataFrame:
+        """:meth:`table` narrowed for a phone: the rows of ``covariates`` only, one label
+        column (the estimator; Callaway–Sant'Anna's comparison group in brackets; the
+        covariate set after a comma when ``covariates`` has several), then estimate, s.e.,
+        the interval and, on the twin, the true value ("true")."""
+        table = self.table(digits).rename(columns={"true effect": "true"})
+        table = table[table.index.get_level_values("covariates").isin(list(covariates))]
+        cs = NAMES["callaway_santanna"]
+        labels = []
+        for estimator, cov, comparison in table.index:
+            label = f"{estimator} ({comparison})" if estimator == cs else estimator
+            if len(covariates) > 1:
+                label += f", {COVARIATE_WORDS.get(cov, cov)}"
+            labels.append(label)
+        out = table.set_axis(labels, axis=0)
+        return out.rename_axis("estimator")
+
 
 def compare_estimators(
     data: Any,
@@ -229,6 +263,7 @@ def compare_estimators(
     est_method: str = "dr",
     seed: int = 0,
     truth: Any = None,
+    dcdh_draws: int = 200,
 ) -> EstimatorComparison:
     """Run ``estimators`` with each covariate set and collect them (see the module docs).
 
@@ -240,12 +275,16 @@ def compare_estimators(
     control_groups : sequence of {"nevertreated", "notyettreated"}
         Callaway–Sant'Anna's comparison groups (without covariates; with baseline
         covariates only the first). Sun–Abraham uses the never treated, the imputation
-        estimator every untreated city-year, TWFE every city-year.
+        estimator and DID_M every untreated unit-period (the not yet treated), TWFE every
+        unit-period.
     est_method : {"dr", "reg", "ipw"}
         Callaway–Sant'Anna's estimator with covariates (doubly robust by default).
     truth : optional
         The synthetic twin's truth (``panel.truth``): adds each target's true value.
+    dcdh_draws : int
+        Cluster-bootstrap replicates of DID_M's standard error (seeded with ``seed``).
     """
+    from replicate.models.dcdh import did_multiplegt
     from replicate.models.staggered import callaway_santanna, imputation, sun_abraham
     from replicate.models.twfe import TWFE
 
@@ -285,7 +324,7 @@ def compare_estimators(
             terms = sets[cov]
             if estimator == "twfe":
                 model = TWFE(frame, outcome, ["did", *terms], (design.unit, design.time))
-                found = {"every city-year": model.fit(cluster=design.cluster)}
+                found = {EVERY: model.fit(cluster=design.cluster)}
             elif estimator == "callaway_santanna":
                 if cov == "time-varying":
                     continue
@@ -305,9 +344,305 @@ def compare_estimators(
                 }
             elif estimator == "sun_abraham":
                 found = {"never treated": sun_abraham(frame, outcome, **common, controls=terms)}
+            elif estimator == "dcdh":
+                if cov != "none":
+                    continue
+                found = {
+                    "not yet treated": did_multiplegt(
+                        frame, outcome, **common, draws=dcdh_draws, seed=seed
+                    )
+                }
             else:
                 found = {"not yet treated": imputation(frame, outcome, **common, controls=terms)}
             for comparison, res in found.items():
                 results[(estimator, cov, comparison)] = res
                 rows.append((estimator, cov, comparison))
     return EstimatorComparison(results, tuple(rows), tuple(covariates), truth)
+
+
+# ----------------------------------------------------------------------------- in words
+# The few computations the modern-DID chapter states in words, each a pure function of a
+# result or of the panel's timing, so the sentence follows the numbers on any panel.
+
+
+def _timing(data: Any, outcome: str, unit, time, cohort, method: str):
+    design = resolve(
+        data,
+        outcome,
+        unit=unit,
+        time=time,
+        cohort=cohort,
+        method=method,
+        clustered=False,
+        warn=False,
+    )
+    periods = design.frame[design.time].to_numpy(int)
+    return design, periods, design.sample_cohort
+
+
+def event_window(
+    data: Any,
+    outcome: str,
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    window: Sequence[int] = (-6, 6),
+) -> tuple[int, int]:
+    """``window`` clipped to the event times the panel has: from the earliest period minus
+    the latest cohort to the latest period minus the earliest cohort, so that the binned
+    endpoints of :func:`~replicate.models.event_study.event_study` are never empty."""
+    _, periods, g = _timing(data, outcome, unit, time, cohort, "event_window")
+    cohorts = g[g > 0]
+    lowest, highest = int(periods.min() - cohorts.max()), int(periods.max() - cohorts.min())
+    low, high = max(int(window[0]), lowest), min(int(window[1]), highest)
+    if low >= -1 or high < 0:
+        raise ValueError(
+            f"event_window: the panel has event times {lowest} … {highest}; an event study "
+            "needs at least two periods before a treatment and one after it."
+        )
+    return low, high
+
+
+def placebo_shifts(
+    data: Any,
+    outcome: str,
+    *,
+    unit: str | None = None,
+    time: str | None = None,
+    cohort: str | None = None,
+    shifts: Sequence[int] = (2, 3, 4, 5),
+) -> list[int]:
+    """The shifts of ``shifts`` a placebo in time can use on this panel: those that move some
+    cohort's fake start strictly inside the periods before the first real treatment (after
+    the first period, so that the fake treatment varies within units)."""
+    _, periods, g = _timing(data, outcome, unit, time, cohort, "placebo_shifts")
+    cohorts = np.unique(g[g > 0])
+    first, last = periods.min(), cohorts.min() - 1
+    return [int(k) for k in shifts if k > 0 and any(first < c - k <= last for c in cohorts)]
+
+
+PLACEBO_VERDICTS = ("no effect detected", "an effect where none can be")
+"""The placebo verdicts: the 95% interval contains zero, or it does not."""
+
+
+def placebo_table(results: dict[str, Any], level: float = 0.95) -> pd.DataFrame:
+    """Placebo-in-time results (:func:`~replicate.models.inference.placebo_in_time`) as a
+    table: estimate, s.e., the 95% interval in one cell and the verdict computed from it
+    (:data:`PLACEBO_VERDICTS`)."""
+    rows = {}
+    for name, res in results.items():
+        low, high = res.conf_int(level)
+        rows[name] = {
+            "estimate": res.estimate,
+            "s.e.": res.se,
+            "95% CI": interval(low, high),
+            "verdict": PLACEBO_VERDICTS[int(not low <= 0 <= high)],
+        }
+    return pd.DataFrame(rows).T.rename_axis("placebo")
+
+
+def placebo_sentence(table: pd.DataFrame) -> str:
+    """How many placebo intervals exclude zero, and what that means, in one sentence."""
+    n = len(table)
+    hits = list(table.index[table["verdict"] == PLACEBO_VERDICTS[1]])
+    if not hits:
+        return (
+            f"None of the {n} placebo intervals excludes zero: no effect shows up where "
+            "there can be none."
+            if n > 1
+            else "The placebo interval includes zero: no effect shows up where there can be none."
+        )
+    which = ", ".join(str(h) for h in hits)
+    return (
+        f"{len(hits)} of the {n} placebo intervals exclude zero ({which}): an 'effect' before "
+        "any treatment points to different trends or anticipation, not to the treatment"
+        + (
+            " (with several placebos one rejection in twenty is expected by chance)."
+            if n > 1
+            else "."
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WeightSigns:
+    """Why the de Chaisemartin–D'Haultfœuille weights of the treated cells are (not)
+    negative. On a balanced panel the weight of treated cell (i, t) is proportional to
+    ``1 − D̄_i − D̄_t + D̄`` (the residual of the treatment on unit and period effects:
+    D̄_i the unit's share of treated periods, D̄_t the period's share of treated units, D̄
+    the overall share), so it is negative exactly when ``D̄_i + D̄_t > 1 + D̄``."""
+
+    n_cells: int
+    n_negative: int
+    smallest: float
+    """Smallest weight of a treated cell."""
+    balanced: bool
+    largest_sum: float
+    """Largest ``D̄_i + D̄_t`` over the treated cells (NaN when the panel is unbalanced)."""
+    threshold: float
+    """``1 + D̄`` (NaN when unbalanced)."""
+
+
+def weight_signs(weights: Any, data: Any, *, unit: str, time: str) -> WeightSigns:
+    """:class:`WeightSigns` of a :func:`~replicate.models.staggered.twfe_weights` result on
+    the frame it was computed from (``data`` needs the unit, the period and ``did``)."""
+    frame = getattr(data, "frame", data)
+    d = frame["did"].to_numpy(float)
+    counts = frame.groupby(unit)[time].transform("size")
+    balanced = bool(counts.nunique() == 1 and len(frame) == counts.iloc[0] * frame[unit].nunique())
+    w = weights.weights["weight"].to_numpy(float)
+    largest = threshold = float("nan")
+    if balanced:
+        by_unit = frame.groupby(unit)["did"].transform("mean").to_numpy(float)
+        by_time = frame.groupby(time)["did"].transform("mean").to_numpy(float)
+        largest = float((by_unit + by_time)[d == 1].max())
+        threshold = 1.0 + float(d.mean())
+    return WeightSigns(len(w), int((w < 0).sum()), float(w.min()), balanced, largest, threshold)
+
+
+def weights_sentence(signs: WeightSigns, forbidden: float, digits: int = 3) -> str:
+    """The dCDH weights beside Bacon's forbidden-comparison weight ``forbidden``, in words:
+    forbidden comparisons need not produce negative weights."""
+    from replicate.report.tables import number
+
+    def n(v: float) -> str:
+        return number(v, digits)
+
+    if signs.n_negative == 0:
+        head = (
+            f"None of the {signs.n_cells:,} treated cells has a negative weight, although the "
+            f"forbidden comparisons carry {n(forbidden)} of Bacon's weight. The two answer "
+            "different questions: Bacon weighs 2×2 comparisons, and in a forbidden one an "
+            "earlier cohort's treated periods serve as the control, so their effects enter it "
+            "with a minus sign; de Chaisemartin and D'Haultfœuille net every comparison a "
+            "treated cell enters, and a cell's net weight turns negative only when what it "
+            "loses as a control exceeds what it gains as a treated cell."
+        )
+    else:
+        head = (
+            f"{signs.n_negative:,} of the {signs.n_cells:,} treated cells have negative "
+            f"weights (the smallest {number(signs.smallest, 5)}), beside a forbidden-comparison weight "
+            f"of {n(forbidden)} in Bacon's decomposition: for those cells what they lose as "
+            "controls in forbidden comparisons exceeds what they gain as treated cells."
+        )
+    if not signs.balanced:
+        return head + " (The closed form of the weights needs a balanced panel; this one is not.)"
+    rule = (
+        " On a balanced panel a treated cell's weight is proportional to 1 − D̄ᵢ − D̄ₜ + D̄ "
+        "(its unit's share of treated periods, its period's share of treated units, the "
+        "overall share), negative exactly when D̄ᵢ + D̄ₜ exceeds 1 + D̄: long-treated units in "
+        "periods when most units are treated."
+    )
+    if signs.n_negative == 0:
+        return (
+            head
+            + rule
+            + f" Here the largest D̄ᵢ + D̄ₜ of a treated cell is {n(signs.largest_sum)}, below "
+            f"1 + D̄ = {n(signs.threshold)}."
+        )
+    return (
+        head
+        + rule
+        + f" Here D̄ᵢ + D̄ₜ reaches {n(signs.largest_sum)}, above 1 + D̄ = {n(signs.threshold)}."
+    )
+
+
+def _excludes_zero(bounds: tuple[float, float]) -> bool:
+    low, high = bounds
+    return not low <= 0 <= high
+
+
+def sensitivity_sentence(honest: dict[str, dict[str, pd.DataFrame]], names: dict[str, str]) -> str:
+    """The HonestDiD breakdown values of several targets in words, each statement once.
+
+    ``honest`` maps a target to ``{restriction: table}`` (tables of
+    :func:`~replicate.models.sensitivity.sensitivity`, whose ``attrs["original"]`` is the
+    conventional interval; restriction names end with their symbol in brackets, e.g.
+    ``"relative magnitudes (M̄)"``); ``names`` says each target in words. Targets whose
+    conventional interval already includes zero are named together in one clause: there
+    is nothing for a violation of parallel trends to overturn, so no breakdown value."""
+    from replicate.models.sensitivity import describe_breakdown
+
+    def ci(bounds) -> str:
+        return interval(*bounds)
+
+    null, found = [], []
+    for target, by_kind in honest.items():
+        original = next(iter(by_kind.values())).attrs["original"]
+        if not _excludes_zero(original):
+            null.append(f"the {names[target]} ({ci(original)})")
+            continue
+        parts = []
+        for kind, table in by_kind.items():
+            symbol = kind[kind.rindex("(") + 1 : -1] if "(" in kind else "M"
+            parts.append(f"{describe_breakdown(table, symbol)} for {kind.split(' (')[0]}")
+        found.append(
+            f"the {names[target]} is significant at 5% under parallel trends "
+            f"({ci(original)}); its breakdown value is " + " and ".join(parts)
+        )
+    sentences = []
+    if null:
+        subject = null[0] if len(null) == 1 else ", ".join(null[:-1]) + " and " + null[-1]
+        one = len(null) == 1
+        verb, whose, noun = (
+            ("includes", "its", "interval") if one else ("include", "their", "intervals")
+        )
+        sentences.append(
+            f"The conventional 95% {noun} of {subject} already {verb} zero under exact "
+            "parallel trends, so there is no conclusion for a violation to overturn and "
+            f"{whose} breakdown {'value is' if one else 'values are'} not defined."
+        )
+    for text in found:
+        sentences.append(text[0].upper() + text[1:] + ".")
+    return " ".join(sentences)
+
+
+RESTRICTIONS = {"relative magnitudes (M̄)": "relative_magnitude", "smoothness (M)": "smoothness"}
+"""The two Rambachan–Roth restrictions, as the chapter names them, and their ``kind``."""
+
+
+def honest_bounds(
+    study: Any,
+    target: str,
+    mbar_values: Sequence[float],
+    m_values: Sequence[float],
+    *,
+    method: str | None = None,
+    grid_points: int = 1000,
+) -> dict[str, pd.DataFrame]:
+    """Both Rambachan–Roth analyses of one target of an event study:
+    ``{restriction: sensitivity table}`` (:data:`RESTRICTIONS`), relative magnitudes with
+    ``method`` and ``grid_points``, smoothness with HonestDiD's FLCI."""
+    from replicate.models.sensitivity import sensitivity
+
+    return {
+        "relative magnitudes (M̄)": sensitivity(
+            study,
+            "relative_magnitude",
+            mbar_values,
+            target=target,
+            method=method,
+            grid_points=grid_points,
+        ),
+        "smoothness (M)": sensitivity(study, "smoothness", m_values, target=target),
+    }
+
+
+def honest_intervals(by_kind: dict[str, pd.DataFrame]) -> pd.Series:
+    """:func:`honest_bounds` as one column of ``"[lower, upper]"`` cells indexed by
+    restriction and bound, the conventional interval first ("parallel trends")."""
+    original = next(iter(by_kind.values())).attrs["original"]
+    rows = [("parallel trends", "", interval(*original))]
+    for kind, table in by_kind.items():
+        rows += [(kind, f"{value:g}", interval(r.lower, r.upper)) for value, r in table.iterrows()]
+    frame = pd.DataFrame(rows, columns=["restriction", "bound", "interval"])
+    return frame.set_index(["restriction", "bound"])["interval"]
+
+
+def any_significant(honest: dict[str, dict[str, pd.DataFrame]]) -> bool:
+    """Whether some target's conventional interval excludes zero."""
+    return any(
+        _excludes_zero(next(iter(by_kind.values())).attrs["original"])
+        for by_kind in honest.values()
+    )
