@@ -129,6 +129,7 @@ def test_several_results_side_by_side(results):
     fig = iplot(results["sa"], results["cs"], labels=["SA", "CS"])
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["SA, pointwise 95% CI", "CS, pointwise 95% CI"]
+    assert "(reference: SA -1; CS none)" in fig.axes[0].get_xlabel()  # CS: varying base
     x_sa, y_sa, _ = _points(fig, 0)
     x_cs, _, _ = _points(fig, 1)
     assert (x_sa < np.round(x_sa)).all() and (x_cs > np.round(x_cs)).all()  # offset apart

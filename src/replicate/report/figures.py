@@ -350,10 +350,13 @@ def iplot(
         ax.set_xticks(first.index.to_numpy(), list(first["label"]))
     else:
         year_axis(ax)
-    if len(references) == 1:
-        ref = f"reference: {next(iter(references))}"
-    elif references:
-        ref = "reference: " + ", ".join(str(r) for r in sorted(references))
+    each = [s.reference for s in series]
+    if len(set(each)) == 1 and each[0] is not None:
+        ref = f"reference: {each[0]}"
+    elif references:  # the results differ: say which has which
+        ref = "reference: " + "; ".join(
+            f"{n} {'none' if r is None else r}" for n, r in zip(names, each, strict=True)
+        )
     else:
         ref = "no reference period"
     ax.set_xlabel(
