@@ -87,6 +87,7 @@ def test_roles_from_text_and_from_a_dict_are_the_same():
         ("unit=countyreal,time=year,outcome=lemp", ["cohort", "treatment"]),
         ("unit=a,unit=b,time=year,outcome=y,cohort=g", ["'unit' given twice"]),
         ("unit=a,time=year,lemp,cohort=g", ["'lemp' is not role=column"]),
+        ("unit=year,time=year,outcome=lemp,cohort=g", ["'year' is named for unit and time"]),
     ],
 )
 def test_bad_roles_say_which_role_and_how(text, words):
@@ -146,6 +147,8 @@ def _messy(mpdta: pd.DataFrame, kind: str) -> pd.DataFrame:
         )
     if kind == "partial cohort":
         return f.assign(**{"first.treat": f["first.treat"].where(~treated | (f["year"] != 2003))})
+    if kind == "text cohort":
+        return f.assign(**{"first.treat": f["first.treat"].astype(str).replace("0", "never")})
     if kind == "text outcome":
         return f.assign(lemp=f["lemp"].astype(object).where(f.index != 7, "n/a?"))
     if kind == "unbalanced":
@@ -162,6 +165,7 @@ def _messy(mpdta: pd.DataFrame, kind: str) -> pd.DataFrame:
         ("varying cohort", ["[first.treat]", "varies within a unit", "fix:"]),
         ("partial cohort", ["[first.treat]", "varies within a unit", "fix:"]),
         ("text outcome", ["[lemp]", "non-numeric", "n/a?", "fix:"]),
+        ("text cohort", ["[first.treat]", "not numbers", "['never']", "fix:"]),
         ("unbalanced", ["unbalanced panel", "balanced='allow'"]),
     ],
 )

@@ -200,6 +200,14 @@ class Roles:
     def is_paper(self) -> bool:
         return self.name == "paper"
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """``(role, column)`` for every column named, in role order (lists expanded)."""
+        out = [("unit", self.unit), ("time", self.time)]
+        out += [("outcome", c) for c in self.outcomes]
+        out += [(r, getattr(self, r)) for r in ("cohort", "treatment") if getattr(self, r)]
+        out += [("controls", c) for c in self.controls] + [("cluster", str(self.cluster))]
+        return out
+
     def columns(self) -> list[str]:
         """Every column the roles name, once, in role order."""
         named = [self.unit, self.time, *self.outcomes, self.cohort, self.treatment]
@@ -326,6 +334,16 @@ def parse_roles(columns: Roles | Mapping[str, object] | str | None) -> Roles:
             f"columns: no column named for {', '.join(missing)}; "
             "e.g. unit=countyreal,time=year,outcome=lemp,cohort=first.treat"
         )
+    keys = {r: roles.get(r) for r in ("unit", "time", "cohort", "treatment") if roles.get(r)}
+    for column in dict.fromkeys((*keys.values(), *outcomes)):
+        named = [r for r, c in keys.items() if c == column] + (
+            ["outcome"] if column in outcomes else []
+        )
+        if len(named) > 1:
+            raise ValueError(
+                f"columns: {column!r} is named for {' and '.join(named)}; each of unit, time, "
+                "outcome and the timing needs its own column"
+            )
     return Roles(
         unit=str(roles["unit"]),
         time=str(roles["time"]),

@@ -609,16 +609,11 @@ def validate_roles(
     if absent:
         columns = list(frame.columns)
         near = close_matches(absent, columns, 0.5, "no close column")
-        which = ", ".join(
-            f"{role}={getattr(roles, role)}"
-            for role in ("unit", "time", "cohort", "treatment", "cluster")
-            if getattr(roles, role) in absent
-        )
-        which += "".join(f", a listed column {c}" for c in absent if c not in which)
+        which = ", ".join(f"{role}={column}" for role, column in roles.pairs() if column in absent)
         problems.append(
             Problem(
                 ", ".join(absent),
-                f"columns named by the roles are not in the data ({which.strip(', ')}); "
+                f"columns named by the roles are not in the data ({which}); "
                 f"the file has {columns}; closest: {near}",
                 fix="name the file's own columns for each role"
                 + (f" ({fix_columns})" if fix_columns else ""),
@@ -816,7 +811,7 @@ def _check_cohort(
     key = values.astype(float).fillna(np.inf)
     key = key.where(~(key == 0), np.inf)  # 0, missing and inf all mean never treated
     varies = key.groupby(frame[unit]).transform("nunique") > 1
-    units = list(dict.fromkeys(frame.loc[varies, unit]))[:SHOW_ROWS]
+    units = [str(u) for u in dict.fromkeys(frame.loc[varies, unit])][:SHOW_ROWS]
     _flag(
         problems,
         frame,
