@@ -421,3 +421,37 @@ def test_closer_to_zero_uses_the_paired_mc_error():
     own = rng.normal(0, 0.01, 200)  # paired difference noisy: s.e. ≈ 0.0007 > 0.001 / 2
     assert not teaching.closer_to_zero(0.049 + common * 0.01 + own, 0.05 + common * 0.01)
     assert not teaching.closer_to_zero(0.05 + common, 0.01 + common)
+
+
+@pytest.mark.parametrize("design_seed", [0, 1])
+def test_chapter_lessons_follow_their_numbers_on_two_sets_of_twins(design_seed):
+    """Exercises 11.4 and 11.6 as the chapter computes them, on two sets of twins: each
+    sentence's verdict agrees with the numbers it is drawn from."""
+    from replicate import montecarlo
+
+    draws = 60
+    clus = teaching.run_fast("clustering", montecarlo.Design(HOMOGENEOUS, seed=design_seed), draws)
+    clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
+    by = {lv: clus[clus["cluster"] == lv].set_index("draw") for lv in ("city", "province")}
+    coverage = {lv: teaching.summarise_rate(d["covered"]) for lv, d in by.items()}
+    spread = teaching.sd_with_se(by["city"]["estimate"])[0]
+    gap = teaching.summarise_mean(by["province"]["se"] - by["city"]["se"])
+    lesson = teaching.clustering_lesson(
+        coverage,
+        {lv: float(d["se"].mean()) for lv, d in by.items()},
+        spread,
+        gap,
+        {lv: int(d["treated_clusters"].iloc[0]) for lv, d in by.items()},
+    )
+    short = [lv for lv, (p, s) in coverage.items() if p < 0.95 - 2 * s]
+    assert ("undercover" in lesson) == bool(short)
+    assert f"city {float(by['city']['se'].mean()) / spread:.2f}" in lesson
+    pre = teaching.run_fast(
+        "pretest", montecarlo.Design({**HOMOGENEOUS, "pretrend": 0.005}, seed=design_seed), draws
+    )
+    error, passed = pre["twfe"] - pre["att"], pre["pretest_p"] >= 0.05
+    gap, se = teaching.selection_gap(error, passed)
+    text = teaching.pretest_lesson(gap, se, float(error.mean()))
+    if np.isfinite(se):
+        assert ("within Monte Carlo error" in text) == (abs(gap) <= 2 * se)
+        assert gap == pytest.approx(error[passed].mean() - error.mean())
