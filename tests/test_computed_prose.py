@@ -8,6 +8,8 @@ than one seed.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +18,7 @@ from replicate import checks, paper, replication
 from replicate.data import load_panel
 from replicate.data.schema import CONTROLS
 from replicate.models.mechanism import mediation
-from replicate.report import prose, tables
+from replicate.report import prose, prose_zh, tables
 
 MEDIATION = {"mediator": "innovp", "unit": "city_id", "time": "year", "cohort": "g"}
 
@@ -278,3 +280,122 @@ def test_same_sample_check_on_two_twins(seed):
     s, p = float(base_same.params["did"]), float(col1.params["did"])
     assert prose.describe_change(s, p) in text
     assert f"{int(base_same.nobs):,} city-years" in text and "the 108 it drops" in text
+
+
+# ----------------------------------------------------------------------------- Chinese forms (#19)
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _same_numbers(english: str, chinese: str) -> None:
+    assert sorted(_NUMBER.findall(english)) == sorted(_NUMBER.findall(chinese)), (english, chinese)
+    assert bool(english) == bool(chinese)
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_chinese_sentences_have_the_english_numbers_and_words_on_two_twins(seed):
+    """Every Chinese form is built from the same values as its English namesake: the same
+    numbers, and the same comparative word wherever the English one is chosen from them."""
+    panel = load_panel("synthetic", seed=seed)
+    card = replication.scorecard(panel)
+    for name in ("describe_scorecard", "describe_calibration_check"):
+        args = (card,) if name == "describe_scorecard" else (card, panel)
+        _same_numbers(getattr(prose, name)(*args), getattr(prose_zh, name)(*args))
+    _same_numbers(prose.describe_coverage(panel), prose_zh.describe_coverage(panel))
+    _same_numbers(prose.describe_constant_units(), prose_zh.describe_constant_units())
+
+    frame = replication.regression_frame(panel)
+    result = mediation(frame, "nqp", controls=CONTROLS, draws=99, seed=1, **MEDIATION)
+    en, zh = (
+        prose.describe_mediation_truth(result, panel),
+        prose_zh.describe_mediation_truth(result, panel),
+    )
+    _same_numbers(en, zh)
+    assert ("interval covers it" in en) == ("区间覆盖了真实值" in zh)
+    assert ("further off" in en) == ("离真实值更远" in zh)
+    assert ("not one draw's noise" in en) == ("并非单次抽样的噪声" in zh)
+
+    base, col1 = replication.estimate(2, panel)[7], replication.estimate(4, panel)[1]
+    en, zh = (
+        prose.describe_province_truth(base, col1, panel),
+        prose_zh.describe_province_truth(base, col1, panel),
+    )
+    _same_numbers(en, zh)
+    assert ("is closer to it" in en) == ("并不比" not in zh)
+    per_province = panel.frame.groupby("province")["city_id"].nunique()
+    same = panel.frame[~panel.frame["province"].isin(per_province[per_province == 1].index)]
+    base_same = replication.estimate(2, same)[7]
+    en = prose.describe_same_sample(base, base_same, col1)
+    zh = prose_zh.describe_same_sample(base, base_same, col1)
+    _same_numbers(en, zh)
+    s, p = float(base_same.params["did"]), float(col1.params["did"])
+    assert prose_zh.describe_change(s, p) in zh
+
+    formula, scale = replication.formulas(2)[7], {"mar": 100.0, "fin": 100.0}
+    clustered = replication.fit_panel(
+        formula, panel, rescale=scale, vcov={"CRV1": "city_id"}, small_sample="reghdfe"
+    )
+    hc1 = replication.fit_panel(formula, panel, rescale=scale, vcov="hetero")
+    en = prose.describe_hc1_beside_cluster(clustered, hc1, 0.028)
+    zh = prose_zh.describe_hc1_beside_cluster(clustered, hc1, 0.028)
+    _same_numbers(en, zh)
+    words = {"about the same as": "大致相同", "smaller than": "小于", "larger than": "大于"}
+    assert [z in zh for z in words.values()] == [e in en for e in words]
+    assert ("the HC1 reading lies closer" in en) == ("HC1 的解读更接近" in zh)
+
+
+def test_chinese_sentences_are_empty_or_say_there_is_no_truth_where_the_english_do(
+    default_panel,
+):
+    other = load_panel(default_panel.frame.copy())
+    card = replication.scorecard(default_panel)
+    assert prose_zh.describe_coverage(other) == prose.describe_coverage(other) == ""
+    assert prose_zh.describe_calibration_check(card, other) == ""
+    assert prose.describe_calibration_check(card, other) == ""
+    frame = replication.regression_frame(other)
+    result = mediation(frame, "nqp", controls=CONTROLS, draws=0, **MEDIATION)
+    assert "没有可供比较的真实值" in prose_zh.describe_mediation_truth(result, other)
+
+
+def test_chinese_published_cells_sentences_follow_the_same_bounds():
+    bounds = checks.published_indirect_bounds()
+    _same_numbers(prose.describe_published_indirect(), prose_zh.describe_published_indirect())
+    en, zh = (
+        prose.describe_face_value_indirect(bounds),
+        prose_zh.describe_face_value_indirect(bounds),
+    )
+    _same_numbers(en, zh)
+    assert ("above the largest" in en) == ("高于印出的单元格所允许的最大值" in zh)
+    wide = bounds.copy()
+    wide.loc["indirect effect a·b", "maximum"] = 1.0
+    assert "落在印出的单元格所允许的范围之内" in prose_zh.describe_face_value_indirect(wide)
+    _same_numbers(
+        prose.describe_face_value_indirect(wide), prose_zh.describe_face_value_indirect(wide)
+    )
+
+
+@pytest.mark.parametrize("spread", [0.0275, 0.0419])
+def test_chinese_cluster_width_says_too_narrow_when_the_english_does(spread):
+    cover = _cover(0.029, 0.028, 0.027, spread)
+    en, zh = prose.describe_cluster_width(cover), prose_zh.describe_cluster_width(cover)
+    _same_numbers(en, zh)
+    assert ("province are too narrow" in en) == ("按省份聚类的区间过窄" in zh)
+    assert zh.startswith("表 2 第 7 列：")
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_chinese_multiverse_sentences_have_the_english_numbers_on_two_twins(seed):
+    from replicate import multiverse
+
+    twin = load_panel("synthetic", seed=seed)
+    full = multiverse.space(codings=multiverse.codings_of(multiverse.prepare(twin)))
+    result, _ = multiverse.run_multiverse(twin, full[full["paper"] != ""], progress=False)
+    truth = twin.truth.att
+    summary = multiverse.robustness_summary(result, truth=truth)
+    en = multiverse.summary_glue(result, summary, truth)
+    zh = prose_zh.summary_glue(result, summary, truth)
+    assert set(zh) <= set(en)
+    for key, text in zh.items():
+        _same_numbers(en[key], text)
+    assert zh["mv_published_range"] == "0.075 至 0.146"  # Liu & Zou, Tables 2 and 4, did
+    assert zh["mv_data"] == "合成孪生数据"

@@ -12,9 +12,22 @@ Vocabulary follows ``book/glossary.md``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
+
+from replicate import paper
+from replicate.checks import published_indirect_bounds
+from replicate.replication import (
+    R2_TOLERANCE,
+    SE_RATIO,
+    TABLE1_SD_SHARE,
+    _kind,
+    calibration_record,
+    mediation_truth,
+    specs,
+)
 
 
 def describe_change(before: float, after: float, what: str = "估计值") -> str:
@@ -42,3 +55,338 @@ def entries_per_batch(counts: Mapping[int, int]) -> str:
 def entries_per_batch_en(counts: Mapping[int, int]) -> str:
     """The English form chapter 01 glues today (``"39 in 2014, 39 in 2015"``)."""
     return ", ".join(f"{n} in {year}" for year, n in sorted(counts.items()))
+
+
+# ----------------------------------------------------------------------------------------
+# Chinese namesakes of the remaining ``prose.describe_*`` sentences (chapters 03b, 05–08,
+# 10b, 11). Same arguments, same decision rules and thresholds as the English functions;
+# every number is formatted as the English one formats it, so a page shows the same numbers
+# in both languages (tests/test_computed_prose.py runs both forms on two twins).
+
+STATUS = {
+    "within rounding": "舍入误差内",
+    "within tolerance": "容差内",
+    "off": "偏离",
+    "not estimated": "未估计",
+}
+"""The scorecard's statuses in the words of the chapter 08 catalogue."""
+
+_CLUSTERS = {"city": "城市", "province": "省份", "region": "地区"}
+
+
+def _specification_zh(text: str) -> str:
+    """``"Table 2 column 7"`` → ``"表 2 第 7 列"`` (other text is returned unchanged)."""
+    return re.sub(r"Table (\d+) column (\d+)", r"表 \1 第 \2 列", text)
+
+
+def describe_scorecard(card) -> str:
+    """``"系数：50 个中有 18 个在舍入误差内或在一个公布标准误之内；……"`` (the rules of
+    ``prose.describe_scorecard``)."""
+    kinds = _kind(card)
+    words = {
+        "coef": ("系数", "在舍入误差内或在一个公布标准误之内"),
+        "se": ("标准误", f"在舍入误差内或为公布值的 {SE_RATIO[0]:g}–{SE_RATIO[1]:g} 倍"),
+        "N": ("样本量", "完全一致"),
+        "R2": ("R²", f"相差不超过 {R2_TOLERANCE:g}"),
+        "table1": ("表 1 统计量", f"与原文之差不超过公布标准差的 {TABLE1_SD_SHARE:.0%}"),
+    }
+    parts = []
+    for kind, (name, rule) in words.items():
+        sub = card[kinds == kind]
+        if len(sub):
+            ok = int(sub["status"].isin(["within rounding", "within tolerance"]).sum())
+            parts.append(f"{name}：{len(sub)} 个中有 {ok} 个{rule}")
+    return "；".join(parts)
+
+
+def _signed(z: float, what: str) -> str:
+    return f"比{what}{'高' if z > 0 else '低'} {abs(z):.1f} 个标准误"
+
+
+def describe_mediation_truth(result, panel) -> str:
+    """The Chinese form of ``prose.describe_mediation_truth`` (same rules: a bias only when
+    it exceeds two Monte Carlo standard errors)."""
+    truth = getattr(panel, "truth", None)
+    if truth is None and getattr(panel, "synthetic", False):
+        return (
+            "该面板标注为合成数据，但没有附带生成时的真实值记录（这是从文件读回的孪生数据），"
+            "因此没有可供比较的真实值。"
+        )
+    if truth is None:
+        return "该面板不是合成孪生数据，因此没有可供比较的真实值。"
+    a, b, total = mediation_truth(truth)
+    beside = result.beside_truth(a, b, total)
+    z = beside["(estimate − truth) / s.e."].to_numpy()
+    lo, hi = result.boot_ci
+    covers = "覆盖了" if lo <= a * b <= hi else "没有覆盖"
+    text = (
+        f"生成孪生数据时设定 a = {a:.3f}，b = {b:.5f}：真实间接效应为 {a * b:.4f}，"
+        f"占其真实总效应 {total:.3f} 的 {100 * a * b / total:.1f}%。估计值 "
+        f"{result.indirect:.4f} {_signed(z[2], '真实值')}，{100 * result.level:.0f}% "
+        f"自助法区间{covers}真实值。两个因子都带有估计误差——â = {result.a:.3f} "
+        f"{_signed(z[0], ' a ')}，b̂ = {result.b:.5f} {_signed(z[1], ' b ')}——它们的乘积"
+        f"同时继承了两者的误差。总效应离真实值{'更远' if abs(z[4]) > abs(z[2]) else '更近'}："
+        f"ĉ = {result.total_effect:.3f} {_signed(z[4], f'真实值 {total:.3f} ')}。"
+    )
+    record = calibration_record()
+    rows = record.get("coverage", [])
+    provincial = record.get("parameters", {}).get("nqp.province_pilot_share", 0.0) != 0
+    row = next(
+        (
+            r
+            for r in rows
+            if r.get("specification") == "Table 2 column 7" and r.get("clustered by") == "city"
+        ),
+        None,
+    )
+    if row:
+        bias = row["mean estimate"] - row["true ATT"]
+        mc_se = row["s.d. of estimates"] / np.sqrt(row["twins"])
+        if abs(bias) > 2 * mc_se:
+            text += (
+                f"这一差距并非单次抽样的噪声：在校准检验的 {row['twins']} 个孪生数据中，"
+                f"同一回归（表 2 第 7 列）的平均估计值为 {row['mean estimate']:.3f}，"
+                f"而真实效应为 {row['true ATT']:.3f}，偏误为 {bias:+.3f}（蒙特卡洛标准误 "
+                f"{mc_se:.3f}），其 95% 置信区间在 {100 * row['covers the true ATT']:.0f}% "
+                "的孪生数据中覆盖真实值。"
+            )
+        if abs(bias) > 2 * mc_se and provincial:
+            text += (
+                "孪生数据的省级冲击随各省的试点比例变动（孪生数据正是以此复现表 4 第 1 列的下降），"
+                "城市和年份固定效应无法吸收这些冲击；总效应和直接效应都继承了这一偏误，"
+                "因此在孪生数据上，中介比例最好对照上面的真实值来解读。"
+            )
+        if abs(bias) <= 2 * mc_se:
+            text += (
+                f"在校准检验的 {row['twins']} 个孪生数据中，同一回归（表 2 第 7 列）的平均估计值"
+                f"为 {row['mean estimate']:.3f}，真实效应为 {row['true ATT']:.3f}："
+                "两者相差在两个蒙特卡洛标准误之内，因此这一差距只是单次抽样的噪声。"
+            )
+    return text
+
+
+def describe_province_truth(base, with_province_year, panel) -> str:
+    """The Chinese form of ``prose.describe_province_truth`` ("" without a truth)."""
+    truth = getattr(panel, "truth", None)
+    if truth is None:
+        return ""
+    att = float(truth.att)
+    b, p = float(base.params["did"]), float(with_province_year.params["did"])
+    closer = abs(p - att) < abs(b - att)
+    share = calibration_record().get("parameters", {}).get("nqp.province_pilot_share", 0.0)
+    built = (
+        "孪生数据生成时设定的省级冲击随省内试点城市比例的上升而增大"
+        if share > 0
+        else "孪生数据的省级冲击与试点无关"
+    )
+    compare = "比" if closer else "并不比"
+    return (
+        f"{built}，其真实效应为 {att:.3f}：加入省份×年份固定效应的估计值（{p:.3f}）"
+        f"{compare}基准回归（{b:.3f}）更接近真实效应。"
+    )
+
+
+def describe_coverage(panel) -> str:
+    """The Chinese form of ``prose.describe_coverage`` ("" when the panel is not the twin)."""
+    if getattr(panel, "truth", None) is None:
+        return ""
+    rows = {
+        r.get("specification"): r
+        for r in calibration_record().get("coverage", [])
+        if r.get("clustered by") == "city"
+    }
+    base, province = rows.get("Table 2 column 7"), rows.get("Table 4 column 1")
+    if not base or not province:
+        return ""
+    return (
+        f"在校准后的孪生数据上，校准检验的 {base['twins']} 个孪生数据中，基准回归"
+        f"（表 2 第 7 列）的平均估计值为 {base['mean estimate']:.3f}，而真实效应为 "
+        f"{base['true ATT']:.3f}，其按城市聚类的 95% 置信区间在 "
+        f"{100 * base['covers the true ATT']:.0f}% 的孪生数据中覆盖真实值；加入省份×年份"
+        f"固定效应后（表 4 第 1 列），平均估计值为 {province['mean estimate']:.3f}，"
+        f"覆盖率为 {100 * province['covers the true ATT']:.0f}%。"
+    )
+
+
+def describe_calibration_check(card, panel) -> str:
+    """The Chinese form of ``prose.describe_calibration_check`` ("" when not synthetic)."""
+    if not getattr(panel, "synthetic", False):
+        return ""
+    check = calibration_record().get("check", {})
+    ours = int(card["status"].isin(["within rounding", "within tolerance"]).sum())
+    if not check:
+        return f"这个孪生数据复现了 {len(card)} 个数字中的 {ours} 个。"
+    return (
+        f"这个孪生数据复现了 {len(card)} 个数字中的 {ours} 个；在校准检验的 "
+        f"{check['twins']} 个孪生数据中，中位数孪生数据复现 {check['median_twin_within']:g} 个，"
+        f"而孪生数据的均值在 {check['numbers']} 个数字中有 {check['mean_within']} 个落在容差内。"
+    )
+
+
+def describe_constant_units(units=None) -> str:
+    """The Chinese form of ``prose.describe_constant_units`` (same tests of each column)."""
+    from replicate.checks import constant_units
+
+    units = constant_units() if units is None else units
+
+    def names(mask) -> str:
+        return "、".join(f"表 {t} 第 ({c}) 列" for t, c in units.index[mask]) or "无"
+
+    both = units["fits percent"] & units["fits Table 1 units"]
+    only_percent = units["fits percent"] & ~units["fits Table 1 units"]
+    neither = ~units["fits percent"] & ~units["fits Table 1 units"]
+    text = (
+        f"原文印出的 {len(units)} 个常数项中，{int(both.sum())} 个在两种量纲下都相符"
+        f"（{names(both)}），{int(only_percent.sum())} 个只有在 mar 和 fin 以百分数计时才相符"
+        f"（{names(only_percent)}）"
+    )
+    with_mar_fin = {
+        (t, spec.column)
+        for t in (2, 3, 4)
+        for spec in specs(t)
+        if {"mar", "fin"} & set(spec.regressors)
+    } & set(units.index)
+    if set(units.index[only_percent]) == with_mar_fin:
+        text += "——恰好是包含 mar 或 fin 的那些列"
+    text += f"，{int(neither.sum())} 个在两种量纲下都不相符。"
+    if units["fits percent"].all():
+        text += (
+            "每个印出的常数项都与百分数量纲相符：回归使用的是以百分数计的 mar 和 fin，"
+            "尽管表 1 把它们描述为比率。"
+        )
+    return text
+
+
+def describe_published_indirect() -> str:
+    """The Chinese form of ``prose.describe_published_indirect`` (same verdict at 5%)."""
+    bounds = published_indirect_bounds()
+    cells = paper.published(3).set_index(["column", "variable"])
+    a = cells.loc[(1, "did")]
+    total = paper.published(2).set_index(["column", "variable"]).loc[(7, "did"), "coef"]
+    share = 100 * bounds.loc["indirect effect a·b", "maximum"] / total
+    p_low, p_high = bounds.loc["Sobel p-value", ["minimum", "maximum"]]
+    verdict = (
+        "在 5% 水平上都不显著"
+        if p_low > 0.05
+        else "在 5% 水平上可能显著，也可能不显著"
+        if p_high > 0.05
+        else "在 5% 水平上都显著"
+    )
+    return (
+        f"即使取其最大值，间接效应也只占相同控制变量下 did 总效应（表 2 第 7 列：{total:.3f}）"
+        f"的 {share:.1f}%。由于 a 的估计很精确（t ≈ {a['coef'] / a['se']:.1f}），Sobel "
+        f"统计量接近 b 的 t 值，其 p 值介于 {p_low:.3f} 和 {p_high:.3f} 之间：无论未经舍入的"
+        f"数字是多少，间接效应{verdict}。"
+    )
+
+
+def describe_face_value_indirect(bounds=None) -> str:
+    """The Chinese form of ``prose.describe_face_value_indirect`` (高于 / 低于 / 落在范围内,
+    from the same comparison of the product with the bounds)."""
+    bounds = published_indirect_bounds() if bounds is None else bounds
+    cells = paper.published(3).set_index(["column", "variable"])
+    a, b = cells.loc[(1, "did"), "coef"], cells.loc[(2, "innovp"), "coef"]
+    lo, hi = bounds.loc["indirect effect a·b", ["minimum", "maximum"]]
+    product = a * b
+    if product > hi:
+        where = (
+            f"高于印出的单元格所允许的最大值（{hi:.4f}）：一个四舍五入为 {b:.3f}、带一颗星、"
+            f"印出的标准误为 {cells.loc[(2, 'innovp'), 'se']:.3f} 的 b，实际上小于 {b:.3f}"
+        )
+    elif product < lo:
+        where = f"低于印出的单元格所允许的最小值（{lo:.4f}）"
+    else:
+        where = f"落在印出的单元格所允许的范围之内（{lo:.4f} 至 {hi:.4f}）"
+    return f"按字面值计算，印出的单元格给出 a·b = {a:.3f} × {b:.3f} = {product:.4f}，{where}。"
+
+
+def describe_cluster_width(cover, specification: str = "Table 2 column 7") -> str:
+    """The Chinese form of ``prose.describe_cluster_width`` (the same 10% band around the
+    spread decides 大致等于 / 小于 / 大于)."""
+    rows = cover[cover["specification"] == specification].set_index("clustered by")
+    parts, words = [], []
+    for cluster, row in rows.iterrows():
+        se, sd = float(row["mean s.e."]), float(row["s.d. of estimates"])
+        ratio = se / sd if sd > 0 else np.inf
+        word = "大致等于" if abs(ratio - 1) <= 0.10 else "小于" if ratio < 1 else "大于"
+        words.append(word)
+        own = float(row["covers the estimator's mean"])
+        parts.append(
+            f"按{_CLUSTERS.get(cluster, cluster)}聚类（{int(row['clusters'])} 个聚类）时，"
+            f"平均标准误（{se:.3f}）{word}各孪生数据间估计值的离散程度（{sd:.3f}），"
+            f"区间在 {own:.1%} 的孪生数据中覆盖估计量自身的均值"
+        )
+    narrow = [_CLUSTERS.get(c, c) for c, w in zip(rows.index, words, strict=True) if w == "小于"]
+    verdict = (
+        f"因此按{'和按'.join(narrow)}聚类的区间过窄"
+        if narrow
+        else "因此两种区间都不算过窄：问题出在偏误，而不在宽度"
+    )
+    return f"{_specification_zh(specification)}：" + "；".join(parts) + f"，{verdict}。"
+
+
+def describe_same_sample(base, base_same, with_province_year) -> str:
+    """The Chinese form of ``prose.describe_same_sample`` (words from :func:`describe_change`)."""
+    b, s, p = (float(r.params["did"]) for r in (base, base_same, with_province_year))
+    dropped = int(base.nobs) - int(base_same.nobs)
+    return (
+        f"在第 (1) 列自己的 {int(base_same.nobs):,} 个城市—年份观测上（它删除的 {dropped:,} 个"
+        f"观测在两边都不包含），加入省份×年份固定效应：{describe_change(s, p)}。"
+        f"仅样本变化的影响：{describe_change(b, s, '基准回归')}。"
+    )
+
+
+def describe_hc1_beside_cluster(clustered, hc1, published_se: float | None = None) -> str:
+    """The Chinese form of ``prose.describe_hc1_beside_cluster`` (same 5% band on the printed
+    ratio; same choice of the closer reading)."""
+    c, h = float(clustered.std_errors["did"]), float(hc1.std_errors["did"])
+    ratio = round(h / c, 2)  # the word follows the printed ratio
+    if abs(ratio - 1) <= 0.05:
+        compare = f"与按城市聚类的 {c:.4f} 大致相同"
+    elif ratio < 1:
+        compare = f"小于按城市聚类的 {c:.4f}"
+    else:
+        compare = f"大于按城市聚类的 {c:.4f}"
+    text = f"若按 HC1 解读，did 的标准误为 {h:.4f}，{compare}（比值 {ratio:.2f}）。"
+    if published_se is not None and np.isfinite(published_se):
+        gap_c, gap_h = abs(c - published_se), abs(h - published_se)
+        closer = (
+            "聚类的解读更接近它"
+            if gap_c < gap_h
+            else "HC1 的解读更接近它"
+            if gap_h < gap_c
+            else "两种解读与它同样接近"
+        )
+        text += (
+            f"原文印出的是 {published_se:.3f}；在这些数据上，{closer}——这是关于原文所用命令的"
+            "线索，而不是证明。"
+        )
+    return text
+
+
+def summary_glue(result, summary, truth: float | None = None) -> dict[str, str]:
+    """Chinese forms of :func:`replicate.multiverse.summary_glue`'s sentences (chapter 10b),
+    from the same result and summary; keys are the same glue names."""
+    from replicate.multiverse import published_estimates
+
+    ok = result.ok
+    overall = summary.loc["all specifications"]
+    paper_rows = ok[ok["paper"] != ""]
+    published = published_estimates()
+    texts = {
+        "mv_range": f"{ok['estimate'].quantile(0.05):.3f} 至 {ok['estimate'].quantile(0.95):.3f}",
+        "mv_published_range": f"{published.min():.3f} 至 {published.max():.3f}",
+        "mv_paper_range": (
+            f"{paper_rows['estimate'].min():.3f} 至 {paper_rows['estimate'].max():.3f}"
+            if len(paper_rows)
+            else "没有估计值（本次运行不包含其中任何一个设定）"
+        ),
+        "mv_data": "合成孪生数据" if result.synthetic else result.label,
+        "mv_truth": "",
+    }
+    if truth is not None and "interval covers the truth" in overall:
+        texts["mv_truth"] = (
+            f"在这个合成孪生数据上，真实效应为 {truth:.3f}；"
+            f"{overall['interval covers the truth']:.0%} 的 95% 置信区间覆盖了它。"
+        )
+    return texts
