@@ -277,6 +277,12 @@ def _assert_same_rows(slow: pd.DataFrame, fast: pd.DataFrame, keys: list[str]) -
         ({**HETEROGENEOUS, "anticipation": 1, "pretrend": 0.01}, ("twfe", "imputation"), ()),
         ({**HETEROGENEOUS, "conditional_trends": True}, ("twfe", "imputation", "cs_never"), ()),
         ({**HETEROGENEOUS, "conditional_trends": True}, ("cs_never",), ("fdi", "hum", "gov")),
+        # pilot cities only: Sun–Abraham and imputation refuse, CS goes through moderndid
+        (
+            {**HETEROGENEOUS, "all_treated": True},
+            ("twfe", "cs_never", "sun_abraham", "imputation"),
+            (),
+        ),
     ],
 )
 def test_fast_montecarlo_equals_the_per_twin_estimators(knobs, estimators, controls):
@@ -286,9 +292,11 @@ def test_fast_montecarlo_equals_the_per_twin_estimators(knobs, estimators, contr
     slow = montecarlo.run(design, 3)[0]
     fast = montecarlo.run_fast(design, 3)
     _assert_same_rows(slow, fast, ["estimator", "draw"])
+    assert (fast["status"] == slow["status"]).all()
     twfe = fast[fast["estimator"] == "twfe"]
     if len(twfe):  # TWFE's clustered s.e., interval and p-value are there too
-        assert twfe["se"].notna().all() and (twfe["n_clusters"] == 285).all()
+        assert twfe["se"].notna().all()
+        assert (twfe["n_clusters"] == (109 if knobs.get("all_treated") else 285)).all()
 
 
 @pytest.mark.parametrize(

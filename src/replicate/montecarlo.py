@@ -622,12 +622,41 @@ def _check_twins(twins: Twins, design: Design, draws: int, controls: bool = Fals
         raise ValueError("this design has controls: draw the twins with controls=True.")
 
 
+def _per_twin(estimator: str, twins: Twins, controls: Sequence[str], draws) -> pd.DataFrame:
+    """``estimate_spec`` twin by twin (the slow path), for a design the fast path does not
+    cover; rows as :func:`run` writes them."""
+    spec = mv.Spec(estimator, tuple(controls), pilot_coding="as in the data")
+    rows = [
+        {**mv.estimate_spec(spec, mv.prepare(twins.frame(r), recode=False)), "draw": r}
+        for r in draws
+    ]
+    return pd.DataFrame(rows).assign(estimator=estimator).drop(columns="hash")
+
+
+def _not_fast(estimator: str, twins: Twins) -> str | None:
+    """What the per-twin estimators do differently on this design, or None: without a
+    never-treated city Sun–Abraham and the imputation estimator (a treated year with no
+    untreated city) refuse the panel — the same in every twin — and Callaway–Sant'Anna
+    goes through moderndid's own rules; a city treated in every year has no untreated year."""
+    did = twins.did.astype(bool)
+    if did.all(1).any():
+        return "always treated"
+    if estimator in ("cs_never", "sun_abraham") and not (twins.g == 0).any():
+        return "refused" if estimator == "sun_abraham" else "moderndid"
+    if estimator == "imputation" and bool(did.all(0).any()):
+        return "refused"
+    return None
+
+
 def run_fast(design: Design, draws: int, twins: Twins | None = None) -> pd.DataFrame:
     """The rows of :func:`run` for the estimators of :data:`FAST_ESTIMATORS`, all twins at once.
 
     Same draws and estimates as :func:`run` (to 1e-10); TWFE also has its clustered s.e.,
     interval and p-value; the other estimators' s.e. are left out (NaN) — their bias is
-    what a teaching Monte Carlo reports. ``twins`` reuses drawn twins with the same knobs
+    what a teaching Monte Carlo reports. Where the per-twin estimators refuse the design
+    (e.g. Sun–Abraham without never-treated cities) every draw has their failed row; where
+    they follow other rules (Callaway–Sant'Anna without never-treated cities, through
+    moderndid) those draws are estimated twin by twin. ``twins`` reuses drawn twins with the same knobs
     (e.g. to compare estimators with and without controls on the same twins); the rows
     then belong to those twins' draws.
     """
@@ -645,10 +674,18 @@ def run_fast(design: Design, draws: int, twins: Twins | None = None) -> pd.DataF
     nobs, truth = n_c * n_t, mv._round(twins.att)
     parts = []
     for estimator in design.estimators:
-        if estimator == "twfe":
+        if estimator == "twfe" and _not_fast(estimator, twins) is None:
             p = project(twins, twfe_regressor(twins))
             se = np.sqrt(p.cov[:, 0, 0])
             parts.append(_rows("twfe", p.coef[0], se, p.df, nobs, p.n_clusters))
+            continue
+        reason = _not_fast(estimator, twins)
+        if reason == "refused":  # the same error in every twin: the first twin's
+            first = _per_twin(estimator, twins, design.controls, [0])
+            parts.append(first.loc[first.index.repeat(draws)].assign(draw=range(draws)))
+            continue
+        if reason is not None:
+            parts.append(_per_twin(estimator, twins, design.controls, range(draws)))
             continue
         if estimator == "cs_never" and design.controls:
             values = [cs_dr_simple(twins, r, design.controls) for r in range(draws)]
