@@ -312,14 +312,16 @@ comparison = compare_estimators(
 
 # %% tags=["hide-input"]
 estimates = comparison.tidy().set_index(["estimator", "covariates", "comparison"])
-tables.show(
-    tables.labelled(comparison.layout(["none"]), panel),
-    f"Estimates of the effect of {pilot} on {outcome} without covariates",
-    decimals=3,
-    notes="Comparison groups: TWFE every observation; Sun–Abraham the never treated; the "
+notes = (
+    "Comparison groups: TWFE every observation; Sun–Abraham the never treated; the "
     "imputation estimator and DID_M the not yet treated. DID_M's s.e.: cluster bootstrap, "
     f"{dcdh_draws} draws."
-    + (" true: the twin's true value of each estimator's target." if truth is not None else ""),
+    + (" true: the twin's true value of each estimator's target." if truth is not None else "")
+)
+tables.show(
+    tables.labelled(comparison.layout(["none"], notes=notes), panel),
+    f"Estimates of the effect of {pilot} on {outcome} without covariates",
+    decimals=3,
 )
 
 # %% tags=["hide-input"]
@@ -447,11 +449,16 @@ if controls:
     first_start = min(starts)
     display(
         tables.show(
-            tables.labelled(comparison.layout(["time-varying", "baseline"]), panel),
+            tables.labelled(
+                comparison.layout(
+                    ["time-varying", "baseline"],
+                    notes="Comparison groups as in the table without covariates.",
+                ),
+                panel,
+            ),
             f"Effect on {outcome} with time-varying controls and with their means over "
             f"{int(frame[time].min())}–{first_start - 1} (pre-treatment means)",
             decimals=3,
-            notes="Comparison groups as in the table without covariates.",
         )
     )
     twfe_base = estimates.loc[("TWFE", "baseline", EVERY)]

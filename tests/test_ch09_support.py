@@ -427,7 +427,14 @@ def test_chapter_09_runs_on_mpdta_and_its_cs_number_is_callaway_santanna(mpdta, 
     run = book.execute(
         paths.NOTEBOOKS_DIR / "09_modern_did.py",
         target,
-        {"data": str(source), "columns": MPDTA_ROLES, "permutations": 99, "bootstrap_draws": 99},
+        {
+            "data": str(source),
+            "columns": MPDTA_ROLES,
+            "permutations": 99,
+            "bootstrap_draws": 99,
+            "honest_grid": 50,
+            "dcdh_draws": 20,
+        },
     )
     assert run.ok, run.error
     nb = nbformat.read(target, 4)

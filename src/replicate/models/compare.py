@@ -230,11 +230,13 @@ class EstimatorComparison:
         )
         return tidy[keep].rename(columns=COLUMN_LABELS)
 
-    def layout(self, covariates: Sequence[str], digits: int = 3) -> pd.DataFrame:
+    def layout(self, covariates: Sequence[str], digits: int = 3, notes: str = "") -> pd.DataFrame:
         """:meth:`table` narrowed for a phone: the rows of ``covariates`` only, one label
         column (the estimator; Callaway–Sant'Anna's comparison group in brackets; the
         covariate set after a comma when ``covariates`` has several), then estimate, s.e.,
-        the interval and, on the twin, the true value ("true")."""
+        the interval and, on the twin, the true value ("true"). ``notes`` go into
+        ``attrs["notes"]``, where :func:`replicate.report.tables.labelled` adds the data
+        label."""
         table = self.table(digits).rename(columns={"true effect": "true"})
         table = table[table.index.get_level_values("covariates").isin(list(covariates))]
         cs = NAMES["callaway_santanna"]
@@ -244,8 +246,9 @@ class EstimatorComparison:
             if len(covariates) > 1:
                 label += f", {COVARIATE_WORDS.get(cov, cov)}"
             labels.append(label)
-        out = table.set_axis(labels, axis=0)
-        return out.rename_axis("estimator")
+        out = table.set_axis(labels, axis=0).rename_axis("estimator")
+        out.attrs["notes"] = notes  # the table's notes (tables.labelled adds the data label)
+        return out
 
 
 def compare_estimators(
