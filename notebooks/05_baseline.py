@@ -24,7 +24,7 @@ from myst_nb import glue
 import replicate
 from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
-from replicate.report import figures, prose, tables
+from replicate.report import figures, prose, prose_zh, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)
@@ -87,7 +87,7 @@ for kind, group in agree.groupby(comparison["statistic"]):
     glue(f"n_{kind}_ok", int(group.sum()), display=False)
 glue("se_ratio", "{:g}–{:g}".format(*replication.SE_RATIO), display=False)
 glue("r2_tolerance", f"{replication.R2_TOLERANCE:g}", display=False)
-glue("truth_sentence", prose.describe_coverage(panel), display=False)
+i18n.glue("truth_sentence", prose.describe_coverage(panel), prose_zh.describe_coverage(panel))
 r2 = [r.rsquared for r in results.values()]
 glue("r2_min", f"{min(r2):.4f}", display=False)
 glue("r2_max", f"{max(r2):.4f}", display=False)
@@ -132,7 +132,7 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("units_sentence", prose.describe_constant_units(), display=False)
+i18n.glue("units_sentence", prose.describe_constant_units(), prose_zh.describe_constant_units())
 
 # %% [markdown]
 # {glue:text}`units_sentence`
@@ -179,10 +179,10 @@ tables.show(replicate.etable(fits, keep=["did"], digits=4, stats=("N", "clusters
 
 # %% tags=["hide-input"]
 published_se = paper.published(2).set_index(["column", "variable"]).loc[(last, "did"), "se"]
-glue(
+i18n.glue(
     "hc1_sentence",
     prose.describe_hc1_beside_cluster(fits["CRV1 reghdfe"], fits["HC1"], published_se),
-    display=False,
+    prose_zh.describe_hc1_beside_cluster(fits["CRV1 reghdfe"], fits["HC1"], published_se),
 )
 
 # %% [markdown]

@@ -27,7 +27,7 @@ from myst_nb import glue
 from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
 from replicate.models.mechanism import mediation
-from replicate.report import figures, prose, tables
+from replicate.report import figures, prose, prose_zh, tables
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)
@@ -122,7 +122,11 @@ if truth is not None:
             decimals=5,
         )
     )
-glue("truth_sentence", prose.describe_mediation_truth(result, panel), display=False)
+i18n.glue(
+    "truth_sentence",
+    prose.describe_mediation_truth(result, panel),
+    prose_zh.describe_mediation_truth(result, panel),
+)
 
 # %% [markdown]
 # {glue:text}`truth_sentence` ({ref}`ch-robustness` shows the provincial shocks at work;
@@ -135,8 +139,12 @@ published = paper.published(3).set_index(["column", "variable"])
 a_cell, b_cell = published.loc[(1, "did")], published.loc[(2, "innovp")]
 t_low, t_high = checks.t_interval(int(b_cell["stars"]), 284)
 glue("paper_b", f"{b_cell['coef']:.3f} ({b_cell['se']:.3f})", display=False)
-glue("face_value", prose.describe_face_value_indirect(), display=False)
-glue("published_verdict", prose.describe_published_indirect(), display=False)
+i18n.glue(
+    "face_value", prose.describe_face_value_indirect(), prose_zh.describe_face_value_indirect()
+)
+i18n.glue(
+    "published_verdict", prose.describe_published_indirect(), prose_zh.describe_published_indirect()
+)
 i18n.glue("t_band", f"{t_low:.2f} and {t_high:.2f}", f"{t_low:.2f} 与 {t_high:.2f} 之间")
 glue(
     "b_interval", "[{:.4f}, {:.4f})".format(*checks.printed_interval(b_cell["coef"])), display=False

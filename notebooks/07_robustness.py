@@ -26,7 +26,7 @@ import replicate
 from replicate import i18n, paper, replication
 from replicate.data import load_panel, raw
 from replicate.models.inference import wild_cluster_bootstrap
-from replicate.report import prose, tables
+from replicate.report import prose, prose_zh, tables
 
 panel = load_panel(data, reading=reading)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
@@ -88,11 +88,19 @@ i18n.glue(
     f"of the baseline ({base.std_errors['did']:.3f})",
     f"{'小于' if within_se else '大于'}基准回归的一个标准误（{base.std_errors['did']:.3f}）",
 )
-glue("truth_sentence", prose.describe_province_truth(base, col1, panel), display=False)
+i18n.glue(
+    "truth_sentence",
+    prose.describe_province_truth(base, col1, panel),
+    prose_zh.describe_province_truth(base, col1, panel),
+)
 # the same-sample check: the baseline on column (1)'s sample, without province-by-year effects
 same_sample = panel.frame[~panel.frame["province"].isin(single)]
 base_same = replication.estimate(2, same_sample, **options)[max(baseline)]
-glue("same_sample", prose.describe_same_sample(base, base_same, col1), display=False)
+i18n.glue(
+    "same_sample",
+    prose.describe_same_sample(base, base_same, col1),
+    prose_zh.describe_same_sample(base, base_same, col1),
+)
 
 # %% [markdown]
 # Column (1) uses {glue:text}`n_col1` observations: absorbing province-by-year effects

@@ -27,7 +27,7 @@ from myst_nb import glue
 
 from replicate import i18n, replication
 from replicate.data import load_panel
-from replicate.report import prose, tables
+from replicate.report import prose, prose_zh, tables
 
 panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
@@ -46,8 +46,12 @@ tables.show(replication.scorecard_summary(card))
 
 # %% tags=["hide-input"]
 glue("n_numbers", len(card), display=False)
-glue("scorecard_sentence", prose.describe_scorecard(card), display=False)
-glue("calibration_sentence", prose.describe_calibration_check(card, panel), display=False)
+i18n.glue("scorecard_sentence", prose.describe_scorecard(card), prose_zh.describe_scorecard(card))
+i18n.glue(
+    "calibration_sentence",
+    prose.describe_calibration_check(card, panel),
+    prose_zh.describe_calibration_check(card, panel),
+)
 
 # %% [markdown]
 # Of the {glue:text}`n_numbers` published numbers, counted by kind of number:

@@ -30,7 +30,7 @@ from myst_nb import glue
 
 from replicate import i18n, multiverse, paper
 from replicate.data import load_panel
-from replicate.report import figures, tables
+from replicate.report import figures, prose_zh, tables
 
 figures.use_style()
 panel = load_panel(data)
@@ -120,8 +120,12 @@ ESTIMATOR_NOTE = (
     "CS never / not-yet: Callaway–Sant'Anna with never-treated / not-yet-treated controls; "
     "SA: Sun–Abraham; BJS: imputation (Borusyak–Jaravel–Spiess)."
 )
+texts_zh = prose_zh.summary_glue(mv, summary, truth)
 for key, text in multiverse.summary_glue(mv, summary, truth).items():
-    glue(key, text, display=False)
+    if key in texts_zh:
+        i18n.glue(key, text, texts_zh[key])
+    else:
+        glue(key, text, display=False)
 short = {multiverse.ESTIMATOR_LABELS[k]: v for k, v in SHORT_ESTIMATORS.items()}
 narrow = summary.rename(index=short)
 display(  # two tables in one cell

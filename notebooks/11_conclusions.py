@@ -19,7 +19,7 @@ import replicate
 from replicate import checks, i18n, paper, replication
 from replicate.data import code_pilots, load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
-from replicate.report import prose, tables
+from replicate.report import prose, prose_zh, tables
 
 panel = load_panel(data, reading=reading, pilots=pilots)
 frame = replication.regression_frame(panel)
@@ -98,7 +98,9 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("units_sentence", prose.describe_constant_units(units), display=False)
+i18n.glue(
+    "units_sentence", prose.describe_constant_units(units), prose_zh.describe_constant_units(units)
+)
 
 # %% [markdown]
 # {glue:text}`units_sentence`
@@ -148,7 +150,9 @@ tables.show(
 )
 
 # %% tags=["hide-input"]
-glue("published_verdict", prose.describe_published_indirect(), display=False)
+i18n.glue(
+    "published_verdict", prose.describe_published_indirect(), prose_zh.describe_published_indirect()
+)
 
 # %% [markdown]
 # {glue:text}`published_verdict` By the paper's own numbers, then, H2's mechanism
@@ -236,10 +240,10 @@ did_values = {
 }
 for name, value in did_values.items():
     glue(name, f"{value:.3f}", display=False)
-glue(
+i18n.glue(
     "province_truth",
     prose.describe_province_truth(results[7], table4[1], panel),
-    display=False,
+    prose_zh.describe_province_truth(results[7], table4[1], panel),
 )
 
 # %% [markdown]
@@ -252,7 +256,7 @@ glue(
 # confirming it.
 
 # %% tags=["hide-input"]
-glue("coverage_sentence", prose.describe_coverage(panel), display=False)
+i18n.glue("coverage_sentence", prose.describe_coverage(panel), prose_zh.describe_coverage(panel))
 
 # %% [markdown]
 # ## What the modern estimators change
