@@ -266,7 +266,8 @@ const_row = table.query(
     "table == 3 and column == 1 and variable == 'constant' and statistic == 'coef'"
 )
 glue("innovp_const_twin", f"{const_row['twin_mean'].iloc[0]:.1f}", display=False)
-glue("innovp_const_status", const_row["status_of_mean"].iloc[0], display=False)
+const_status = const_row["status_of_mean"].iloc[0]
+i18n.glue("innovp_const_status", const_status, prose_zh.STATUS.get(const_status, const_status))
 const_off = const_row["status_of_mean"].iloc[0] == "off"
 i18n.glue(
     "innovp_const_reason",
@@ -432,7 +433,9 @@ own_mean = cov7["covers the estimator's mean"]
 glue("cov_t2_city_mean", f"{own_mean['city']:.1%}", display=False)
 glue("cov_t2_prov_mean", f"{own_mean['province']:.1%}", display=False)
 glue("cov_t2_city_att", f"{cov7.loc['city', 'covers the true ATT']:.1%}", display=False)
-glue("width_sentence", prose.describe_cluster_width(cover), display=False)
+i18n.glue(
+    "width_sentence", prose.describe_cluster_width(cover), prose_zh.describe_cluster_width(cover)
+)
 tables.show(
     tables.labelled(
         cover.replace(
