@@ -365,7 +365,7 @@ def test_untouched_copies_get_zero_and_a_raising_notebook_says_why(course):
     assert (grades["points"] == 0).all()
     untouched = grades[grades["student"] != "学生02"]
     assert untouched["message"].str.startswith("blank").all()
-    page = (graded / "feedback" / "S002.md").read_text(encoding="utf-8")
+    page = (graded / "feedback" / "学生02.md").read_text(encoding="utf-8")
     assert "RuntimeError: the planted failure" in page and "0 / 7" in page
     assert (
         grades[grades["student"] == "学生02"]["message"]
