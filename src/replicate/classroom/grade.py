@@ -285,7 +285,18 @@ def check(entry: Mapping, answer: object) -> tuple[float, str]:
 def _missing(key: str, run: Run) -> str:
     own = [e for e in run.errors if e["exercise"] == key]
     if own:
-        return f"no answer: the cell of this exercise raised {own[0]['error']}"
+        message = f"no answer: the cell of this exercise raised {own[0]['error']}"
+        before = [
+            e
+            for e in run.errors
+            if not e["exercise"] and not e["grader"] and e["cell"] < own[0]["cell"]
+        ]
+        if before:
+            message += (
+                f", after code cell {before[0]['cell']} raised {before[0]['error']} "
+                "(fix that one first)"
+            )
+        return message
     if run.stopped:
         return f"no answer: {run.stopped}"
     others = [e for e in run.errors if not e["grader"]]
@@ -293,7 +304,7 @@ def _missing(key: str, run: Run) -> str:
         first = others[0]
         return (
             f"no answer recorded (answers[{key!r}] was never set); the notebook raised "
-            f"{first['error']} in cell {first['cell']}"
+            f"{first['error']} in code cell {first['cell']}"
         )
     return f"no answer recorded: answers[{key!r}] was never set"
 
@@ -325,7 +336,9 @@ def feedback_page(
     if run is not None and (run.errors or run.stopped):
         lines += ["", "## What went wrong while your notebook ran", ""]
         for e in run.errors:
-            where = f"cell {e['cell']}" + (f" (exercise {e['exercise']})" if e["exercise"] else "")
+            where = f"code cell {e['cell']}" + (
+                f" (exercise {e['exercise']})" if e["exercise"] else ""
+            )
             lines.append(f"- {where}, `{_cell(e['line'])}`: {e['error']}")
         if run.stopped:
             lines.append(f"- {run.stopped}")
