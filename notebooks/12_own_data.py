@@ -251,10 +251,12 @@ taking_pilots, _ = book.taking(book.book_notebooks(), ["pilots"])
 glue("pilots_chapters", ", ".join(s.stem.split("_")[0] for s in taking_pilots), display=False)
 shown_example = example.relative_to(paths.ROOT)
 made_up = pd.read_csv(example)
-tables.show(
-    made_up.set_index("city"),
-    f"{shown_example}: a MADE-UP pilot list ({len(made_up)} cities)",
-    notes="Made up for this page; not a real policy.",
+display(
+    tables.show(
+        made_up.set_index("city"),
+        f"{shown_example}: a MADE-UP pilot list ({len(made_up)} cities)",
+        notes="Made up for this page; not a real policy.",
+    )
 )
 broadband = load_panel("synthetic")
 other = load_panel("synthetic", pilots=example)
