@@ -255,7 +255,7 @@ display(
     tables.show(
         made_up.set_index("city"),
         f"{shown_example}: a MADE-UP pilot list ({len(made_up)} cities)",
-        notes="Made up for this page; not a real policy.",
+        notes="MADE UP for this page: a list of cities and years, not data about any real policy.",
     )
 )
 broadband = load_panel("synthetic")
