@@ -348,7 +348,7 @@ def test_planted_mistakes_are_marked_wrong_with_the_intended_message(course):
     assert "王五" in (graded / "feedback" / "007.md").read_text(encoding="utf-8")
 
 
-def test_untouched_copies_get_zero_and_a_raising_notebook_says_why(course):
+def test_untouched_copies_and_zips_get_zero_and_a_raising_notebook_says_why(course):
     root, out, _ = course
     files = dict(notebooks(out, "student"))
     broken = root / "broken.ipynb"
@@ -359,10 +359,16 @@ def test_untouched_copies_get_zero_and_a_raising_notebook_says_why(course):
     grades, graded = grade(
         root,
         "untouched",
-        {"S001": files["S001"], "007": files["007"], "学生02": broken},
+        # S001 hands back the ZIP as it was handed out
+        {
+            "S001": out / "handout" / f"{files['S001'].stem}.zip",
+            "007": files["007"],
+            "学生02": broken,
+        },
         out / "answer_key.json",
     )
-    assert (grades["points"] == 0).all()
+    assert (grades["points"] == 0).all() and set(grades["student"]) == {"S001", "007", "学生02"}
+    assert ".zip:" in (graded / "feedback" / "S001.md").read_text(encoding="utf-8")
     untouched = grades[grades["student"] != "学生02"]
     assert untouched["message"].str.startswith("blank").all()
     page = (graded / "feedback" / "学生02.md").read_text(encoding="utf-8")

@@ -59,9 +59,9 @@ def _cmd_grade(args) -> int:
     )
     for run in done.runs:
         if run.problem:
-            print(f"  {run.path.name}: {run.problem}", file=sys.stderr)
+            print(f"  {run.label}: {run.problem}", file=sys.stderr)
         elif run.stopped:
-            print(f"  {run.path.name}: {run.stopped}", file=sys.stderr)
+            print(f"  {run.label}: {run.stopped}", file=sys.stderr)
     for row in done.totals.itertuples(index=False):
         print(f"  {row.student}: {row.points:g} / {row.possible:g}")
     print(

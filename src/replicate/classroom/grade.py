@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,10 @@ class Run:
 
     path: Path
     sha256: str
+    label: str = ""
+    """How the submission is named in messages (``name.ipynb``, or ``archive.zip:member``)."""
+    origin: Path | None = None
+    """The file on disk it came from (the notebook itself, or its ZIP)."""
     student_id: str | None = None
     role: str = ""
     problem: str = ""
@@ -65,25 +70,57 @@ class Run:
     """Why execution stopped early (time limit, kernel died), if it did."""
     executed: Path | None = None
 
+    def __post_init__(self) -> None:
+        self.label = self.label or self.path.name
+        self.origin = self.origin or self.path
+
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def find_submissions(root: Path, out: Path) -> list[Path]:
-    """Every ``.ipynb`` under ``root`` (or ``root`` itself), skipping checkpoints and ``out``."""
+    """Every ``.ipynb`` and ``.zip`` under ``root`` (or ``root`` itself), skipping
+    checkpoints and ``out``."""
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise ValueError(f"{root}: no such file or folder of submissions.")
     out = out.resolve()
     found = []
-    for path in sorted(root.rglob("*.ipynb")):
+    for path in sorted([*root.rglob("*.ipynb"), *root.rglob("*.zip")]):
         resolved = path.resolve()
         if ".ipynb_checkpoints" in path.parts or resolved.is_relative_to(out):
             continue
         found.append(path)
     return found
+
+
+def unpack(paths: Sequence[Path], into: Path) -> list[tuple[Path, str, Path]]:
+    """``(file to read, label, origin)`` per notebook: a ``.ipynb`` as is, each ``.ipynb``
+    inside a ``.zip`` (an LMS download, a student's handout ZIP) extracted into ``into``."""
+    items = []
+    for number, path in enumerate(paths):
+        if path.suffix.lower() != ".zip":
+            items.append((path, path.name, path))
+            continue
+        try:
+            archive = zipfile.ZipFile(path)
+        except zipfile.BadZipFile:
+            items.append((path, path.name, path))  # reported as unreadable
+            continue
+        with archive:
+            members = [
+                m
+                for m in sorted(archive.namelist())
+                if m.endswith(".ipynb") and "__MACOSX" not in m and ".ipynb_checkpoints" not in m
+            ]
+            for k, member in enumerate(members):
+                target = into / f"zip{number}-{k}" / Path(member).name
+                target.parent.mkdir(parents=True)
+                target.write_bytes(archive.read(member))
+                items.append((target, f"{path.name}:{member}", path))
+    return items
 
 
 def _parameter(nb, name: str) -> object:
@@ -320,7 +357,7 @@ def feedback_page(
     possible = sum(r["possible"] for r in rows)
     lines = [f"# Feedback: {course}", "", f"Student: **{sid}**" + (f" ({name})" if name else "")]
     if run is not None:
-        lines.append(f"Submission: `{run.path.name}` (sha256 `{run.sha256[:16]}…`)")
+        lines.append(f"Submission: `{run.label}` (sha256 `{run.sha256[:16]}…`)")
     lines += ["", f"Score: **{got:g} / {possible:g}**", ""]
     if run is not None and run.problem:
         lines += [f"**{run.problem}**", ""]
@@ -417,27 +454,26 @@ def grade(
     inputs = Path(tempfile.mkdtemp(prefix="replicate-grade-inputs-"))
     try:
         taken: set[str] = set()
-        for path in paths:
-            run = Run(path, sha256(path))
+        origins = {p: sha256(p) for p in paths}
+        for path, label, origin in unpack(paths, inputs / "unzipped"):
+            run = Run(path, sha256(path), label, origin)
             runs.append(run)
             try:
                 nb = nbformat.read(path, as_version=4)
             except Exception as error:  # not JSON, not a notebook
-                run.problem = (
-                    f"{path.name} is not a readable notebook ({type(error).__name__}); zero"
-                )
+                run.problem = f"{label} is not a readable notebook ({type(error).__name__}); zero"
                 continue
             sid, course, run.role = identify(nb)
             run.student_id = sid
             if sid is None:
                 run.problem = (
-                    f"{path.name}: cannot tell whose notebook this is (no student id in its "
+                    f"{label}: cannot tell whose notebook this is (no student id in its "
                     "metadata or parameters cell); zero"
                 )
                 continue
             if course is not None and course != record["course"]:
                 run.problem = (
-                    f"{path.name} is a notebook of course {course!r}, the key is for "
+                    f"{label} is a notebook of course {course!r}, the key is for "
                     f"{record['course']!r}; zero"
                 )
                 continue
@@ -488,9 +524,9 @@ def grade(
     finally:
         shutil.rmtree(inputs, ignore_errors=True)
     for run in runs:
-        if sha256(run.path) != run.sha256:
+        if sha256(run.origin) != origins[run.origin]:
             run.problem = (run.problem + "; " if run.problem else "") + (
-                f"warning: {run.path.name} changed on disk while it was graded"
+                f"warning: {run.origin.name} changed on disk while it was graded"
             )
     return _write(record, runs, out, missing)
 
@@ -539,12 +575,12 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
                 }
             )
         if run is not None and run.role == "teacher":
-            note = f"note: {run.path.name} is a teacher's copy (solutions filled in)"
+            note = f"note: {run.label} is a teacher's copy (solutions filled in)"
             run.problem = (run.problem + "; " if run.problem else "") + note
         if len(graded) > 1:
             note = (
-                f"{len(graded)} submissions found ({', '.join(r.path.name for r in graded)}); "
-                f"graded the last, {run.path.name}"
+                f"{len(graded)} submissions found ({', '.join(r.label for r in graded)}); "
+                f"graded the last, {run.label}"
             )
             run.problem = (run.problem + "; " if run.problem else "") + note
         rows += mine
@@ -554,7 +590,7 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
                 "name": name,
                 "points": sum(r["points"] for r in mine),
                 "possible": sum(r["possible"] for r in mine),
-                "submission": run.path.name if run else "",
+                "submission": run.label if run else "",
             }
         )
         page = feedback_page(record["course"], sid, name, run, mine, student)
