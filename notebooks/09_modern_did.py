@@ -727,37 +727,20 @@ display(
         "wild bootstrap by clustering level",
     )
 )
-fine = boot[roles.cluster]
-fine_width = np.subtract(*fine.conf_int()[::-1])
-t_width = np.subtract(*twfe_controls[roles.cluster].conf_int().loc[treated][::-1])
-boot_text = (
-    f"At the {roles.cluster} level ({fine.n_clusters:,} clusters) the bootstrap interval is "
-    f"{relative_size(fine_width, t_width)} the cluster-robust one in width "
-    f"({tables.number(fine_width, 3)} against {tables.number(t_width, 3)})."
-)
-if len(levels) > 1:
-    coarse = boot[coarse_cluster]
+coarse = boot.get(coarse_cluster) if len(levels) > 1 else None
+mixed = None
+if coarse is not None:  # clusters holding treated and never-treated units
     ever = frame.groupby(unit)[treated].transform("max")
-    mixed = (ever.groupby(frame[coarse_cluster]).agg(lambda e: e.max() > e.min())).sum()
-    patterns = 2.0**coarse.n_clusters
-    boot_text += (
-        f" Of the {coarse.n_clusters} {coarse_cluster} clusters, {coarse.n_treated_clusters} "
-        f"contain a treated unit and {int(mixed)} contain treated and never-treated units side "
-        "by side. What makes cluster-robust inference fragile is not only the number of clusters "
-        "but the number of treated clusters: with few, both the t test and the restricted "
-        "wild bootstrap can be badly wrong, the bootstrap by under-rejecting. Taking fewer than "
-        f"ten treated clusters as few, {coarse.n_treated_clusters} is "
-        + (
-            "few, so neither test is reliable there and the randomization tests above are the safer guide."
-            if coarse.n_treated_clusters < 10
-            else "not few by this rule, so the bootstrap at this level is credible."
-        )
-        + f" Rademacher weights allow 2^{coarse.n_clusters} = {patterns:,.0f} distinct "
-        f"bootstrap samples, {'far more than' if patterns > 100 * bootstrap_draws else 'not many more than' if patterns > bootstrap_draws else 'fewer than'} "
-        f"the {bootstrap_draws:,} draws; Webb's six-point weights, used at this level, "
-        "matter when 2^G is not much larger than the number of draws, and cost nothing otherwise."
-    )
-else:
+    mixed = int(ever.groupby(frame[coarse_cluster]).agg(lambda e: e.max() > e.min()).sum())
+boot_text = compare.bootstrap_sentence(
+    boot[roles.cluster],
+    tuple(twfe_controls[roles.cluster].conf_int().loc[treated]),
+    fine_level=roles.cluster,
+    coarse=coarse,
+    coarse_level=coarse_cluster,
+    mixed=mixed,
+)
+if coarse is None:
     boot_text += (
         f" The panel has no column '{coarse_cluster}' (parameter coarse_cluster), so the "
         "coarser level is skipped."
@@ -765,14 +748,18 @@ else:
 glue("boot_sentence", boot_text, display=False)
 
 # %% [markdown]
-# {glue:text}`boot_sentence` {cite}`mackinnon_webb_2017`
+# What makes cluster-robust inference fragile is not only the number of clusters but the
+# number of *treated* clusters: with few, both the cluster-robust t test and the
+# restricted wild bootstrap can be badly wrong, the bootstrap by under-rejecting
+# {cite}`mackinnon_webb_2017`. {glue:text}`boot_sentence`
 #
 # ## PSM-DID
 #
 # Chinese applied work on pilot policies often matches pilot cities ({term}`propensity
 # score matching`) to similar non-pilot cities before the DID. Scores come from a logit
 # of pilot status on the controls' pre-pilot means; matching is on the logit of the
-# score.
+# score. A covariate counts as balanced when its absolute standardized difference after
+# matching is below {glue:text}`balance_threshold` {cite}`austin_2009,stuart_2010`.
 
 # %% tags=["hide-input"]
 if controls:
@@ -822,8 +809,6 @@ if controls:
             if tables.is_synthetic(panel)
             else "."
         )
-        + " A covariate counts as balanced when its absolute standardized difference after "
-        f"matching is below {BALANCE_THRESHOLD:g}."
     )
     for m, check in checks.items():
         fails = list(check.index[~check["balanced"]])
@@ -841,9 +826,10 @@ if controls:
 else:
     psm_text = "This panel names no controls to match on (no controls role in columns), so PSM-DID is skipped."
 glue("psm_sentence", psm_text, display=False)
+glue("balance_threshold", f"{BALANCE_THRESHOLD:g}", display=False)
 
 # %% [markdown]
-# {glue:text}`psm_sentence` {cite}`austin_2009,stuart_2010`
+# {glue:text}`psm_sentence`
 #
 # Matching does not make the design more credible by itself: DID already removes fixed
 # differences between cities, and matching on levels can even select controls on

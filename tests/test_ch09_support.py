@@ -457,3 +457,36 @@ def test_chapter_09_runs_on_mpdta_and_its_cs_number_is_callaway_santanna(mpdta, 
     captions = " ".join(h.split("</caption>")[0] for h in html if "<caption>" in h)
     assert "lemp" in captions and "nqp" not in " ".join(html)
     assert "skipped" in glued["psm_sentence"] and "skipped" in glued["placebo_sentence"]
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_bootstrap_sentence_follows_its_numbers_on_two_twins(seed):
+    from replicate import fit
+    from replicate.models.compare import FEW_TREATED_CLUSTERS, bootstrap_sentence
+
+    frame = regression_frame(load_panel("synthetic", seed=seed))
+    few = frame[frame["province"].isin(sorted(frame["province"].unique())[:8])]
+    for data, expect_few in ((frame, False), (few, True)):
+        t = fit("nqp ~ did | city_id + year", data, vcov={"CRV1": "city_id"}).conf_int().loc["did"]
+        fine = wild_cluster_bootstrap(data, "nqp", **PAPER, draws=99, seed=1)
+        coarse = wild_cluster_bootstrap(
+            data, "nqp", **PAPER, cluster="province", draws=99, seed=1, weights="webb"
+        )
+        text = bootstrap_sentence(
+            fine, tuple(t), fine_level="city_id", coarse=coarse, coarse_level="province", mixed=3
+        )
+        low, high = fine.conf_int()
+        ratio = (high - low) / (t.iloc[1] - t.iloc[0])
+        word = (
+            "about the same as" if abs(ratio - 1) <= 0.1 else ("larger" if ratio > 1 else "smaller")
+        )
+        assert f"the bootstrap interval is {word}" in text
+        treated = data.loc[data["did"] == 1, "province"].nunique()
+        assert f"{treated} contain a treated unit and 3 contain" in text
+        assert (treated < FEW_TREATED_CLUSTERS) == expect_few
+        assert ("is few, so neither test is reliable" in text) == expect_few
+        g = data["province"].nunique()
+        assert f"2^{g} = {2**g:,} distinct" in text
+        assert ("far more than the 99 draws" in text) == (2**g > 9900)
+    alone = bootstrap_sentence(fine, tuple(t), fine_level="city_id")
+    assert "clusters, " not in alone and alone.endswith(").")

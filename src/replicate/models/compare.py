@@ -649,3 +649,59 @@ def any_significant(honest: dict[str, dict[str, pd.DataFrame]]) -> bool:
         _excludes_zero(next(iter(by_kind.values())).attrs["original"])
         for by_kind in honest.values()
     )
+
+
+FEW_TREATED_CLUSTERS = 10
+"""Fewer treated clusters than this count as few (MacKinnon & Webb 2017 find the
+cluster-robust t test and the restricted wild bootstrap unreliable below about ten)."""
+
+
+def bootstrap_sentence(
+    fine: Any,
+    fine_t_interval: tuple[float, float],
+    *,
+    fine_level: str,
+    coarse: Any = None,
+    coarse_level: str = "",
+    mixed: int | None = None,
+) -> str:
+    """The wild cluster bootstrap (:func:`~replicate.models.inference.wild_cluster_bootstrap`
+    results) in words: at the fine level its interval width against the cluster-robust t
+    interval's (``fine_t_interval``, e.g. ``fit(...).conf_int().loc["did"]``); at the coarse
+    level (when given) the number of clusters with a treated unit, ``mixed`` (clusters with
+    treated and never-treated units), whether that is few (:data:`FEW_TREATED_CLUSTERS`), and
+    how many distinct Rademacher samples there are against the draws."""
+    from replicate.report.tables import number
+
+    low, high = fine.conf_int()
+    width, t_width = high - low, fine_t_interval[1] - fine_t_interval[0]
+    text = (
+        f"At the {fine_level} level ({fine.n_clusters:,} clusters) the bootstrap interval is "
+        f"{relative_size(width, t_width)} the cluster-robust one in width "
+        f"({number(width, 3)} against {number(t_width, 3)})."
+    )
+    if coarse is None:
+        return text
+    g, treated, draws = coarse.n_clusters, coarse.n_treated_clusters, coarse.n_draws
+    text += f" Of the {g} {coarse_level} clusters, {treated} contain a treated unit"
+    if mixed is not None:
+        text += f" and {mixed} contain treated and never-treated units side by side"
+    text += f". Taking fewer than {FEW_TREATED_CLUSTERS} treated clusters as few, {treated} is " + (
+        "few, so neither test is reliable there and the randomization tests above are the "
+        "safer guide."
+        if treated < FEW_TREATED_CLUSTERS
+        else "not few by this rule, so the bootstrap at this level is credible."
+    )
+    patterns = 2.0**g
+    than = (
+        "far more than"
+        if patterns > 100 * draws
+        else "more than"
+        if patterns > draws
+        else "no more than"
+    )
+    return text + (
+        f" Rademacher weights allow 2^{g} = {patterns:,.0f} distinct bootstrap samples, {than} "
+        f"the {draws:,} draws; Webb's six-point weights, used at this level, matter when 2^G is "
+        "not much larger than the number of draws, and cost nothing otherwise."
+    )
