@@ -501,9 +501,9 @@ def describe_effects(truth, knobs: Mapping) -> str:
     )
     trends = (
         "The controls move the outcome and trend with pilot status "
-        "(`conditional_trends = True`), so parallel trends hold only given the controls."
+        "(conditional_trends = True), so parallel trends hold only given the controls."
         if knobs.get("conditional_trends", True)
-        else "The controls are switched off in the outcome (`conditional_trends = False`), "
+        else "The controls are switched off in the outcome (conditional_trends = False), "
         "so parallel trends hold without them and every difference below comes from "
         "heterogeneity alone."
     )
