@@ -36,6 +36,7 @@ def _cmd_assign(args) -> int:
         key_draws=args.key_draws,
         id_column=args.id_column,
         force=args.force,
+        jobs=args.jobs,
     )
     print(
         f"{done.students} students, exercises {', '.join(done.exercises)}, course {done.course!r}:\n"
@@ -120,6 +121,9 @@ def register(subparsers) -> None:
     )
     a.add_argument("--id-column", metavar="NAME", help="the roster's student id column")
     a.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    a.add_argument(
+        "--jobs", type=int, default=2, help="students whose key is simulated at once (default 2)"
+    )
     a.set_defaults(func=_cmd_assign)
     g = sub.add_parser(
         "grade",

@@ -89,6 +89,12 @@ def student_key(
     }
 
 
+def _student_key(args: tuple) -> dict:
+    """:func:`student_key` from picklable arguments (runs in a worker process)."""
+    student, course, keys, draws, key_draws = args
+    return student_key(student, course, ex.select(keys), draws, key_draws)
+
+
 def assign(
     roster: str | Path,
     out: str | Path,
@@ -99,6 +105,7 @@ def assign(
     key_draws: int | None = None,
     id_column: str | None = None,
     force: bool = False,
+    jobs: int = 2,
 ) -> Assignment:
     """Write the notebooks, ZIPs and answer key of a class (see the module docstring)."""
     course = str(course).strip()
@@ -118,7 +125,16 @@ def assign(
         raise ValueError(
             f"--out {out} is not empty; choose a new folder or pass --force to write over it."
         )
-    keys = [student_key(s, course, chosen, int(draws), key_draws) for s in students]
+    args = [(s, course, [e.key for e in chosen], int(draws), key_draws) for s in students]
+    if jobs > 1 and len(students) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=context) as pool:
+            keys = list(pool.map(_student_key, args))
+    else:
+        keys = [_student_key(a) for a in args]
     out.mkdir(parents=True, exist_ok=True)
     (out / "handout").mkdir(exist_ok=True)
     for student, key in zip(students, keys, strict=True):
