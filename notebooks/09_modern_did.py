@@ -507,9 +507,9 @@ glue("controls_sentence", controls_sentence, display=False)
 # (*smoothness*). The table gives robust 95% intervals for two targets: the **average
 # effect over the post-pilot years** (the event study's summary, the effect a policy
 # reader asks about) and the effect in the pilot year. For relative magnitudes it uses
-# the conditional test (`rm_method`; HonestDiD's default hybrid "C-LF" can be somewhat
-# shorter and costs about fifty times more here). The *breakdown value* is the largest
-# bound under which the robust interval still excludes zero.
+# the conditional test (parameter `rm_method`; HonestDiD's default, the hybrid "C-LF",
+# can give somewhat shorter intervals at a much higher cost). The *breakdown value* is
+# the largest bound under which the robust interval still excludes zero.
 
 # %% tags=["hide-input"]
 names = {"average": "average post-treatment effect", "first": "first-year effect"}
