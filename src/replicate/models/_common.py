@@ -237,6 +237,9 @@ def _numeric_cohort(frame: pd.DataFrame, cohort: str, method: str) -> pd.Series 
         f"units as {NEVER_TREATED}, e.g. data[{cohort!r}] = data[{cohort!r}].replace(-1, 0)."
     )
     values = _numbers(frame, cohort, method, "cohort", fix)
+    if pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if not len(values) or values.min() >= 0:  # whole and non-negative: nothing to check
+            return None if pd.api.types.is_numeric_dtype(frame[cohort]) else values
     v = values.to_numpy(dtype=float, na_value=np.nan)
     problems = []
     negative = v < 0
@@ -396,7 +399,9 @@ def validate_panel(
     units, n_units = _codes(frame[unit])
     _duplicates(frame, unit, time, method, units, n_units)
     _zero_is_a_period(frame, time, cohort, method)
-    g = np.nan_to_num(frame[cohort].to_numpy(float), nan=0.0, posinf=0.0, neginf=0.0)
+    g = frame[cohort].to_numpy(float)
+    if not np.isfinite(g).all():
+        g = np.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
     g = np.where(g > frame[time].max(), 0.0, g)
     _cohort_per_unit(frame, g, unit, cohort, method, units, n_units)
     return frame
