@@ -21,7 +21,7 @@
 # | `--sheet NAME` | the Excel sheet holding the data (default: the first sheet with a year column) |
 # | `--reading parent\|ignore\|none` | `check-data`, `table`, `scorecard`: the pilot coding `did` is checked against (`-p reading` for `run`) |
 # | `--pilots FILE` | another pilot policy on the paper's cities: a CSV of city and first year replaces the Broadband China timing ([below](own-pilots)) |
-# | `--columns ROLES` | any other staggered panel, named by its roles: `unit=…,time=…,outcome=…,cohort=…` ([below](own-columns)) |
+# | `--columns ROLES` | any other staggered panel, named by its roles ([below](own-columns)) |
 # | `--debug` | show the Python traceback of an error, for a bug report |
 #
 # `run` and `book` check the file before any notebook starts, so a mistake costs seconds,
@@ -45,11 +45,11 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from replicate import book, paths
+from replicate import book, i18n, paths
 from replicate.cli import transcript
 from replicate.data import cities, io, load_panel, read_pilots, read_staggered, synthetic
 from replicate.data.schema import VARIABLES
-from replicate.report import tables
+from replicate.report import prose_zh, tables
 
 # %% [markdown]
 # ## The schema
@@ -248,7 +248,8 @@ print(transcript("run", "05", "-p", "control", "hum"))
 # %% tags=["hide-input"]
 example = paths.ROOT / "data" / "examples" / "made_up_pilots.csv"
 taking_pilots, _ = book.taking(book.book_notebooks(), ["pilots"])
-glue("pilots_chapters", ", ".join(s.stem.split("_")[0] for s in taking_pilots), display=False)
+pilots_chapters = [s.stem.split("_")[0] for s in taking_pilots]
+i18n.glue("pilots_chapters", ", ".join(pilots_chapters), "、".join(pilots_chapters))
 shown_example = example.relative_to(paths.ROOT)
 made_up = pd.read_csv(example)
 display(
@@ -269,15 +270,15 @@ glue("pilots_before", f"{before}", display=False)
 glue("pilots_after", f"{after}", display=False)
 glue("pilots_share_before", f"{share_before:.3f}", display=False)
 glue("pilots_share_after", f"{share_after:.3f}", display=False)
-glue(
+i18n.glue(
     "pilots_share_verb",
     "falls" if share_after < share_before else "rises" if share_after > share_before else "stays",
-    display=False,
+    "下降" if share_after < share_before else "上升" if share_after > share_before else "不变",
 )
-glue(
+i18n.glue(
     "pilots_batches",
     ", ".join(f"{n} in {y}" for y, n in coding.counts_by_batch().items()),
-    display=False,
+    prose_zh.entries_per_batch(coding.counts_by_batch()),
 )
 
 # %% [markdown]
