@@ -371,19 +371,7 @@ else:
         )
     )
 glue("truth_sentence", truth_sentence, display=False)
-cs_first = float(cs_notyet.aggregations["dynamic"].loc[0, "estimate"])
-same = abs(dcdh.estimate - cs_first) <= 1e-8 * max(1.0, abs(cs_first))
-glue(
-    "dcdh_sentence",
-    f"DID_M is {tables.number(dcdh.estimate, 3)} (s.e. {tables.number(dcdh.se, 3)}): the effect in "
-    "the year a batch starts, not an average over later years. Under staggered adoption it is "
-    "Callaway–Sant'Anna's effect in the first treated year with not-yet-treated controls, "
-    f"weighted by batch size, which here is {tables.number(cs_first, 3)}"
-    + (
-        " — the same number." if same else f" — they differ by {abs(dcdh.estimate - cs_first):.2g}."
-    ),
-    display=False,
-)
+glue("dcdh_sentence", compare.did_m_sentence(dcdh, cs_notyet), display=False)
 
 # %% [markdown]
 # Callaway–Sant'Anna's standard error ({glue:text}`cs_se`, never-treated comparison,

@@ -490,3 +490,25 @@ def test_bootstrap_sentence_follows_its_numbers_on_two_twins(seed):
         assert ("far more than the 99 draws" in text) == (2**g > 9900)
     alone = bootstrap_sentence(fine, tuple(t), fine_level="city_id")
     assert "clusters, " not in alone and alone.endswith(").")
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_did_m_sentence_on_two_twins(seed):
+    from dataclasses import replace
+
+    from replicate.models.compare import did_m_sentence
+    from replicate.models.dcdh import cs_instantaneous, did_multiplegt
+    from replicate.models.staggered import callaway_santanna
+
+    frame = regression_frame(load_panel("synthetic", seed=seed))
+    did_m = did_multiplegt(frame, "nqp", **PAPER, draws=20, seed=1)
+    cs = callaway_santanna(frame, "nqp", **PAPER, control_group="notyettreated")
+    first = cs.aggregations["dynamic"].loc[0, "estimate"]
+    # independent: the instantaneous CS effects weighted by cohort size (tests/test_dcdh.py)
+    numeric = frame.assign(city_id=pd.factorize(frame["city_id"])[0] + 1)  # moderndid's ids
+    assert first == pytest.approx(cs_instantaneous(numeric, "nqp", *PAPER.values()), abs=1e-10)
+    text = did_m_sentence(did_m, cs)
+    assert text.startswith(f"DID_M is {did_m.estimate:.3f} (s.e. {did_m.se:.3f})")
+    assert text.endswith(f"which here is {first:.3f} — the same number.")
+    shifted = replace(did_m, estimate=did_m.estimate + 0.01)
+    assert did_m_sentence(shifted, cs).endswith("— they differ by 0.01.")

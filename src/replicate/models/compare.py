@@ -705,3 +705,30 @@ def bootstrap_sentence(
         f"the {draws:,} draws; Webb's six-point weights, used at this level, matter when 2^G is "
         "not much larger than the number of draws, and cost nothing otherwise."
     )
+
+
+IDENTITY_TOL = 1e-8
+"""Relative gap under which DID_M and Callaway–Sant'Anna's first-year effect are "the same
+number" (they are the same differences of means, summed in another order)."""
+
+
+def did_m_sentence(did_m: Any, cs_notyet: Any) -> str:
+    """DID_M (:func:`~replicate.models.dcdh.did_multiplegt`) beside Callaway–Sant'Anna's
+    first-year effect with not-yet-treated controls (``cs_notyet``, its dynamic aggregation at
+    event time 0), which it equals under staggered adoption (de Chaisemartin &
+    D'Haultfœuille 2020): the sentence says whether it does here."""
+    from replicate.report.tables import number
+
+    first = float(cs_notyet.aggregations["dynamic"].loc[0, "estimate"])
+    gap = abs(did_m.estimate - first)
+    return (
+        f"DID_M is {number(did_m.estimate, 3)} (s.e. {number(did_m.se, 3)}): the effect in the "
+        "year a batch starts, not an average over later years. Under staggered adoption it is "
+        "Callaway–Sant'Anna's effect in the first treated year with not-yet-treated controls, "
+        f"weighted by batch size, which here is {number(first, 3)}"
+        + (
+            " — the same number."
+            if gap <= IDENTITY_TOL * max(1.0, abs(first))
+            else f" — they differ by {gap:.2g}."
+        )
+    )
