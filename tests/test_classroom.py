@@ -156,11 +156,12 @@ def test_assign_writes_a_notebook_teacher_copy_key_and_zip_per_student(course):
 
 
 def test_assign_twice_gives_identical_files(course, tmp_path):
+    """The CLI's run (keys on 2 workers) and a serial run in this process: same bytes."""
     root, out, _ = course
     from replicate.classroom.assign import assign
 
     again = tmp_path / "again"
-    assign(root / "roster.csv", again, course=COURSE, draws=DRAWS, key_draws=KEY_DRAWS)
+    assign(root / "roster.csv", again, course=COURSE, draws=DRAWS, key_draws=KEY_DRAWS, jobs=1)
     first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
     second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert first == second
