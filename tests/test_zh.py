@@ -50,7 +50,9 @@ def test_zh_glue_replaces_english_values_that_have_a_chinese_twin():
     assert names["n"]["application/papermill.record/text/plain"] == "'285'"
 
 
-def _tiny_book(root: Path, extensions: list[str]) -> str:
+def _tiny_book(
+    root: Path, extensions: list[str], listed: list[str] | None = None, extra: str = ""
+) -> str:
     """Render a one-notebook Sphinx project in Chinese; the translated paragraph quotes two
     glued values, one with a Chinese twin (``word__zh``) and one number with a format."""
     import json
@@ -62,6 +64,7 @@ def _tiny_book(root: Path, extensions: list[str]) -> str:
         f"import sys; sys.path.insert(0, {str(paths.BOOK_DIR / '_ext')!r})\n"
         f"extensions = {extensions!r}\nnb_execution_mode = 'off'\n"
         "locale_dirs = ['locales']\ngettext_compact = False\n"
+        f"zh_translated_pages = {listed!r}\n"
     )
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n"]},
@@ -70,6 +73,7 @@ def _tiny_book(root: Path, extensions: list[str]) -> str:
             "metadata": {},
             "source": ["The value is {glue:text}`n:.2f` and it {glue:text}`word`.\n"],
         },
+        *([{"cell_type": "markdown", "metadata": {}, "source": [extra]}] if extra else []),
         {
             "cell_type": "code",
             "execution_count": 1,
@@ -97,7 +101,8 @@ def _tiny_book(root: Path, extensions: list[str]) -> str:
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 0, done.stderr
+    if done.returncode != 0:
+        return "FAILED\n" + done.stderr
     return (root / "out" / "index.html").read_text(encoding="utf-8")
 
 
@@ -112,6 +117,22 @@ def test_glue_roles_resolve_inside_translated_paragraphs(tmp_path):
     html = _tiny_book(tmp_path / "plain", ["myst_nb"])
     assert "数值为" in html
     assert re.findall(r'class="pasted-text">([^<]*)<', html) == []
+
+
+def test_the_chinese_render_fails_on_a_listed_page_with_an_untranslated_paragraph(tmp_path):
+    """zh_stale: the render's own check (no gettext extraction) fails a listed page whose
+    English has a paragraph the catalogue lacks, and passes it when complete or unlisted."""
+    extensions = ["myst_nb", "zh_glue", "zh_stale"]
+    complete = _tiny_book(tmp_path / "complete", extensions, listed=["index"])
+    assert not complete.startswith("FAILED"), complete
+    added = "A paragraph added in English.\n"
+    stale = _tiny_book(tmp_path / "stale", extensions, listed=["index"], extra=added)
+    assert stale.startswith("FAILED")
+    assert "Chinese translations out of date" in stale
+    assert "index.po: 1 of 3 messages untranslated" in stale
+    assert "A paragraph added in English." in stale
+    unlisted = _tiny_book(tmp_path / "unlisted", extensions, listed=[], extra=added)
+    assert not unlisted.startswith("FAILED") and "A paragraph added in English." in unlisted
 
 
 def _numbers(text: str) -> list[str]:
@@ -277,7 +298,7 @@ def test_zh_page_language_and_switch_both_ways(page):
 def _text(html: str) -> str:
     body = html.split('<article class="bd-article"', 1)[-1].split("</article>", 1)[0]
     body = re.sub(r"<(script|style)\b.*?</\1>", "", body, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", body)
+    return html_module.unescape(re.sub(r"<[^>]+>", " ", body))  # &#x27; is not a number
 
 
 @needs_zh

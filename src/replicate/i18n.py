@@ -196,7 +196,7 @@ exclude_patterns = list(exclude_patterns) + ['**/.*']  # papermill's .running co
 gettext_uuid = False
 gettext_location = False
 gettext_additional_targets = []
-extensions += [e for e in ('language_switch', 'zh_glue') if e not in extensions]
+extensions += [e for e in ('language_switch', 'zh_glue', 'zh_stale') if e not in extensions]
 """
 
 
@@ -224,7 +224,15 @@ def write_conf(target: Path) -> Path:
     return conf
 
 
-def _sphinx(builder: str, out: Path, conf_dir: Path, *extra: str, strict: bool = False):
+def _sphinx(
+    builder: str,
+    out: Path,
+    conf_dir: Path,
+    *extra: str,
+    strict: bool = False,
+    doctrees: Path | None = None,
+):
+    doctrees = doctrees or paths.BUILD_DIR / f".doctrees-{builder}-{out.name}"
     command = [
         str(Path(sys.executable).parent / "sphinx-build"),
         "-b",
@@ -232,7 +240,7 @@ def _sphinx(builder: str, out: Path, conf_dir: Path, *extra: str, strict: bool =
         "-c",
         str(conf_dir),
         "-d",
-        str(paths.BUILD_DIR / f".doctrees-{builder}-{out.name}"),
+        str(doctrees),
         *extra,
         str(paths.ROOT),
         str(out),
@@ -244,19 +252,32 @@ def _sphinx(builder: str, out: Path, conf_dir: Path, *extra: str, strict: bool =
     return subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True, env=env)
 
 
-def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = True) -> Path:
-    """Render the already-executed book in Chinese into ``out`` (``_build/html/zh``)."""
+ZH_DOCTREES = paths.BUILD_DIR / ".doctrees-html-zh"
+"""One Chinese environment for the site and the single page of the PDF (read once)."""
+STALE_MARK = "Chinese translations out of date"
+
+
+def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = False) -> Path:
+    """Render the already-executed book in Chinese into ``out`` (``_build/html/zh``).
+
+    The render itself fails when a page of :data:`TRANSLATED_LIST` has a paragraph without
+    a translation (``book/_ext/zh_stale.py``, raised as :class:`TranslationError`), so no
+    separate extraction is needed; ``check_stale`` also runs :func:`check` first."""
     if check_stale:
         problems = check()
         if problems:
             raise TranslationError(format_problems(problems))
     with tempfile.TemporaryDirectory() as conf_dir:
         write_conf(Path(conf_dir))
-        done = _sphinx("html", out, Path(conf_dir), "-D", f"language={LANGUAGE}")
+        done = _sphinx(
+            "html", out, Path(conf_dir), "-D", f"language={LANGUAGE}", doctrees=ZH_DOCTREES
+        )
     log = done.stdout + done.stderr
     paths.BUILD_DIR.mkdir(exist_ok=True)
     (paths.BUILD_DIR / "sphinx-zh.log").write_text(log, encoding="utf-8")
     if done.returncode != 0:
+        if STALE_MARK in log:
+            raise TranslationError(log[log.index(STALE_MARK) :][:3000])
         raise RuntimeError(f"the Chinese render failed (see _build/sphinx-zh.log):\n{log[-3000:]}")
     return out
 
@@ -394,7 +415,9 @@ def singlehtml_zh() -> Path:
     out = paths.BUILD_DIR / "singlehtml-zh"
     with tempfile.TemporaryDirectory() as conf_dir:
         write_conf(Path(conf_dir))
-        done = _sphinx("singlehtml", out, Path(conf_dir), "-D", f"language={LANGUAGE}")
+        done = _sphinx(
+            "singlehtml", out, Path(conf_dir), "-D", f"language={LANGUAGE}", doctrees=ZH_DOCTREES
+        )
     root = yaml.safe_load(paths.TOC_YML.read_text(encoding="utf-8"))["root"]
     page = out / f"{root}.html"
     if done.returncode != 0 or not page.exists():
