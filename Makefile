@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/scale_did.py
 	$(BIN)/python benchmarks/multiverse.py
+	$(BIN)/python benchmarks/teaching_mc.py
 
 clean:
 	rm -rf _build notebooks/*.ipynb book/generated
