@@ -1,0 +1,45 @@
+"""replicate.report.glue writes what myst_nb.glue writes, without importing nbformat."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from replicate.report import glue as light
+
+
+def _captured(monkeypatch, glue, *args) -> list:
+    calls = []
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: calls.append((a, k)))
+    import myst_nb.ext.glue as myst_glue_module
+
+    monkeypatch.setattr(myst_glue_module, "ipy_display", lambda *a, **k: calls.append((a, k)))
+    glue(*args)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "value", [0.125, "a sentence with 中文", pd.DataFrame({"a": [1, 2]}), [1, 2, 3]]
+)
+@pytest.mark.parametrize("display", [False, True])
+def test_same_display_data_as_myst_nb(monkeypatch, value, display):
+    from myst_nb import glue as myst_glue
+
+    ours = _captured(monkeypatch, light.glue, "name", value, display)
+    theirs = _captured(monkeypatch, myst_glue, "name", value, display)
+    assert ours == theirs and len(ours) == 1
+
+
+def test_glue_does_not_import_nbformat():
+    code = (
+        "import sys\n"
+        "from replicate.report.glue import glue\n"
+        "glue('x', 1, display=False)\n"
+        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
