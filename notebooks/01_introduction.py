@@ -15,11 +15,11 @@ reading = "parent"  # how sub-city pilot entries are coded: "parent" or "ignore"
 
 # %% tags=["hide-input"]
 import numpy as np
-from myst_nb import glue
 
 from replicate import paper
 from replicate.data import code_pilots, pilot_entries
 from replicate.report import figures, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 coding = code_pilots(reading=reading)

@@ -15,12 +15,12 @@ pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (
 
 # %% tags=["hide-input"]
 import pandas as pd
-from myst_nb import glue
 
 from replicate import paper, replication
 from replicate.data import cities, code_pilots, load_panel, pilot_entries, raw
 from replicate.data.schema import VARIABLES
 from replicate.report import figures, prose, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)

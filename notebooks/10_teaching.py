@@ -28,7 +28,6 @@ exercise_draws = 200  # twins behind each exercise's solution
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 from scipy import stats
 
 from replicate import montecarlo, teaching
@@ -39,6 +38,7 @@ from replicate.models.bias import PARTS, true_effects, twfe_bias
 from replicate.models.event_study import event_study
 from replicate.replication import regression_frame
 from replicate.report import figures, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 knobs = {

@@ -47,13 +47,12 @@ vcov = {"CRV1": "city_id"}  # {"CRV1": column}, "hetero" or "iid"
 # it with the paper's last column of Table 2, {glue:text}`spec_table2_7`:
 
 # %% tags=["hide-input"]
-from myst_nb import glue
-
 import replicate
 from replicate import replication
 from replicate.book import notebook_parameters
 from replicate.data import load_panel
 from replicate.report import tables
+from replicate.report.glue import glue
 
 panel = load_panel(data)
 table2 = replication.formulas(2)  # the paper's seven columns, as formulas
