@@ -294,10 +294,15 @@ i18n.glue(
 print(transcript("check-data", str(good.relative_to(paths.ROOT)), "--pilots", str(shown_example)))
 
 # %% [markdown]
-# and any table or chapter takes it the same way
-# (`replicate table 2 --pilots data/examples/made_up_pilots.csv`,
-# `replicate run 05 --pilots …`, `replicate book --pilots …`). A pilot file with a
-# misspelt city, a city listed twice and a year after the panel:
+# and any table or chapter takes it the same way:
+#
+# ```bash
+# replicate table 2 --pilots data/examples/made_up_pilots.csv
+# replicate run 05 --pilots data/examples/made_up_pilots.csv
+# replicate book --pilots data/examples/made_up_pilots.csv
+# ```
+#
+# A pilot file with a misspelt city, a city listed twice and a year after the panel:
 
 # %% tags=["hide-input"]
 bad_pilots = folder / "pilots_broken.csv"
@@ -349,11 +354,17 @@ print(
 print(transcript("table", "2", "--data", shown_mpdta, "--columns", mpdta_roles))
 
 # %% [markdown]
-# The modern-DID chapter runs on it — `replicate run 09 --data mpdta.parquet --columns
-# unit=countyreal,time=year,outcome=lemp,cohort=first.treat` — and so does
-# `replicate book --data mpdta.parquet --columns …`, which skips, with one line each, the
-# chapters that only make sense on the paper's variables. From Python the same roles are
-# a dict:
+# The modern-DID chapter runs on it, and so does the book, which skips, with one line
+# each, the chapters that only make sense on the paper's variables:
+#
+# ```bash
+# replicate run 09 --data mpdta.parquet \
+#     --columns unit=countyreal,time=year,outcome=lemp,cohort=first.treat
+# replicate book --data mpdta.parquet \
+#     --columns unit=countyreal,time=year,outcome=lemp,cohort=first.treat
+# ```
+#
+# From Python the same roles are a dict:
 
 # %%
 panel = read_staggered(
