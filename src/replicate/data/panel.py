@@ -360,12 +360,13 @@ def _city_year_layout(
             if level not in ALL_EVIDENCE:
                 raise ValueError(f"evidence {level!r} is not one of {list(ALL_EVIDENCE)}")
     _check_evidence(mapped, problems)
+    had_ids = "city_id" in mapped.columns  # ids typed by the user (not mapped from names)
     mapped, _, city_problems = map_cities(mapped)
     problems += city_problems
     known = set(raw.cities()["city_id"])
     ids = mapped["city_id"]
     unknown = ids.notna() & ~ids.isin(known)
-    if unknown.any() and "city_id" in frame.columns:
+    if unknown.any() and had_ids:
         names = sorted(set(ids[unknown].astype(str)))
         problems.append(
             Problem(
