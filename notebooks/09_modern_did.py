@@ -38,7 +38,6 @@ seed = 20241128  # seed of every random draw (the book's seed, synthetic.DEFAULT
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
 from replicate import fit, replication
 from replicate.data import read_staggered
@@ -50,6 +49,7 @@ from replicate.models.inference import permutation_test, placebo_in_time, wild_c
 from replicate.models.matching import BALANCE_THRESHOLD, psm_did
 from replicate.models.staggered import bacon_decomposition, sun_abraham, twfe_weights
 from replicate.report import figures, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 panel = read_staggered(data, columns, reading=reading, pilots=pilots)
