@@ -345,3 +345,34 @@ def test_run_09_on_mpdta_by_its_roles(mpdta_file):
     executed = paths.EXECUTED_DIR / "09_modern_did.ipynb"
     text = executed.read_text(encoding="utf-8")
     assert "mpdta.parquet" in text and "lemp" in text
+
+
+@pytest.mark.browser
+def test_the_own_data_page_shows_the_files_timing(browser, site_url):
+    """The rendered "Use your own data" page states the timing the pilot file gives."""
+    broadband = code_pilots().panel()
+    other = load_panel("synthetic", pilots=EXAMPLE).frame
+    page = browser.new_page()
+    try:
+        page.goto(f"{site_url}/notebooks/12_own_data.html", wait_until="networkidle")
+        text = " ".join(page.inner_text("main").split())
+    finally:
+        page.close()
+    expected = (
+        f"{len(_expected_pilots())} treated cities (4 in 2012, 5 in 2015, 3 in 2018) instead "
+        f"of the Broadband China lists’ {int((code_pilots().first_year > 0).sum())}"
+    )
+    assert expected in text
+    assert f"falls from {broadband['did'].mean():.3f} to {other['did'].mean():.3f}" in text
+    assert "MADE-UP pilot list" in text and "500 units (countyreal)" in text
+
+
+def test_book_passes_the_validated_copy_and_its_completed_roles(mpdta_file):
+    args = cli.build_parser().parse_args(["book", "--data", str(mpdta_file), "--columns", ROLES])
+    parameters: dict = {}
+    assert cli._chapter_options(args, parameters, cli.BOOK_HINTS) == ["columns"]
+    assert parameters["columns"] == {**ROLES_DICT, "outcome": ["lemp"], "treatment": "did"}
+    copy = read_staggered(parameters["data"], parameters["columns"])
+    original = read_staggered(mpdta_file, ROLES)
+    pd.testing.assert_frame_equal(copy.frame, original.frame)
+    assert copy.label == "mpdta.parquet" and copy.origin == "unverified"
