@@ -381,6 +381,9 @@ def test_chinese_cluster_width_says_too_narrow_when_the_english_does(spread):
     _same_numbers(en, zh)
     assert ("province are too narrow" in en) == ("按省份聚类的区间过窄" in zh)
     assert zh.startswith("表 2 第 7 列：")
+    words = {"about as large as": "大致等于", "smaller than": "小于", "larger than": "大于"}
+    for english, chinese in words.items():  # the same word for each clustering
+        assert en.count(f"{english} the spread") == zh.count(f"{chinese}各孪生数据间")
 
 
 @pytest.mark.parametrize("seed", [20241128, 7])
