@@ -83,7 +83,10 @@ fig = figures.distribution(
 )
 
 # %% tags=["hide-input"]
-glue("panel_label", tables.data_label(panel), display=False)
+panel_label = tables.data_label(panel)
+i18n.glue(
+    "panel_label", panel_label, i18n.translate_table_text(panel_label, i18n.table_catalogue())
+)
 glue("indirect", tables.number(result.indirect, 4), display=False)
 glue("sobel_p", tables.p_value(result.sobel_p), display=False)
 significant = result.sobel_p < 0.05

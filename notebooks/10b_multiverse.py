@@ -50,7 +50,8 @@ else:
     ) + f"用 {report.seconds:.0f} 秒估计了 {report.computed:,} 个设定"
 if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
-i18n.glue("mv_provenance", f"{provenance}; data: {mv.label}", f"{provenance_zh}；数据：{mv.label}")
+label_zh = i18n.translate_table_text(mv.label, i18n.table_catalogue())
+i18n.glue("mv_provenance", f"{provenance}; data: {mv.label}", f"{provenance_zh}；数据：{label_zh}")
 glue(
     "mv_paper_regressions",
     sum(paper.published(t)["column"].nunique() for t in (2, 3, 4)),
