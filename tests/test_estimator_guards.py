@@ -183,7 +183,7 @@ DECOMPOSITIONS = ("bacon_decomposition", "twfe_weights")
 def test_bad_control_values_are_named(panel, name):
     bad = panel.copy()
     bad.loc[12, "x"] = -np.inf
-    with pytest.raises(ValueError, match=r"'x': infinite values \(1 rows, index 12\)"):
+    with pytest.raises(ValueError, match=r"'x': infinite values \(1 row, index 12\)"):
         run(name, bad, controls=["x"])
 
 

@@ -211,7 +211,7 @@ def test_documents_without_a_city_are_an_error_not_a_silent_drop(tmp_path, capsy
     path = tmp_path / "corpus.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines), encoding="utf-8")
     assert cli.main(["index", str(path), "--out", str(tmp_path / "o.csv")]) == 1
-    assert "documents without a city (1 rows: corpus.jsonl:2)" in capsys.readouterr().err
+    assert "documents without a city (1 row: corpus.jsonl:2)" in capsys.readouterr().err
 
 
 def test_a_corpus_keyed_by_year_only_is_indexed_by_year(tmp_path, dictionary):

@@ -64,7 +64,7 @@ class Problem:
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:SHOW_ROWS])
             more = f" … and {self.count - SHOW_ROWS} more" if self.count > SHOW_ROWS else ""
-            text += f" ({self.count} rows: {shown}{more})"
+            text += f" ({self.count} {'row' if self.count == 1 else 'rows'}: {shown}{more})"
         if self.fix:
             text += f"\n    fix: {self.fix}"
         return text

@@ -131,7 +131,7 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray) -> str:
     index = frame.index[mask]
     shown = ", ".join(str(i) for i in index[:SHOW_ROWS])
     more = f" … and {len(index) - SHOW_ROWS} more" if len(index) > SHOW_ROWS else ""
-    return f"{len(index)} rows, index {shown}{more}"
+    return f"{len(index)} {'row' if len(index) == 1 else 'rows'}, index {shown}{more}"
 
 
 def check_finite(frame: pd.DataFrame, columns: Sequence[str], role: str = "") -> None:
