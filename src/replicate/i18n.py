@@ -69,15 +69,15 @@ _TABLE_RULES = [
     # the data label and its parts: numbers are carried over by the groups
     (
         r"Data: (\d+) SYNTHETIC twins \(seeds (\d+)–(\d+)\)\.",
-        r"数据：\1 个合成孪生样本（种子 \2–\3）。",
+        r"数据：\1 组合成孪生数据（种子 \2–\3）。",
     ),
-    (r"Data: (\d+) SYNTHETIC twins", r"数据：\1 个合成孪生样本"),
+    (r"Data: (\d+) SYNTHETIC twins", r"数据：\1 组合成孪生数据"),
     (
         r"SYNTHETIC twin \(seed (\d+)\) beside Liu & Zou$",
         r"合成孪生数据（种子 \1），与 Liu & Zou 原文对照",
     ),
     (r"SYNTHETIC twin \(seed (\d+)\)", r"合成孪生数据（种子 \1）"),
-    (r"(\d+) SYNTHETIC twins", r"\1 个合成孪生样本"),
+    (r"(\d+) SYNTHETIC twins", r"\1 组合成孪生数据"),
     (r"SYNTHETIC twin's", "合成孪生数据的"),
     (r"\bSYNTHETIC\b", "合成"),
     (r"^Data: ([^.]*)\.(?= |$)", r"数据：\1。"),
