@@ -589,6 +589,8 @@ glue(
 # parts of its bias?
 # :::
 #
+# In the classroom kit ({ref}`classroom-kit`): `--exercises homogeneous_bias`.
+#
 # :::{solution} ex-homogeneous
 # :class: dropdown
 # With a constant effect every 2×2 comparison estimates the same effect: the weights no
@@ -603,6 +605,8 @@ glue(
 # before it is implemented. Estimate with the cohort dated at implementation (the pilot
 # year) and at announcement (two years earlier). Which is biased, and why?
 # :::
+#
+# In the classroom kit ({ref}`classroom-kit`): `--exercises anticipation_bias`.
 #
 # :::{solution} ex-anticipation
 # :class: dropdown
@@ -624,6 +628,8 @@ glue(
 # about reading a non-rejection as evidence for {term}`parallel trends`?
 # :::
 #
+# In the classroom kit ({ref}`classroom-kit`): `--exercises pretrend_reject`.
+#
 # :::{solution} ex-pretrend
 # :class: dropdown
 # At 0.02 per year the joint F test rejects at 5% in {glue:text}`ex_pre_reject_002`. At
@@ -640,6 +646,8 @@ glue(
 # not reject — what a literature that publishes only "clean" event studies would show.
 # Is it smaller than over all draws? (Read {cite}`roth_2022_pretest`.)
 # :::
+#
+# In the classroom kit ({ref}`classroom-kit`): `--exercises pretest_pass`.
 #
 # :::{solution} ex-pretest
 # :class: dropdown
@@ -659,6 +667,8 @@ glue(
 # the rejection rate.
 # :::
 #
+# In the classroom kit ({ref}`classroom-kit`): `--exercises coverage,mde`.
+#
 # :::{solution} ex-power
 # :class: dropdown
 # The minimum detectable effect is (z₀.₉₇₅ + z₀.₈₀) × s.e., here {glue:text}`ex_mde_z` ×
@@ -676,6 +686,8 @@ glue(
 # Which intervals cover the true ATT about 95% of
 # the time? How many clusters, and how many *treated* clusters, does each have?
 # :::
+#
+# In the classroom kit ({ref}`classroom-kit`): `--exercises coverage`.
 #
 # :::{solution} ex-clustering
 # :class: dropdown
@@ -699,6 +711,8 @@ glue(
 # controls?
 # :::
 #
+# In the classroom kit ({ref}`classroom-kit`): `--exercises conditional_bias`.
+#
 # :::{solution} ex-conditional
 # :class: dropdown
 # Parallel trends now hold only conditional on the controls. Without them TWFE's mean
@@ -714,6 +728,8 @@ glue(
 # Still with `conditional_trends = True`, run Callaway–Sant'Anna without and with the six
 # controls (`callaway_santanna(..., controls=CONTROLS, est_method="dr")`, doubly robust).
 # :::
+#
+# Not graded in the classroom kit ({ref}`classroom-kit` says why).
 #
 # :::{solution} ex-cs-covariates
 # :class: dropdown
@@ -732,6 +748,8 @@ glue(
 # Lower `monte_carlo_draws` to 50. Does the TWFE bias change? Does its Monte Carlo
 # standard error?
 # :::
+#
+# Not graded in the classroom kit ({ref}`classroom-kit` says why).
 #
 # :::{solution} ex-monte-carlo
 # :class: dropdown

@@ -512,12 +512,13 @@ def grade(
                     },
                 )
             )
-        if tasks:
+        if len(tasks) > 1 and jobs > 1:
             context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(
-                max_workers=max(1, min(jobs, len(tasks))), mp_context=context
-            ) as pool:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
                 outcomes = list(pool.map(execute_copy, [t for _, t in tasks]))
+        else:  # one at a time: in this process (each still in its own fresh kernel)
+            outcomes = [execute_copy(t) for _, t in tasks]
+        if tasks:
             for (run, _), outcome in zip(tasks, outcomes, strict=True):
                 run.stopped = outcome["stopped"]
                 run.answers, run.errors, _ = read_results(run.executed)

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 
 import nbformat
 
-from replicate.classroom.exercises import Exercise
+from replicate.classroom.exercises import HOMOGENEOUS, Exercise
 
 FORMAT_VERSION = 1
 METADATA_KEY = "replicate_classroom"
 
-SETUP = """\
+_SETUP = """\
 from replicate import montecarlo
 from replicate.classroom import Answers
 from replicate.data import synthetic
@@ -28,7 +28,9 @@ from replicate.models.event_study import event_study
 from replicate.replication import regression_frame
 
 effects = {int(batch): effect for batch, effect in knobs["cohort_effects"].items()}
-twin = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**{**knobs, "cohort_effects": effects}))
+knobs = {**knobs, "cohort_effects": effects}
+homogeneous = {**knobs, **HOMOGENEOUS_KNOBS}  # the teaching chapter's homogeneous effects
+twin = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**knobs))
 frame = regression_frame(twin.panel()).merge(true_effects(twin), on=["city_id", "year"])
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
 answers = Answers(student_id)
@@ -45,6 +47,10 @@ def _literal(value: object) -> str:
     return repr(value)
 
 
+SETUP = _SETUP.replace("HOMOGENEOUS_KNOBS", _literal(HOMOGENEOUS))
+"""The setup cell: the student's twin and frame from the parameters, and ``homogeneous``."""
+
+
 def parameters_source(course: str, student_id: str, seed: int, knobs, mc_knobs, draws: int) -> str:
     return "\n".join(
         [
@@ -53,7 +59,7 @@ def parameters_source(course: str, student_id: str, seed: int, knobs, mc_knobs, 
             f"student_id = {_literal(student_id)}",
             f"seed = {seed}  # sha256 of the course and your id",
             f"knobs = {_literal(knobs)}  # your twin's effects and trends",
-            f"mc_knobs = {_literal(mc_knobs)}  # the twins of your Monte Carlo (exercises 6 and 7)",
+            f"mc_knobs = {_literal(mc_knobs)}  # the twins of your Monte Carlo (exercises coverage and mde)",
             f"draws = {draws}  # twins in your Monte Carlo",
         ]
     )
@@ -101,7 +107,7 @@ def build(
         v4.new_code_cell(SETUP, metadata={"tags": ["setup"]}),
     ]
     for number, exercise in enumerate(exercises, start=1):
-        cells.append(v4.new_markdown_cell(f"## {number}. {exercise.title}\n\n{exercise.prompt}"))
+        cells.append(v4.new_markdown_cell(f"## {number}. {exercise.title}\n\n{exercise.text}"))
         code = exercise.solution if teacher else exercise.starter
         cells.append(v4.new_code_cell(code, metadata={"tags": [f"exercise-{exercise.key}"]}))
     cells.append(
