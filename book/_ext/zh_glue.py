@@ -164,7 +164,12 @@ def fingerprint() -> str:
 
     from replicate import i18n
 
-    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(i18n.__file__).read_bytes())
+    here = Path(__file__)
+    digest = hashlib.sha256(
+        here.read_bytes()
+        + here.with_name("zh_stale.py").read_bytes()
+        + Path(i18n.__file__).read_bytes()
+    )
     if i18n.TABLE_CATALOGUE.exists():
         digest.update(i18n.TABLE_CATALOGUE.read_bytes())
     return digest.hexdigest()[:16]

@@ -17,6 +17,8 @@ counts. Math and computed LaTeX tables need no translation
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from sphinx.errors import SphinxError
 
@@ -43,8 +45,8 @@ def count_untranslated(app, doctree) -> None:
         if "translated" not in node.attributes or id(node) in skipped:
             continue
         text = node.rawsource or node.astext()
-        if not needs_translation(text):
-            continue
+        if not needs_translation(text) or not re.search("[A-Za-z]", text):
+            continue  # math, computed LaTeX, or no English word (练习, a generated title)
         total += 1
         if node["translated"] is False:
             missing.append(text)
