@@ -29,7 +29,7 @@ from replicate.classroom.grade import check
 from replicate.classroom.roster import RosterError, read_roster, student_seed
 
 COURSE = "DID 2026 秋"
-DRAWS, KEY_DRAWS = 3, 12
+DRAWS, KEY_DRAWS = 3, 6  # few twins: the kit's logic, not its precision, is tested
 STUDENTS = [("S001", "张三"), ("学生02", "Li Wei"), ("007", "王五")]
 
 
@@ -73,6 +73,8 @@ def course(tmp_path_factory):
         str(DRAWS),
         "--key-draws",
         str(KEY_DRAWS),
+        "--jobs",
+        "1",  # no worker processes to start (keys on 2 workers: the 30-student test)
     )
     key = json.loads((out / "answer_key.json").read_text(encoding="utf-8"))
     return root, out, key
@@ -91,18 +93,24 @@ def notebooks(out: Path, role: str) -> dict[str, Path]:
 
 
 def grade(
-    root: Path, name: str, files: dict[str, Path], key: Path, *extra: str
+    root: Path, name: str, files: dict[str, Path], key: Path, *, via_cli: bool = False
 ) -> tuple[pd.DataFrame, Path]:
+    """Grade ``files`` one notebook at a time (no worker processes to start: the least
+    CPU; each notebook still runs in its own fresh kernel), through the CLI as a
+    subprocess (the teacher's copies) or, to spare a Python start, in this process."""
     subs = root / name
     subs.mkdir()
     for sid, path in files.items():
         shutil.copy(path, subs / f"{sid}-{path.name}")
     before = {p: digest(p) for p in subs.iterdir()}
     out = root / f"{name}-graded"
-    # one notebook at a time, in the grading process (no worker processes to start): the
-    # least CPU; each still runs in its own fresh kernel
-    args = ("--timeout", "120", "--jobs", "1", *extra)
-    cli("grade", str(subs), "--out", str(out), "--key", str(key), *args)
+    if via_cli:
+        args = ("--timeout", "120", "--jobs", "1")
+        cli("grade", str(subs), "--out", str(out), "--key", str(key), *args)
+    else:
+        from replicate.classroom.grade import grade as grade_in_process
+
+        grade_in_process(subs, out, key=key, timeout=120, jobs=1, missing=True)
     assert {p: digest(p) for p in subs.iterdir()} == before  # submissions never modified
     return pd.read_csv(out / "grades.csv", dtype={"student": str}), out
 
@@ -161,16 +169,21 @@ def test_assign_writes_a_notebook_teacher_copy_key_and_zip_per_student(course):
 
 
 def test_assign_twice_gives_identical_files(course, tmp_path):
-    """The CLI's run (keys on 2 workers) and a serial run in this process: same bytes."""
+    """The CLI's run and a second run in this process: same bytes (keys simulated on 2
+    workers against a serial run: the 30-student test)."""
     root, out, _ = course
     from replicate.classroom.assign import assign
 
     again = tmp_path / "again"
     assign(root / "roster.csv", again, course=COURSE, draws=DRAWS, key_draws=KEY_DRAWS, jobs=1)
-    first = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
-    second = sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    same_files(out, again)
+
+
+def same_files(a: Path, b: Path) -> None:
+    first = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    second = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert first == second
-    assert all(digest(out / p) == digest(again / p) for p in first)
+    assert all(digest(a / p) == digest(b / p) for p in first)
 
 
 @pytest.mark.parametrize(
@@ -240,6 +253,41 @@ def test_truths_agree_with_independent_computations():
     assert ctx.mde_multiplier == pytest.approx(1.959964 + 0.841621, abs=1e-5)
 
 
+def test_the_chapter_exercises_truths_agree_with_independent_computations():
+    """The key (pyfixest's TWFE, multiverse's imputation) against the solutions' routes
+    (the Bacon decomposition, the imputation estimator called directly) and theory."""
+    from replicate.models.bias import twfe_bias
+    from replicate.models.staggered import imputation
+
+    seed = student_seed("check", "y")
+    knobs, mc_knobs = ex.student_knobs(seed)
+    ctx = ex.Context(seed, knobs, mc_knobs, DRAWS, KEY_DRAWS)
+    homogeneous = ctx.homogeneous
+    split = twfe_bias(homogeneous.frame, "nqp", "tau", **ex.COLUMNS)
+    parts = split.by_part()
+    # a constant effect: both systematic parts vanish, the bias is the noise part alone
+    assert abs(parts["variance weighting"]) < 1e-10 and abs(parts["forbidden comparison"]) < 1e-10
+    truth = ex.EXERCISES["homogeneous_bias"].truth(ctx)
+    assert truth == pytest.approx(parts["noise and trend violation"], abs=1e-8)
+    assert truth == pytest.approx(split.twfe - split.att, abs=1e-8)
+    conditional = ctx.variant(conditional_trends=True)
+    split = twfe_bias(conditional.frame, "nqp", "tau", **ex.COLUMNS)
+    assert ex.EXERCISES["conditional_bias"].truth(ctx) == pytest.approx(
+        split.twfe - split.att, abs=1e-8
+    )
+    anticipating = ctx.variant(anticipation=ex.ANTICIPATION)
+    f = anticipating.frame
+    fit = imputation(f, "nqp", **ex.COLUMNS)
+    assert ex.EXERCISES["anticipation_bias"].truth(ctx) == pytest.approx(
+        fit.estimate - f.loc[f["did"] == 1, "tau"].mean(), abs=1e-8
+    )
+    assert (f.loc[(f["did"] == 0) & (f["g"] > 0), "tau"] != 0).any()  # anticipation is on
+    # the rates: shares of the key's own draws, the pass rate the complement of rejection
+    rejects = ctx.rejects(ex.PRETREND_SMALL)
+    assert len(rejects) == KEY_DRAWS
+    assert ex.EXERCISES["pretest_pass"].truth(ctx) == pytest.approx(1 - rejects.mean())
+
+
 def test_bias_parts_are_the_design_s_not_the_noise_s():
     """Weighting and forbidden parts depend on timing and true effects only: equal on two
     seeds of one design, and zero when every effect is the same constant."""
@@ -298,7 +346,9 @@ def test_teacher_copies_get_full_marks_and_strangers_zero(course):
     nb = nbformat.read(files["S001"], as_version=4)
     nb.metadata["replicate_classroom"]["student_id"] = "X999"
     nbformat.write(nb, stranger)
-    grades, graded = grade(root, "teacher", {**files, "X999": stranger}, out / "answer_key.json")
+    grades, graded = grade(
+        root, "teacher", {**files, "X999": stranger}, out / "answer_key.json", via_cli=True
+    )
     mine = grades[grades["student"] != "X999"]
     assert (mine["points"] == mine["possible"]).all(), mine[mine["points"] < mine["possible"]]
     assert len(mine) == 3 * len(ex.EXERCISES)
@@ -328,7 +378,7 @@ def test_planted_mistakes_are_marked_wrong_with_the_intended_message(course):
             teacher["学生02"],
             "exercise-coverage",
             'design = montecarlo.Design(mc_knobs, estimators=("twfe",), seed=seed)\n'
-            "mc, _ = montecarlo.run(design, draws)\n"
+            "mc = montecarlo.run_fast(design, draws)\n"
             'answers["coverage"] = 100 * montecarlo.summarise(mc).loc["TWFE", "coverage"]',
             planted / "b.ipynb",
         ),
@@ -365,18 +415,16 @@ def test_untouched_copies_and_zips_get_zero_and_a_raising_notebook_says_why(cour
     grades, graded = grade(
         root,
         "untouched",
-        # S001 hands back the ZIP as it was handed out
-        {
-            "S001": out / "handout" / f"{files['S001'].stem}.zip",
-            "007": files["007"],
-            "学生02": broken,
-        },
+        # S001 hands back the ZIP as it was handed out (the untouched student copy inside);
+        # 007 hands in nothing (listed by missing=True)
+        {"S001": out / "handout" / f"{files['S001'].stem}.zip", "学生02": broken},
         out / "answer_key.json",
     )
     assert (grades["points"] == 0).all() and set(grades["student"]) == {"S001", "007", "学生02"}
     assert ".zip:" in (graded / "feedback" / "S001.md").read_text(encoding="utf-8")
-    untouched = grades[grades["student"] != "学生02"]
+    untouched = grades[grades["student"] == "S001"]
     assert untouched["message"].str.startswith("blank").all()
+    assert (grades[grades["student"] == "007"]["message"] == "no submission").all()
     page = (graded / "feedback" / "学生02.md").read_text(encoding="utf-8")
     assert "RuntimeError: the planted failure" in page and f"0 / {len(ex.EXERCISES)}" in page
     assert (
@@ -395,6 +443,11 @@ def test_a_class_of_30(tmp_path):
     roster = write_roster(tmp_path / "roster.csv", rows)
     out = tmp_path / "out"
     cli("assign", str(roster), "--out", str(out), "--draws", "5", "--key-draws", "20")
+    # the keys were simulated on 2 workers (the default --jobs); a serial run: same bytes
+    from replicate.classroom.assign import assign
+
+    assign(roster, tmp_path / "serial", course="did-class", draws=5, key_draws=20, jobs=1)
+    same_files(out, tmp_path / "serial")
     teacher = tmp_path / "teacher"
     teacher.mkdir()
     for path in out.glob("*/*.teacher-solution.ipynb"):

@@ -677,7 +677,7 @@ EXERCISES: dict[str, Exercise] = {
             "province. Which intervals cover the true ATT about 95% of the time? How many "
             "clusters, and how many *treated* clusters, does each have?",
             'design = montecarlo.Design(mc_knobs, estimators=("twfe",), seed=seed)\n'
-            "mc, _ = montecarlo.run(design, draws)\n"
+            "mc = montecarlo.run_fast(design, draws)  # every twin at once\n"
             'answers["coverage"] = montecarlo.summarise(mc).loc["TWFE", "coverage"]',
             "rate",
             lambda ctx: float(ctx.covered.mean()),
@@ -686,7 +686,7 @@ EXERCISES: dict[str, Exercise] = {
             starter_hint="a share between 0 and 1",
             chapter_label="ex-clustering",
             ask="on twins with the same effect in every batch and no dynamics (`mc_knobs`), run "
-            "a Monte Carlo of `draws` such twins (`montecarlo.run`) and report the **share** of "
+            "a Monte Carlo of `draws` such twins (`montecarlo.run_fast`) and report the **share** of "
             "them (between 0 and 1) whose 95% interval, clustered by city, covers the true ATT.",
         ),
         Exercise(
