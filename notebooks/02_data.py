@@ -16,15 +16,22 @@ pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (
 # %% tags=["hide-input"]
 import pandas as pd
 
-from replicate import paper, replication
+from replicate import i18n, paper, replication
 from replicate.data import cities, code_pilots, load_panel, pilot_entries, raw
 from replicate.data.schema import VARIABLES
-from replicate.report import figures, prose, tables
+from replicate.report import figures, prose, prose_zh, tables
 from replicate.report.glue import glue
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)
-glue("panel_summary", panel.summary(), display=False)
+_frame = panel.frame
+i18n.glue(
+    "panel_summary",
+    panel.summary(),
+    f"{i18n.translate_table_text(panel.marker, i18n.table_catalogue())}："
+    f"{_frame['city_id'].nunique()} 个城市 × {_frame['year'].nunique()} 年 = "
+    f"{len(_frame):,} 行；did 均值 {_frame['did'].mean():.4f}",
+)
 
 # %% [markdown]
 # ## The 285 cities
@@ -40,7 +47,8 @@ single = sorted(by_province.index[by_province == 1])
 years = len(raw.SAMPLE_YEARS)
 table4 = paper.published(4).set_index(["column", "variable"])["coef"]
 lost = int(paper.TABLE1.loc["did", "N"] - table4[(1, "N")])
-glue(
+single_zh = "、".join(prose_zh.province_names_zh(single))
+i18n.glue(
     "city_list_check",
     (
         f"The paper itself supports this choice: its Table 4 column (1) loses {lost:,} = "
@@ -54,20 +62,33 @@ glue(
         f"effects; with this list {len(single)} provinces hold a single sample city "
         f"({', '.join(single)}), which would drop {len(single) * years:,}."
     ),
-    display=False,
+    (
+        f"原文本身也支持这一选择：其表 4 第 (1) 列因省份×年份固定效应损失了 {lost:,} = "
+        f"{len(single)} × {years} 个观测值（只有一个城市的省份没有省内比较），而按这份名单，"
+        f"恰好有 {len(single)} 个省份只有一个样本城市（{single_zh}）。"
+    )
+    if lost == len(single) * years
+    else (
+        f"原文表 4 第 (1) 列因省份×年份固定效应损失了 {lost:,} 个观测值；按这份名单，有 "
+        f"{len(single)} 个省份只有一个样本城市（{single_zh}），这将损失 "
+        f"{len(single) * years:,} 个观测值。"
+    ),
 )
 
 # %% tags=["hide-input"]
 entries = pilot_entries()
 per_batch = entries["batch_year"].value_counts().sort_index()
-glue(
+i18n.glue(
     "entries_per_batch",
     f"{per_batch.iloc[0]} demonstration entries in each of "
     + ", ".join(map(str, per_batch.index[:-1]))
     + f" and {per_batch.index[-1]}"
     if per_batch.nunique() == 1
     else "; ".join(f"{n} demonstration entries in {y}" for y, n in per_batch.items()),
-    display=False,
+    "、".join(map(str, per_batch.index[:-1]))
+    + f" 和 {per_batch.index[-1]} 年各 {per_batch.iloc[0]} 个示范条目"
+    if per_batch.nunique() == 1
+    else "；".join(f"{y} 年 {n} 个示范条目" for y, n in per_batch.items()),
 )
 
 # %% [markdown]
@@ -117,13 +138,19 @@ glue("paper_did_mean", f"{paper.TABLE1.loc['did', 'mean']:.3f}", display=False)
 glue("paper_treated_cityyears", f"{paper_treated:,}", display=False)
 glue("closest", closest, display=False)
 gap = int(readings.loc[closest, "treated city-years"] - paper_treated)
-glue("gap_cityyears", f"{abs(gap)} {'fewer' if gap > 0 else 'more'}", display=False)
-glue(
+i18n.glue(
+    "gap_cityyears",
+    f"{abs(gap)} {'fewer' if gap > 0 else 'more'}",
+    f"{'少' if gap > 0 else '多'} {abs(gap)} 个",
+)
+i18n.glue(
     "readings_verdict",
     "Neither reading reproduces"
     if not readings["reproduces"].any()
     else "Only the " + " and ".join(readings.index[readings["reproduces"]]) + " reading reproduces",
-    display=False,
+    "两种解读都无法复现"
+    if not readings["reproduces"].any()
+    else "只有“" + "”和“".join(readings.index[readings["reproduces"]]) + "”解读能复现",
 )
 glue("reading", reading, display=False)
 
@@ -146,15 +173,23 @@ fig = figures.pilots_by_province(code_pilots(reading), cities())
 
 # %% tags=["hide-input"]
 mix = replication.province_pilot_mix(reading)
-glue("province_mix", prose.describe_province_pilot_mix(mix), display=False)
+i18n.glue(
+    "province_mix",
+    prose.describe_province_pilot_mix(mix),
+    prose_zh.describe_province_pilot_mix(mix),
+)
 sample = cities().assign(pilot=lambda c: c["city_id"].map(code_pilots(reading).first_year) > 0)
 by_region = sample.groupby("region")["pilot"].agg(["sum", "size"])
 by_region = by_region.sort_values("sum", ascending=False)
-glue(
+i18n.glue(
     "pilots_by_region",
     "pilot cities by region, "
     + ", ".join(f"{r} {int(n)} of {int(m)} sample cities" for r, (n, m) in by_region.iterrows()),
-    display=False,
+    "按地区分，"
+    + "，".join(
+        f"{prose_zh.region_zh(r)} {int(m)} 个样本城市中有 {int(n)} 个试点城市"
+        for r, (n, m) in by_region.iterrows()
+    ),
 )
 
 # %% [markdown]
@@ -189,7 +224,7 @@ comparison = replication.compare_table1(panel.frame)
 ok = comparison["status"].isin(["within rounding", "within tolerance"])
 gov = panel.frame["gov"]
 glue("panel_label", tables.data_label(panel), display=False)
-glue(
+i18n.glue(
     "table1_sentence",
     (
         "The twin is calibrated to the paper's statistics (each control is mapped onto a "
@@ -200,7 +235,14 @@ glue(
     )
     + f"{int(ok.sum())} of {len(comparison)} statistics are within rounding or within 5% of "
     "the published standard deviation (the rules of the scorecard chapter).",
-    display=False,
+    (
+        "合成孪生数据是按原文的统计量校准的（每个控制变量都被映射到一个具有表 1 的均值、"
+        "标准差和取值范围的分布上），因此它与表 1 一致是设计使然，并不说明中国的任何情况："
+        if panel.synthetic
+        else "与表 1 一致与否是对你的数据的第一道检验："
+    )
+    + f"{len(comparison)} 项统计量中有 {int(ok.sum())} 项在舍入误差内，或与原文的差距在所公布"
+    "标准差的 5% 以内（记分卡一章的规则）。",
 )
 t1 = paper.TABLE1
 for variable, stat in (
@@ -218,12 +260,14 @@ glue("t1_gov_share", f"{100 * t1.loc['gov', 'sd'] / largest_sd:.0f}%", display=F
 table2 = paper.published(2).set_index(["column", "variable"])["se"]
 for variable in ("mar", "fin"):
     glue(f"t2_{variable}_se", tables.number(table2[(7, variable)], 3), display=False)
-glue(
+i18n.glue(
     "gov_twin",
     "This panel reproduces it"
     if gov.std() > gov.mean()
     else "This panel does not (its standard deviation is below its mean)",
-    display=False,
+    "本面板再现了这一特征"
+    if gov.std() > gov.mean()
+    else "本面板没有再现这一特征（其标准差低于均值）",
 )
 
 # %% [markdown]

@@ -402,3 +402,25 @@ def test_chinese_multiverse_sentences_have_the_english_numbers_on_two_twins(seed
         _same_numbers(en[key], text)
     assert zh["mv_published_range"] == "0.075 至 0.146"  # Liu & Zou, Tables 2 and 4, did
     assert zh["mv_data"] == "合成孪生数据"
+
+
+@pytest.mark.parametrize("reading", ["parent", "ignore"])
+def test_chinese_province_pilot_mix_counts_what_the_english_counts(reading):
+    """Chapter 02's province sentence: the same counts in both languages, the same
+    provinces (named in Chinese), and the same branch when no province lacks a pilot or
+    some do (a copy with two provinces' pilots removed)."""
+    mix = replication.province_pilot_mix(reading)
+    fewer = mix.copy()
+    for province in ("Hebei", "Yunnan"):
+        fewer.loc[province, ["pilots", "mix"]] = [0, "no pilot"]
+    for table in (mix, fewer):
+        en = prose.describe_province_pilot_mix(table)
+        zh = prose_zh.describe_province_pilot_mix(table)
+        _same_numbers(en, zh)
+        assert ("every province has at least one pilot" in en) == ("每个省份都至少有" in zh)
+        assert ("only pilot cities (" in en) == ("个只有试点城市（" in zh)
+        none = sorted(table.index[table["mix"] == "no pilot"])
+        if none:
+            assert f"个没有试点城市（{'、'.join(prose_zh.province_names_zh(none))}）" in zh
+    assert "河北省、云南省" in prose_zh.describe_province_pilot_mix(fewer)
+    assert prose_zh.province_names_zh(["Tibet", "Nowhere"]) == ["西藏自治区", "Nowhere"]

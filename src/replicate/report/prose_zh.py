@@ -390,3 +390,45 @@ def summary_glue(result, summary, truth: float | None = None) -> dict[str, str]:
             f"{overall['interval covers the truth']:.0%} 的 95% 置信区间覆盖了它。"
         )
     return texts
+
+
+# ----------------------------------------------------------------------------------------
+# Chapter 02 (data and pilots): Chinese namesakes, same arguments and rules.
+
+_REGIONS = {"east": "东部", "central": "中部", "west": "西部", "northeast": "东北"}
+"""The four regions of ``cities()["region"]`` in the chapters' words."""
+
+
+def province_names_zh(names) -> list[str]:
+    """English province names (``cities()["province_en"]``) → their Chinese names, in the
+    same order (a name the city list does not know is returned unchanged)."""
+    from replicate.data import cities
+
+    table = cities().drop_duplicates("province_en").set_index("province_en")["province_zh"]
+    return [str(table.get(name, name)) for name in names]
+
+
+def describe_province_pilot_mix(mix) -> str:
+    """Chinese form of ``prose.describe_province_pilot_mix``: the same three counts from
+    :func:`replicate.replication.province_pilot_mix`, provinces named in Chinese."""
+    counts = mix["mix"].value_counts()
+    only = sorted(mix.index[mix["mix"] == "only pilots"])
+    none = sorted(mix.index[mix["mix"] == "no pilot"])
+    text = f"在 {len(mix)} 个省份中，{int(counts.get('both', 0))} 个既有试点城市也有非试点城市"
+    text += (
+        f"，{len(only)} 个只有试点城市（{'、'.join(province_names_zh(only))}），"
+        "其试点城市在本省之内没有可比较的城市"
+        if only
+        else "，没有一个省份只有试点城市"
+    )
+    text += (
+        f"，{len(none)} 个没有试点城市（{'、'.join(province_names_zh(none))}）。"
+        if none
+        else "，且每个省份都至少有一个试点城市。"
+    )
+    return text
+
+
+def region_zh(region: str) -> str:
+    """``"east"`` → ``"东部"`` (unknown regions unchanged)."""
+    return _REGIONS.get(region, region)
