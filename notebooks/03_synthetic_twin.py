@@ -16,12 +16,12 @@ monte_carlo_draws = 100  # twins drawn to check that TWFE recovers the truth
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 
 from replicate import calibrate, fit, paper, replication
 from replicate.data import synthetic
 from replicate.replication import compare_table1
 from replicate.report import figures, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 twin = synthetic.make_twin(seed=seed)

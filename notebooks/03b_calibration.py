@@ -21,12 +21,12 @@ seed = 20241128  # the book's default twin
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-from myst_nb import glue
 
 from replicate import calibrate, i18n, paper
 from replicate.data import synthetic
 from replicate.data.schema import REGRESSION_SCALE
 from replicate.report import figures, prose, prose_zh, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 record = synthetic.load_calibration()

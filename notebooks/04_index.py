@@ -16,12 +16,12 @@ dictionary_path = None  # None for the book's 46 terms, or a CSV of your own
 
 # %% tags=["hide-input"]
 import pandas as pd
-from myst_nb import glue
 
 from replicate import i18n
 from replicate.data import gwr_reports
 from replicate.index import count_documents, entropy_weights, index_table, load_dictionary, prepare
 from replicate.report import figures, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 reports = gwr_reports().set_index("year")

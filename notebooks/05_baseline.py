@@ -19,12 +19,11 @@ rescale = {"mar": 100.0, "fin": 100.0}  # regression units; {} keeps your file's
 absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add "province#year"
 
 # %% tags=["hide-input"]
-from myst_nb import glue
-
 import replicate
 from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
 from replicate.report import figures, prose, prose_zh, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)

@@ -22,12 +22,12 @@ seed = 20241128  # seed of the bootstrap (the book's seed, synthetic.DEFAULT_SEE
 
 # %% tags=["hide-input"]
 from IPython.display import display
-from myst_nb import glue
 
 from replicate import checks, i18n, paper, replication
 from replicate.data import load_panel
 from replicate.models.mechanism import mediation
 from replicate.report import figures, prose, prose_zh, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 panel = load_panel(data, reading=reading, pilots=pilots)

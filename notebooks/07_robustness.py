@@ -20,13 +20,12 @@ wild_draws = 9999  # wild cluster bootstrap draws with province clusters
 seed = 20241128  # seed of the wild bootstrap (the book's seed, synthetic.DEFAULT_SEED)
 
 # %% tags=["hide-input"]
-from myst_nb import glue
-
 import replicate
 from replicate import i18n, paper, replication
 from replicate.data import load_panel, raw
 from replicate.models.inference import wild_cluster_bootstrap
 from replicate.report import prose, prose_zh, tables
+from replicate.report.glue import glue
 
 panel = load_panel(data, reading=reading)
 options = replication.options_from(globals())  # the parameters above, defaults resolved

@@ -23,11 +23,10 @@ pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (
 rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
 
 # %% tags=["hide-input"]
-from myst_nb import glue
-
 from replicate import i18n, replication
 from replicate.data import load_panel
 from replicate.report import prose, prose_zh, tables
+from replicate.report.glue import glue
 
 panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved

@@ -26,11 +26,11 @@ workers = 2  # workers of the local cluster
 # %% tags=["hide-input", "remove-stderr"]
 import pandas as pd
 from IPython.display import display
-from myst_nb import glue
 
 from replicate import i18n, multiverse, paper
 from replicate.data import load_panel
 from replicate.report import figures, prose_zh, tables
+from replicate.report.glue import glue
 
 figures.use_style()
 panel = load_panel(data)

@@ -13,13 +13,13 @@ pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (
 
 # %% tags=["hide-input"]
 import pandas as pd
-from myst_nb import glue
 
 import replicate
 from replicate import checks, i18n, paper, replication
 from replicate.data import code_pilots, load_panel
 from replicate.models.staggered import bacon_decomposition, twfe_weights
 from replicate.report import prose, prose_zh, tables
+from replicate.report.glue import glue
 
 panel = load_panel(data, reading=reading, pilots=pilots)
 frame = replication.regression_frame(panel)

@@ -43,13 +43,13 @@ import json
 import moderndid
 import pandas as pd
 from IPython.display import HTML, Markdown, display
-from myst_nb import glue
 
 from replicate import book, i18n, paths
 from replicate.cli import transcript
 from replicate.data import cities, io, load_panel, read_pilots, read_staggered, synthetic
 from replicate.data.schema import VARIABLES
 from replicate.report import prose_zh, tables
+from replicate.report.glue import glue
 
 # %% [markdown]
 # ## The schema

@@ -54,7 +54,7 @@ def glue(name: str, english: object, chinese: object, display: bool = False) -> 
     The Chinese build shows ``name__zh`` wherever a page says ``{glue:text}`name```
     (``book/_ext/zh_glue.py``); build both from the same computed numbers.
     """
-    from myst_nb import glue as myst_glue
+    from replicate.report.glue import glue as myst_glue
 
     myst_glue(name, english, display=display)
     myst_glue(name + ZH_SUFFIX, chinese, display=display)
