@@ -43,3 +43,10 @@ def test_glue_does_not_import_nbformat():
         "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_chapter_glues_through_the_light_glue():
+    from replicate import book
+
+    slow = [nb.name for nb in book.book_notebooks() if "from myst_nb import" in nb.read_text()]
+    assert slow == [], f"import glue from replicate.report.glue in {slow}"
