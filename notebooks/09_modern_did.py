@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from replicate import fit, replication
+from replicate import fit, i18n, replication
 from replicate.data import read_staggered
 from replicate.data.synthetic import Knobs, make_twin
 from replicate.models import compare
@@ -48,7 +48,7 @@ from replicate.models.event_study import event_study
 from replicate.models.inference import permutation_test, placebo_in_time, wild_cluster_bootstrap
 from replicate.models.matching import BALANCE_THRESHOLD, psm_did
 from replicate.models.staggered import bacon_decomposition, sun_abraham, twfe_weights
-from replicate.report import figures, tables
+from replicate.report import figures, prose_zh, tables
 from replicate.report.glue import glue
 
 figures.use_style()
@@ -81,7 +81,7 @@ n_units = int(frame[unit].nunique())
 n_never = n_units - int(frame.loc[frame[cohort].between(1, frame[time].max()), unit].nunique())
 starts = sorted(set(cohort_years))
 glue("panel_label", tables.data_label(panel), display=False)
-glue(
+i18n.glue(
     "reading_note",
     "on the synthetic twin it describes the twin, not China"
     if tables.is_synthetic(panel)
@@ -91,12 +91,19 @@ glue(
         else f"where the text says pilot and city, read treatment and {unit}: outcome "
         f"{outcome}, periods {time}, first treated period {cohort}"
     ),
-    display=False,
+    "在合成孪生数据上，这些数字描述的是孪生数据，而不是中国"
+    if tables.is_synthetic(panel)
+    else (
+        "变量是原文的变量，读自你的文件"
+        if paper_panel
+        else f"正文说“试点”和“城市”之处，请读作处理和 {unit}：结果变量 {outcome}，"
+        f"时期 {time}，首次处理时期 {cohort}"
+    ),
 )
-glue(
+i18n.glue(
     "starts",
     ", ".join(map(str, starts[:-1])) + (" and " if len(starts) > 1 else "") + str(starts[-1]),
-    display=False,
+    "、".join(map(str, starts[:-1])) + (" 和 " if len(starts) > 1 else "") + str(starts[-1]),
 )
 print(panel.summary())
 
@@ -154,7 +161,11 @@ fig = figures.label(fig, panel)
 glue("pretrend_F", tables.number(study.pretrend_F, 2), display=False)
 glue("pretrend_p", tables.p_value(study.pretrend_p), display=False)
 glue("pretrend_df", "{}, {}".format(*study.pretrend_df), display=False)
-glue("pretrend_verdict", "rejects" if study.pretrend_p < 0.05 else "does not reject", display=False)
+i18n.glue(
+    "pretrend_verdict",
+    "rejects" if study.pretrend_p < 0.05 else "does not reject",
+    "拒绝" if study.pretrend_p < 0.05 else "不拒绝",
+)
 glue("sup_t", tables.number(study.sup_t, 2), display=False)
 
 # %% [markdown]
@@ -187,12 +198,14 @@ if leads:
         .rename_axis(since)
     )
     gap = (lead_table["TWFE"] - lead_table["Sun–Abraham"]).abs()
-    glue(
+    gap_se = tables.number(gap.max() / lead_table["TWFE s.e."].mean(), 2)
+    i18n.glue(
         "lead_sentence",
         f"The largest gap between a TWFE lead and its Sun–Abraham counterpart is "
         f"{tables.number(gap.max(), 3)} ({tables.number(gap.max() / lead_table['TWFE s.e.'].mean(), 2)} "
         "TWFE standard errors).",
-        display=False,
+        f"TWFE 前导项与其 Sun–Abraham 对应项之间的最大差距为 {tables.number(gap.max(), 3)}"
+        f"（相当于 {gap_se} 个 TWFE 标准误）。",
     )
     display(
         tables.show(
@@ -202,10 +215,10 @@ if leads:
         )
     )
 else:
-    glue(
+    i18n.glue(
         "lead_sentence",
         f"The window {span} leaves no unbinned lead to compare on this panel.",
-        display=False,
+        f"窗口 {span} 在这个面板上没有留下可供比较的未分箱前导项。",
     )
 
 # %% [markdown]
@@ -334,25 +347,26 @@ bjs_se = estimates.loc[("imputation (BJS)", "none", "not yet treated"), "std_err
 glue("cs_se", tables.number(cs.se, 3), display=False)
 glue("twfe_se", tables.number(twfe_se, 3), display=False)
 glue("bjs_se", tables.number(bjs_se, 3), display=False)
-glue("cs_vs_twfe", relative_size(cs.se, twfe_se), display=False)
-glue("cs_vs_bjs", relative_size(cs.se, bjs_se), display=False)
+i18n.glue("cs_vs_twfe", relative_size(cs.se, twfe_se), prose_zh.relative_size(cs.se, twfe_se))
+i18n.glue("cs_vs_bjs", relative_size(cs.se, bjs_se), prose_zh.relative_size(cs.se, bjs_se))
 twfe_none = estimates.loc[("TWFE", "none", EVERY), "estimate"]
 glue("twfe_none", tables.number(twfe_none, 3), display=False)
 if controls:
     twfe_tv = estimates.loc[("TWFE", "time-varying", EVERY), "estimate"]
     twfe_tv_se = estimates.loc[("TWFE", "time-varying", EVERY), "std_error"]
-    glue(
+    i18n.glue(
         "twfe_moves",
         f"TWFE moves from {tables.number(twfe_none, 3)} without controls to "
         f"{tables.number(twfe_tv, 3)} with the time-varying controls.",
-        display=False,
+        f"TWFE 估计值从不含控制变量时的 {tables.number(twfe_none, 3)} 变为含时变控制变量时的 "
+        f"{tables.number(twfe_tv, 3)}。",
     )
 else:
     twfe_tv, twfe_tv_se = twfe_none, twfe_se
-    glue(
+    i18n.glue(
         "twfe_moves",
         "This panel names no controls, so every estimate here is without them.",
-        display=False,
+        "这个面板没有指定控制变量，因此这里的每个估计值都不含控制变量。",
     )
 glue("es_avg_se", tables.number(study.se, 3), display=False)
 glue("twfe_tv_se", tables.number(twfe_tv_se, 3), display=False)
@@ -360,6 +374,7 @@ if truth is None:
     truth_sentence = (
         "On this panel the true effect is unknown (only the synthetic twin carries its truth)."
     )
+    truth_zh = "这个面板的真实效应未知（只有合成孪生数据带有真实值）。"
 else:
     constant = max(np.ptp(truth.by_event_time.loc[0:]), np.ptp(truth.by_cohort)) < 1e-9
     truth_sentence = (
@@ -370,7 +385,12 @@ else:
             else "and it differs across batches or years, so TWFE's weighting matters."
         )
     )
-glue("truth_sentence", truth_sentence, display=False)
+    truth_zh = f"在孪生数据上，真实效应平均为 {tables.number(truth.att, 3)}，" + (
+        "且每个批次、每一年都相同，因此 TWFE 的异质性问题不会出现。"
+        if constant
+        else "且因批次或年份而异，因此 TWFE 的加权方式很重要。"
+    )
+i18n.glue("truth_sentence", truth_sentence, truth_zh)
 glue("dcdh_sentence", compare.did_m_sentence(dcdh, cs_notyet), display=False)
 
 # %% [markdown]
@@ -457,10 +477,17 @@ if controls:
         f"Callaway–Sant'Anna {tables.number(cs_base['estimate'], 3)} (95% interval "
         f"{interval(cs_base['conf_low'], cs_base['conf_high'])})."
     )
+    controls_zh = (
+        f"使用处理前协变量时，TWFE 给出 {tables.number(twfe_base['estimate'], 3)}"
+        f"（使用时变控制变量时为 {tables.number(twfe_tv, 3)}），双重稳健的 "
+        f"Callaway–Sant'Anna 给出 {tables.number(cs_base['estimate'], 3)}（95% 区间 "
+        f"{interval(cs_base['conf_low'], cs_base['conf_high'])}）。"
+    )
     if truth is None:
         controls_sentence += (
             " The true effect of this panel is unknown, so only the gap can be read."
         )
+        controls_zh += "这个面板的真实效应未知，因此只能解读二者的差距。"
     else:
         gaps = {
             "time-varying": abs(twfe_tv - truth.att),
@@ -478,11 +505,21 @@ if controls:
             "the twin, which says little about bias (a Monte Carlo over many twins measures "
             "it; the teaching chapter runs one)."
         )
+        with_zh = {"none": "不含协变量的", "time-varying": "含时变协变量的"}
+        controls_zh += (
+            f"在真实效应为 {tables.number(truth.att, 3)} 的孪生数据上，使用"
+            f"{'时变' if best == 'time-varying' else '试点前'}控制变量的 TWFE 估计值更接近"
+            f"（偏差 {tables.number(gaps[best], 3)}）。在两张表的所有估计值中，"
+            f"{with_zh.get(covariates, '含处理前均值协变量的')} {estimator} 最接近"
+            f"（偏差 {tables.number(off.min(), 3)}）——这只是孪生数据的一次抽样，"
+            "对偏误说明不了多少（要衡量偏误，需对许多孪生数据做蒙特卡洛模拟；教学一章做了一次）。"
+        )
 else:
     controls_sentence = (
         "This panel names no controls (no controls role in columns), so this section is skipped."
     )
-glue("controls_sentence", controls_sentence, display=False)
+    controls_zh = "这个面板没有指定控制变量（columns 中没有 controls 角色），因此跳过本节。"
+i18n.glue("controls_sentence", controls_sentence, controls_zh)
 
 # %% [markdown]
 # {glue:text}`controls_sentence`
@@ -527,12 +564,18 @@ significant = compare.any_significant(honest)
 
 # %% tags=["hide-input"]
 demo = None
+demo_zh = None  # the demonstration's own sentence has no Chinese form yet
 if significant:
     demo_sentence = "A target is significant on these data, so no demonstration panel is needed."
+    demo_zh = "在这些数据上已有目标显著，因此不需要演示面板。"
 elif honest_demo_effect is None or not paper_panel:
     demo_sentence = (
         "No target is significant here; the demonstration on a twin with a larger effect "
         "runs on the paper's panel only (parameter honest_demo_effect)."
+    )
+    demo_zh = (
+        "这里没有一个目标显著；在效应更大的孪生数据上所做的演示只在原文的面板上运行"
+        "（参数 honest_demo_effect）。"
     )
 else:
     years = range(int(frame[time].min()), int(frame[time].max()) + 1)  # every batch of the twin
@@ -561,7 +604,10 @@ else:
         f"{outcome} instead of the calibrated one (same seed; synthetic, like the book's "
         "twin). " + compare.sensitivity_sentence(demo_honest, names)
     )
-glue("demo_sentence", demo_sentence, display=False)
+if demo_zh is None:
+    glue("demo_sentence", demo_sentence, display=False)
+else:
+    i18n.glue("demo_sentence", demo_sentence, demo_zh)
 
 # %% [markdown]
 # {glue:text}`demo_sentence`
@@ -610,18 +656,24 @@ display(
 )
 free = ri["completely at random"]
 ri_sentence = f"Completely at random, p {tables.p_value(free.pvalue)}"
+ri_zh = f"完全随机分配时，p {tables.p_value(free.pvalue)}"
 if len(ri) > 1:
     stratified = ri[f"within {strata}"]
     ri_sentence += (
         f"; within {strata}, p {tables.p_value(stratified.pvalue)}, with placebo estimates "
         f"{tables.number(stratified.se / free.se, 2)} times as dispersed"
     )
+    ri_zh += (
+        f"；在 {strata} 之内分配时，p {tables.p_value(stratified.pvalue)}，安慰剂估计值的"
+        f"离散程度是前者的 {tables.number(stratified.se / free.se, 2)} 倍"
+    )
 else:
     ri_sentence += (
         f". The panel has no column '{strata}' (parameter strata), so the stratified test "
         "is skipped"
     )
-glue("ri_sentence", ri_sentence, display=False)
+    ri_zh += f"。该面板没有“{strata}”列（参数 strata），因此跳过分层检验"
+i18n.glue("ri_sentence", ri_sentence, ri_zh)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Randomization inference: TWFE estimates after reassigning the treatment histories across all units completely at random, keeping the cohort sizes; the solid line is the estimate with the real assignment, the dashed lines the 95% interval from inverting the test.", "name": "fig-permutation"}, "image": {"alt": "Histogram of placebo TWFE estimates under random reassignment of treatment, with the real estimate marked"}}
 fig = figures.distribution(
@@ -798,6 +850,15 @@ if controls:
             else "."
         )
     )
+    psm_zh = (
+        f"匹配之前，受处理单位的处理前均值与其他单位相差最多 {tables.number(before.max(), 3)} "
+        f"个标准差（{before.idxmax()}）"
+        + (
+            "——在孪生数据上，这是构造它时设定的差异，并不说明中国的任何情况。"
+            if tables.is_synthetic(panel)
+            else "。"
+        )
+    )
     for m, check in checks.items():
         fails = list(check.index[~check["balanced"]])
         psm_text += (
@@ -811,9 +872,23 @@ if controls:
                 + "."
             )
         )
+        psm_zh += (
+            f"经过{'最近邻' if m == 'nearest' else '核' if m == 'kernel' else m}匹配后，"
+            f"{len(check)} 个协变量中有 {int(check['balanced'].sum())} 个通过"
+            + (
+                "。"
+                if not fails
+                else "；未通过的是："
+                + "、".join(f"{c}（{tables.number(check.loc[c, 'after'], 3)}）" for c in fails)
+                + "。"
+            )
+        )
 else:
     psm_text = "This panel names no controls to match on (no controls role in columns), so PSM-DID is skipped."
-glue("psm_sentence", psm_text, display=False)
+    psm_zh = (
+        "这个面板没有指定可用于匹配的控制变量（columns 中没有 controls 角色），因此跳过 PSM-DID。"
+    )
+i18n.glue("psm_sentence", psm_text, psm_zh)
 glue("balance_threshold", f"{BALANCE_THRESHOLD:g}", display=False)
 
 # %% [markdown]

@@ -424,3 +424,70 @@ def test_chinese_province_pilot_mix_counts_what_the_english_counts(reading):
             assert f"个没有试点城市（{'、'.join(prose_zh.province_names_zh(none))}）" in zh
     assert "河北省、云南省" in prose_zh.describe_province_pilot_mix(fewer)
     assert prose_zh.province_names_zh(["Tibet", "Nowhere"]) == ["西藏自治区", "Nowhere"]
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_chinese_relative_size_is_the_english_decision_on_two_twins(seed):
+    """Chapter 09's cs_vs_twfe / cs_vs_bjs: the Chinese word is chosen by the same 10% rule
+    (ratios on both sides of each edge, and two twins' TWFE and HC1 standard errors)."""
+    from replicate.models.compare import relative_size
+
+    words = {"larger than": "大于", "smaller than": "小于", "about the same as": "大致等于"}
+    pairs = [(1.0, b) for b in (0.5, 0.9, 0.905, 0.95, 1.0, 1.05, 1.1, 1.12, 2.0)]
+    panel = load_panel("synthetic", seed=seed)
+    formula = replication.formulas(2)[7]
+    scale = {"mar": 100.0, "fin": 100.0}
+    se = [
+        float(replication.fit_panel(formula, panel, rescale=scale, vcov=v).std_errors["did"])
+        for v in ({"CRV1": "city_id"}, "hetero", {"CRV1": "province"})
+    ]
+    pairs += [(a, b) for a in se for b in se]
+    for a, b in pairs:
+        assert prose_zh.relative_size(a, b) == words[relative_size(a, b)]
+    assert {prose_zh.relative_size(a, b) for a, b in pairs[:9]} == set(words.values())
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_chinese_monte_carlo_words_follow_the_english_rules(seed):
+    """Chapter 10's with_se / against / describe_effects: the same numbers and the same
+    decision as ``teaching``'s English forms, on draws of two seeds and on twins."""
+    from replicate import teaching
+    from replicate.data import synthetic
+
+    rng = np.random.default_rng(seed)
+    means, ses = rng.normal(0, 0.01, 80), rng.uniform(0.0, 0.01, 80)
+    ses[:5] = [np.nan, 0.0, 1e-6, 0.004, 0.02]
+    means[-1] = np.nan
+    verdict = {"below": "低于", "above": "高于", "within": "误差之内", "not compared": "未作比较"}
+    for mean, se in zip(means, ses, strict=True):
+        for digits in (3, 4):
+            en, zh = teaching.with_se(mean, se, digits), prose_zh.with_se(mean, se, digits)
+            _same_numbers(en, zh)
+            assert ("(Monte Carlo s.e. " in en) == ("（蒙特卡洛标准误 " in zh)
+        for unit, word in (("the truth", "真实值"), ("its target", "其估计目标"), ("zero", "零")):
+            en, zh = teaching.against(mean, se, 0.0, unit), prose_zh.against(mean, se, 0.0, unit)
+            key = next(k for k in verdict if en.startswith(k))
+            assert verdict[key] in zh
+            assert (word in zh) == (key != "not compared")
+    for knobs in (
+        {"cohort_effects": {2014: 0.3, 2015: 0.15, 2016: 0.0}, "dynamic_slope": 0.04},
+        {"cohort_effects": {2014: 0.0, 2015: 0.1, 2016: 0.2}, "dynamic_slope": -0.02},
+        {"cohort_effects": {2014: 0.1, 2015: 0.1, 2016: 0.1}, "dynamic_slope": 0.0},
+        {"cohort_effects": {2014: 0.1, 2015: 0.3, 2016: 0.0}, "conditional_trends": False},
+    ):
+        truth = synthetic.make_twin(seed=seed, knobs=synthetic.Knobs(**knobs)).truth
+        en, zh = teaching.describe_effects(truth, knobs), prose_zh.describe_effects(truth, knobs)
+        _same_numbers(en, zh)
+        pairs = {
+            "same average effect": "平均效应都相同",
+            "earlier pilots have larger": "较早的试点批次效应更大",
+            "later pilots have larger": "较晚的试点批次效应更大",
+            "effects differ": "各批次的效应各不相同",
+            "grows with time": "随时间增大",
+            "shrinks with time": "随时间减小",
+            "do not change with time": "不随时间变化",
+            "nothing to go wrong": "没有出错的理由",
+            "only given the controls": "只在以控制变量为条件时成立",
+        }
+        for english, chinese in pairs.items():
+            assert (english in en) == (chinese in zh), (english, en, zh)

@@ -432,3 +432,89 @@ def describe_province_pilot_mix(mix) -> str:
 def region_zh(region: str) -> str:
     """``"east"`` → ``"东部"`` (unknown regions unchanged)."""
     return _REGIONS.get(region, region)
+
+
+# ----------------------------------------------------------------------------------------
+# Chapter 09 (modern DID): the comparative words of ``replicate.models.compare``.
+
+RELATIVE = {"larger than": "大于", "smaller than": "小于", "about the same as": "大致等于"}
+"""``compare.relative_size``'s three words in Chinese."""
+
+
+def relative_size(a: float, b: float, within: float = 0.10) -> str:
+    """Chinese form of ``compare.relative_size``: the same decision (it is that function's
+    answer), in words that read before a noun (``"大于 TWFE 的标准误"``)."""
+    from replicate.models.compare import relative_size as english
+
+    return RELATIVE[english(a, b, within)]
+
+
+# ----------------------------------------------------------------------------------------
+# Chapter 10 (teaching): ``replicate.teaching``'s Monte Carlo words, same rules.
+
+_UNITS = {"the truth": "真实值", "its truth": "其真实值", "its target": "其估计目标", "zero": "零"}
+
+
+def with_se(mean: float, se: float, digits: int = 3) -> str:
+    """Chinese form of ``teaching.with_se``: ``"0.018（蒙特卡洛标准误 0.003）"``, with the
+    same three special cases (no estimate, one draw, the same in every draw)."""
+    from replicate.report.tables import number
+
+    if not np.isfinite(mean):
+        return "未定义（没有一次抽样给出估计值）"
+    if not np.isfinite(se):
+        return f"{number(mean, digits)}（只有一次抽样，没有蒙特卡洛标准误）"
+    if se < 0.5 * 10.0**-digits:
+        return f"{number(mean, digits)}（每次抽样都相同）"
+    return f"{number(mean, digits)}（蒙特卡洛标准误 {number(se, digits)}）"
+
+
+def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth") -> str:
+    """Chinese form of ``teaching.against``: the English function's decision (below, above,
+    within Monte Carlo error, not compared), in Chinese words."""
+    from replicate.teaching import against as english
+
+    where = english(mean, se, value, unit)
+    what = _UNITS.get(unit, unit)
+    if where.startswith("not compared"):
+        return "未作比较（没有一次抽样给出估计值）"
+    if where.startswith("within"):
+        return f"与{what}的差距在蒙特卡洛误差之内"
+    return f"{'低于' if where.startswith('below') else '高于'}{what}"
+
+
+def describe_effects(truth, knobs: Mapping) -> str:
+    """Chinese form of ``teaching.describe_effects``: the same reading of the twin's
+    truth and knobs (differences under 0.001 count as equal)."""
+    by_batch = truth.by_cohort.sort_index()
+    steps = np.diff(by_batch.to_numpy())
+    same = bool(np.all(np.abs(steps) < 1e-3))
+    if same:
+        batches = "每个批次的平均效应都相同"
+    elif np.all(steps < 0):
+        batches = "较早的试点批次效应更大"
+    elif np.all(steps > 0):
+        batches = "较晚的试点批次效应更大"
+    else:
+        batches = "各批次的效应各不相同"
+    slope = float(knobs.get("dynamic_slope", 0.0))
+    time = (
+        "每个效应都随时间增大"
+        if slope > 0
+        else "每个效应都随时间减小"
+        if slope < 0
+        else "效应不随时间变化"
+    )
+    lesson = (
+        "这正是使交错双重差分中的 TWFE 出错的异质性"
+        if slope != 0 or not same
+        else "没有异质性，因此交错双重差分中的 TWFE 没有出错的理由"
+    )
+    trends = (
+        "控制变量影响结果变量，且其趋势随试点状态而不同（conditional_trends = True），"
+        "因此平行趋势只在以控制变量为条件时成立。"
+        if knobs.get("conditional_trends", True)
+        else "结果变量中关闭了控制变量的作用（conditional_trends = False），因此不含控制变量时"
+        "平行趋势也成立，下面的每个差异都只来自异质性。"
+    )
+    return f"在这个孪生数据上，{batches}，且{time}：{lesson}。{trends}"
