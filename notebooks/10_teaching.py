@@ -30,14 +30,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from replicate import montecarlo, teaching
+from replicate import i18n, montecarlo, teaching
 from replicate import multiverse as mv
 from replicate.data import synthetic
 from replicate.data.schema import CONTROLS
 from replicate.models.bias import PARTS, true_effects, twfe_bias
 from replicate.models.event_study import event_study
 from replicate.replication import regression_frame
-from replicate.report import figures, tables
+from replicate.report import figures, prose_zh, tables
 from replicate.report.glue import glue
 
 figures.use_style()
@@ -54,10 +54,17 @@ panel = twin.panel()
 columns = {"unit": "city_id", "time": "year", "cohort": "g"}  # the panel's columns
 frame = regression_frame(panel).merge(true_effects(twin), on=["city_id", "year"])
 truth = twin.truth
-glue("teach_label", tables.data_label(panel), display=False)
+teach_label = tables.data_label(panel)
+i18n.glue(
+    "teach_label", teach_label, i18n.translate_table_text(teach_label, i18n.table_catalogue())
+)
 glue("teach_draws", monte_carlo_draws, display=False)
 glue("teach_exercise_draws", exercise_draws, display=False)
-glue("teach_effects", teaching.describe_effects(truth, knobs), display=False)
+i18n.glue(
+    "teach_effects",
+    teaching.describe_effects(truth, knobs),
+    prose_zh.describe_effects(truth, knobs),
+)
 
 # %% tags=["hide-input"]
 tables.show(
@@ -137,18 +144,22 @@ for key, label in {
     row = own.loc[label]
     bias_text = teaching.with_se(row["bias"], row["bias MC s.e."], 4)
     where = teaching.against(row["bias"], row["bias MC s.e."], 0.0, "its target")
-    glue(f"teach_bias_{key}", bias_text, display=False)
-    glue(f"teach_where_{key}", where, display=False)
-    glue(
+    bias_zh = prose_zh.with_se(row["bias"], row["bias MC s.e."], 4)
+    where_zh = prose_zh.against(row["bias"], row["bias MC s.e."], 0.0, "its target")
+    i18n.glue(f"teach_bias_{key}", bias_text, bias_zh)
+    i18n.glue(f"teach_where_{key}", where, where_zh)
+    i18n.glue(
         f"teach_result_{key}",
         f"misses its target by {bias_text} ({where})"
         if row["draws"]
         else "refuses this panel in every draw (see the table's failed column)",
-        display=False,
+        f"与其估计目标相差 {bias_zh}，{where_zh}"
+        if row["draws"]
+        else "在每次抽样中都拒绝了这个面板（见表中的 failed 列）",
     )
 
 # %% tags=["hide-input"]
-glue(
+i18n.glue(
     "teach_scope",
     f"The tables marked one twin and the event-study figure show a single draw (seed {seed}) "
     "and illustrate the mechanics only. Every comparison between estimators is a mean over "
@@ -156,7 +167,11 @@ glue(
     "printed with its Monte Carlo standard error (for TWFE's mean error here "
     f"{tables.number(own.loc['TWFE', 'bias MC s.e.'], 4)}); a difference within "
     f"{teaching.SIGNIFICANT_Z:.0f} such errors is reported as not distinguishable.",
-    display=False,
+    f"标为单组孪生数据的表格和事件研究图只展示一次抽样（种子 {seed}），仅用于说明计算机制。"
+    f"估计量之间的每一项比较都是 {monte_carlo_draws} 组孪生数据上的均值，每道练习的解答则是 "
+    f"{exercise_draws} 组上的均值，均附有蒙特卡洛标准误（这里 TWFE 平均误差的标准误为 "
+    f"{tables.number(own.loc['TWFE', 'bias MC s.e.'], 4)}）；相差在 "
+    f"{teaching.SIGNIFICANT_Z:.0f} 个这样的标准误之内的差异，记为无法区分。",
 )
 
 # %% [markdown]
@@ -208,31 +223,35 @@ tables.show(
 
 # %% tags=["hide-input"]
 total = parts.loc["all comparisons"]
-glue("teach_dec_total", teaching.with_se(total["total"], total["total MC s.e."], 4), display=False)
+i18n.glue(
+    "teach_dec_total",
+    teaching.with_se(total["total"], total["total MC s.e."], 4),
+    prose_zh.with_se(total["total"], total["total MC s.e."], 4),
+)
 for part, key in zip(PARTS, ("weighting", "forbidden", "noise"), strict=True):
-    glue(
+    i18n.glue(
         f"teach_dec_{key}",
         teaching.with_se(total[part], total[f"{part} MC s.e."], 4),
-        display=False,
+        prose_zh.with_se(total[part], total[f"{part} MC s.e."], 4),
     )
 weighting_share = abs(total[PARTS[0]]) / (abs(total[PARTS[0]]) + abs(total[PARTS[1]]))
-glue(
+i18n.glue(
     "teach_dec_larger",
     "variance weighting" if weighting_share > 0.5 else "the forbidden comparisons",
-    display=False,
+    "方差加权" if weighting_share > 0.5 else "“禁止的”比较",
 )
-glue(
+i18n.glue(
     "teach_dec_noise_where",
     teaching.against(total[PARTS[2]], total[f"{PARTS[2]} MC s.e."], 0.0, "zero"),
-    display=False,
+    prose_zh.against(total[PARTS[2]], total[f"{PARTS[2]} MC s.e."], 0.0, "zero"),
 )
 clean = parts.loc[parts.index != "all comparisons"]
 top = clean["mean weight"].astype(float).idxmax()
-glue("teach_dec_top_type", top, display=False)
+i18n.glue("teach_dec_top_type", top, i18n.table_catalogue().get(top, top))
 glue("teach_dec_top_weight", tables.number(clean.loc[top, "mean weight"], 3), display=False)
 early = int(truth.by_cohort.index.min())
 largest = truth.by_cohort.idxmax() == early
-glue(
+i18n.glue(
     "teach_dec_why",
     "TWFE weights a batch in them by its size times the variance of its treatment, "
     "D̄(1 − D̄) (D̄ the share of years it is treated); the ATT weights it by its treated "
@@ -241,7 +260,12 @@ glue(
     + (", which also has the largest effect." if largest else ".")
     if top == "Treated vs Untreated"
     else "Their weights differ from the batches' shares of treated city-years.",
-    display=False,
+    "在这类比较中，TWFE 对一个批次的加权等于其规模乘以其处理变量的方差 D̄(1 − D̄)（D̄ 为它"
+    "受处理年份所占的比例）；ATT 则按它受处理的城市—年份加权，即规模乘以 D̄。因此相对于 "
+    f"ATT，TWFE 降低了受处理时间最长的批次的权重——这里是 {early} 批次"
+    + ("，它的效应也最大。" if largest else "。")
+    if top == "Treated vs Untreated"
+    else "它们的权重不同于各批次在受处理城市—年份中所占的份额。",
 )
 
 # %% [markdown]
@@ -291,47 +315,59 @@ tables.show(
 # %% tags=["hide-input"]
 everything = parts_all.loc["all comparisons"]
 att_all = twin_all.truth.att
-glue(
+i18n.glue(
     "teach_all_bias",
     teaching.with_se(everything["total"], everything["total MC s.e."], 3),
-    display=False,
+    prose_zh.with_se(everything["total"], everything["total MC s.e."], 3),
 )
-glue(
+i18n.glue(
     "teach_all_ratio",
     f"{100 * abs(everything['total']) / att_all:.0f}% of the effect (Monte Carlo s.e. "
     f"{100 * everything['total MC s.e.'] / att_all:.1f} points)",
-    display=False,
+    f"相当于效应的 {100 * abs(everything['total']) / att_all:.0f}%（蒙特卡洛标准误 "
+    f"{100 * everything['total MC s.e.'] / att_all:.1f} 个百分点）",
 )
 glue("teach_all_att", tables.number(att_all, 3), display=False)
-glue(
+i18n.glue(
     "teach_all_mean",
     teaching.with_se(att_all + everything["total"], everything["total MC s.e."], 3),
-    display=False,
+    prose_zh.with_se(att_all + everything["total"], everything["total MC s.e."], 3),
 )
-glue(
+forbidden_all = (
+    parts_all.loc["all comparisons", PARTS[1]],
+    parts_all.loc["all comparisons", f"{PARTS[1]} MC s.e."],
+    3,
+)
+i18n.glue(
     "teach_all_forbidden",
     teaching.with_se(
         parts_all.loc["all comparisons", PARTS[1]],
         parts_all.loc["all comparisons", f"{PARTS[1]} MC s.e."],
         3,
     ),
-    display=False,
+    prose_zh.with_se(*forbidden_all),
 )
 failed = one_all.loc[one_all["status"] != "ok", "estimator"].tolist()
-glue("teach_all_refuse", " and ".join(failed) if failed else "none of the others", display=False)
+i18n.glue(
+    "teach_all_refuse",
+    " and ".join(failed) if failed else "none of the others",
+    " 和 ".join(failed) if failed else "其他估计量都没有",
+)
 glue("teach_all_cities", twin_all.panel().frame["city_id"].nunique(), display=False)
 twfe_warning = one_all.set_index("estimator").loc["TWFE", "warning"]
-glue(
+i18n.glue(
     "teach_all_warning",
     f'with the warning "{twfe_warning}"' if twfe_warning else "and no warning",
-    display=False,
+    f"并给出警告“{twfe_warning}”" if twfe_warning else "且没有给出警告",
 )
-glue(
+i18n.glue(
     "teach_all_effects",
     teaching.describe_effects(twin_all.truth, design_all.knobs)
     .split(":")[0]
     .removeprefix("On this twin "),
-    display=False,
+    prose_zh.describe_effects(twin_all.truth, design_all.knobs)
+    .split("：")[0]
+    .removeprefix("在这个孪生数据上，"),
 )
 
 # %% [markdown]
@@ -589,7 +625,7 @@ glue(
 # parts of its bias?
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises homogeneous_bias`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises homogeneous_bias`.
 #
 # :::{solution} ex-homogeneous
 # :class: dropdown
@@ -606,7 +642,7 @@ glue(
 # year) and at announcement (two years earlier). Which is biased, and why?
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises anticipation_bias`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises anticipation_bias`.
 #
 # :::{solution} ex-anticipation
 # :class: dropdown
@@ -628,7 +664,7 @@ glue(
 # about reading a non-rejection as evidence for {term}`parallel trends`?
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises pretrend_reject`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises pretrend_reject`.
 #
 # :::{solution} ex-pretrend
 # :class: dropdown
@@ -647,7 +683,7 @@ glue(
 # Is it smaller than over all draws? (Read {cite}`roth_2022_pretest`.)
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises pretest_pass`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises pretest_pass`.
 #
 # :::{solution} ex-pretest
 # :class: dropdown
@@ -667,7 +703,7 @@ glue(
 # the rejection rate.
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises coverage,mde`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises coverage,mde`.
 #
 # :::{solution} ex-power
 # :class: dropdown
@@ -687,7 +723,7 @@ glue(
 # the time? How many clusters, and how many *treated* clusters, does each have?
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises coverage`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises coverage`.
 #
 # :::{solution} ex-clustering
 # :class: dropdown
@@ -711,7 +747,7 @@ glue(
 # controls?
 # :::
 #
-# In the classroom kit ({ref}`classroom-kit`): `--exercises conditional_bias`.
+# In the {ref}`classroom kit <classroom-kit>`: `--exercises conditional_bias`.
 #
 # :::{solution} ex-conditional
 # :class: dropdown
@@ -729,7 +765,7 @@ glue(
 # controls (`callaway_santanna(..., controls=CONTROLS, est_method="dr")`, doubly robust).
 # :::
 #
-# Not graded in the classroom kit ({ref}`classroom-kit` says why).
+# Not graded in the {ref}`classroom kit <classroom-kit>`, which says why.
 #
 # :::{solution} ex-cs-covariates
 # :class: dropdown
@@ -749,7 +785,7 @@ glue(
 # standard error?
 # :::
 #
-# Not graded in the classroom kit ({ref}`classroom-kit` says why).
+# Not graded in the {ref}`classroom kit <classroom-kit>`, which says why.
 #
 # :::{solution} ex-monte-carlo
 # :class: dropdown
