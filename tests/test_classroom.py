@@ -586,7 +586,7 @@ def test_the_chapter_s_exercises_and_the_kit_s_are_one_source():
         keys = named[0].split(",")
         assert exercise.key in keys and [e.key for e in ex.select(keys)] == keys, label
     for label in ex.NOT_GRADED:
-        assert "Not graded in the classroom kit" in chapter[label][1], label
+        assert "Not graded in the {ref}`classroom kit" in chapter[label][1], label
     # the student's notebook shows the prompt without MyST roles
     for exercise in ex.EXERCISES.values():
         assert not re.search(r"\{(ref|term|cite|glue)[^}]*\}`", exercise.text), exercise.key

@@ -11,6 +11,12 @@ Every :class:`Exercise` holds, in one place,
   cohort's ATT is asked, the whole bias where a part is asked, …) with the message the
   feedback page gives for each.
 
+The teaching chapter's exercises (``notebooks/10_teaching.py``, ``:::{exercise}`` blocks)
+are written here, not twice: an exercise with a ``chapter_label`` has the chapter's prompt
+word for word (``tests/test_classroom.py`` parses the chapter and compares) and an ``ask``,
+the one number of the student's own twin that is graded; :data:`NOT_GRADED` lists the
+chapter's exercises that are not graded, each with its reason.
+
 Tolerances (:func:`tolerance`) are not chosen by hand. An exercise is one of
 
 * ``exact`` — a deterministic function of the student's twin (the true ATT of a cohort,
