@@ -376,3 +376,30 @@ def test_book_passes_the_validated_copy_and_its_completed_roles(mpdta_file):
     original = read_staggered(mpdta_file, ROLES)
     pd.testing.assert_frame_equal(copy.frame, original.frame)
     assert copy.label == "mpdta.parquet" and copy.origin == "unverified"
+
+
+def test_multiverse_with_other_pilots_estimates_their_timing(tmp_path):
+    """--pilots on `replicate multiverse`: the file's timing is the only pilot coding, and a
+    specification's estimate is fit's on the panel loaded with that file."""
+    from replicate import fit, multiverse
+    from replicate.data import load_panel
+
+    out = tmp_path / "mv"
+    done = _cli(
+        "multiverse", "--pilots", str(EXAMPLE), "--serial", "--quiet", "--limit", "400",
+        "--estimators", "twfe", "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = pd.read_parquet(out / "results.parquet")
+    assert set(result["pilot_coding"]) == {"as in the data"}
+    panel = load_panel("synthetic", pilots=EXAMPLE)
+    prepared = multiverse.prepare(panel)
+    assert prepared.codings == {}
+    row = result[
+        (result["controls"] == "fdi") & (result["fixed_effects"] == "city+year")
+        & (result["window"] == "2005–2022") & (result["cluster"] == "city")
+    ]  # fmt: skip
+    assert len(row) == 1, row
+    expected = fit("nqp ~ did + fdi | city_id + year", prepared.frame, vcov={"CRV1": "city_id"})
+    # the store rounds to 10 decimals
+    assert row["estimate"].iloc[0] == pytest.approx(expected.params["did"], abs=1e-9)

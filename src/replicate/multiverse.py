@@ -358,7 +358,10 @@ def prepare(panel, outcome: str = "nqp", recode: bool = True) -> Prepared:
     keep = [c for c in [*needed, "province", *CONTROLS] if c in frame.columns]
     frame = frame[list(dict.fromkeys(keep))].reset_index(drop=True)
     codings: dict[str, pd.Series] = {}
-    if recode and getattr(panel, "coding", None) is not None:
+    coding = getattr(panel, "coding", None)
+    # The sub-city readings and evidence levels are the Broadband China lists' own: another
+    # pilot policy (``load_panel(pilots=...)``) keeps its timing, "as in the data".
+    if recode and coding is not None and getattr(coding, "is_broadband", True):
         for name, (reading, evidence) in CODINGS.items():
             codings[name] = code_pilots(reading, evidence).first_year
     label = getattr(panel, "label", "DataFrame")
@@ -1197,7 +1200,7 @@ def specification_curve(result: Multiverse, title: str | None = None, truth: flo
 def _cmd_multiverse(args) -> int:
     from replicate.data import load_panel
 
-    panel = load_panel(args.data or "synthetic")
+    panel = load_panel(args.data or "synthetic", pilots=args.pilots)
     prepared = prepare(panel)
     specs = space(
         controls=args.controls,
@@ -1258,6 +1261,13 @@ def register(subparsers) -> None:
         "by specification hash, so an interrupted run resumes.",
     )
     p.add_argument("--data", help="panel file (CSV, Parquet, Stata, Excel); default: the twin")
+    p.add_argument(
+        "--pilots",
+        metavar="FILE",
+        help="another pilot policy on the paper's cities (CSV of city, first_year); its timing "
+        "is the only pilot coding. The space is the paper's: a panel named by other roles "
+        "(--columns elsewhere) does not fit it",
+    )
     runner_options(p, "multiverse-results")
     p.add_argument("--export", help="also write the result table to this Parquet file")
     p.add_argument("--controls", choices=["stepwise", "subsets"], default="stepwise")
