@@ -403,3 +403,14 @@ def test_multiverse_with_other_pilots_estimates_their_timing(tmp_path):
     expected = fit("nqp ~ did + fdi | city_id + year", prepared.frame, vcov={"CRV1": "city_id"})
     # the store rounds to 10 decimals
     assert row["estimate"].iloc[0] == pytest.approx(expected.params["did"], abs=1e-9)
+
+
+def test_robustness_refuses_a_panel_with_another_pilot_policy():
+    """Its variants re-code the pilots from the Broadband lists: with another policy that
+    would silently restore the Broadband timing."""
+    from replicate import replication
+    from replicate.data import load_panel
+
+    with pytest.raises(ValueError, match=r"made_up_pilots\.csv.*Fix: estimate with"):
+        replication.robustness(load_panel("synthetic", pilots=EXAMPLE))
+    assert set(replication.robustness(load_panel("synthetic"))) >= {"baseline", "HC1"}

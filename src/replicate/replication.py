@@ -512,6 +512,15 @@ def robustness(panel, reading: str = "parent", **options) -> dict[str, TWFEResul
     unknown = sorted(set(options) - set(ESTIMATE_OPTIONS))
     if unknown:
         raise TypeError(f"robustness() got unknown options {unknown}; use {ESTIMATE_OPTIONS}.")
+    coding = getattr(panel, "coding", None)
+    if coding is not None and not getattr(coding, "is_broadband", True):
+        raise ValueError(
+            f"robustness() re-codes the pilots from the Broadband China lists (their sub-city "
+            f"readings and evidence levels); this panel's timing comes from {coding.source}, "
+            "which has neither, so its baseline would silently become Broadband China's. "
+            "Fix: estimate with replication.estimate(2, panel) or replicate.fit(...), which "
+            "keep the panel's own timing."
+        )
     opts = {**ESTIMATE_DEFAULTS, **options}
     controls = tuple(opts["controls"])
     frame = regression_frame(panel, opts["rescale"])
