@@ -80,7 +80,10 @@ cohort_years = sorted(
 n_units = int(frame[unit].nunique())
 n_never = n_units - int(frame.loc[frame[cohort].between(1, frame[time].max()), unit].nunique())
 starts = sorted(set(cohort_years))
-glue("panel_label", tables.data_label(panel), display=False)
+panel_label = tables.data_label(panel)
+i18n.glue(
+    "panel_label", panel_label, i18n.translate_table_text(panel_label, i18n.table_catalogue())
+)
 i18n.glue(
     "reading_note",
     "on the synthetic twin it describes the twin, not China"
@@ -272,7 +275,11 @@ fig = figures.label(fig, panel)
 # %% tags=["hide-input"]
 weights = twfe_weights(frame, outcome, **cols)
 signs = compare.weight_signs(weights, frame.assign(did=frame[treated]), unit=unit, time=time)
-glue("weights_sentence", compare.weights_sentence(signs, forbidden), display=False)
+i18n.glue(
+    "weights_sentence",
+    compare.weights_sentence(signs, forbidden),
+    prose_zh.weights_sentence(signs, forbidden),
+)
 tables.show(
     tables.labelled(
         pd.Series(
@@ -391,7 +398,11 @@ else:
         else "且因批次或年份而异，因此 TWFE 的加权方式很重要。"
     )
 i18n.glue("truth_sentence", truth_sentence, truth_zh)
-glue("dcdh_sentence", compare.did_m_sentence(dcdh, cs_notyet), display=False)
+i18n.glue(
+    "dcdh_sentence",
+    compare.did_m_sentence(dcdh, cs_notyet),
+    prose_zh.did_m_sentence(dcdh, cs_notyet),
+)
 
 # %% [markdown]
 # Callaway–Sant'Anna's standard error ({glue:text}`cs_se`, never-treated comparison,
@@ -551,7 +562,11 @@ display(
         f"Rambachan–Roth robust 95% intervals of two targets (event study of {outcome})",
     )
 )
-glue("honest_sentence", compare.sensitivity_sentence(honest, names), display=False)
+i18n.glue(
+    "honest_sentence",
+    compare.sensitivity_sentence(honest, names),
+    prose_zh.sensitivity_sentence(honest, names),
+)
 glue("es_avg_est", tables.number(study.estimate, 3), display=False)
 significant = compare.any_significant(honest)
 
@@ -564,7 +579,7 @@ significant = compare.any_significant(honest)
 
 # %% tags=["hide-input"]
 demo = None
-demo_zh = None  # the demonstration's own sentence has no Chinese form yet
+demo_zh = None
 if significant:
     demo_sentence = "A target is significant on these data, so no demonstration panel is needed."
     demo_zh = "在这些数据上已有目标显著，因此不需要演示面板。"
@@ -604,10 +619,13 @@ else:
         f"{outcome} instead of the calibrated one (same seed; synthetic, like the book's "
         "twin). " + compare.sensitivity_sentence(demo_honest, names)
     )
-if demo_zh is None:
-    glue("demo_sentence", demo_sentence, display=False)
-else:
-    i18n.glue("demo_sentence", demo_sentence, demo_zh)
+    demo_zh = (
+        "为了看看当存在可被推翻的结论时该方法会给出什么，上表在一个以 "
+        f"{honest_demo_effect:g} 的试点效应（而非校准值）对 {outcome} 生成的孪生数据上运行它"
+        "（同一种子；与本书的孪生数据一样是合成数据）。"
+        + prose_zh.sensitivity_sentence(demo_honest, names)
+    )
+i18n.glue("demo_sentence", demo_sentence, demo_zh)
 
 # %% [markdown]
 # {glue:text}`demo_sentence`
@@ -712,14 +730,20 @@ if shifts:
             decimals=3,
         )
     )
-    glue("placebo_sentence", compare.placebo_sentence(placebo), display=False)
+    i18n.glue(
+        "placebo_sentence",
+        compare.placebo_sentence(placebo),
+        prose_zh.placebo_sentence(placebo),
+    )
 else:
-    glue(
+    i18n.glue(
         "placebo_sentence",
         f"The panel has {min(starts) - int(frame[time].min())} period(s) before the first "
         f"treatment, too few for a placebo moved {', '.join(map(str, placebo_years))} periods "
         "earlier (parameter placebo_years); skipped.",
-        display=False,
+        f"这个面板在首次处理之前只有 {min(starts) - int(frame[time].min())} 个时期，不足以做"
+        f"提前 {'、'.join(map(str, placebo_years))} 期的安慰剂检验（参数 placebo_years）；"
+        "已跳过。",
     )
 
 # %% [markdown]
@@ -772,20 +796,22 @@ mixed = None
 if coarse is not None:  # clusters holding treated and never-treated units
     ever = frame.groupby(unit)[treated].transform("max")
     mixed = int(ever.groupby(frame[coarse_cluster]).agg(lambda e: e.max() > e.min()).sum())
-boot_text = compare.bootstrap_sentence(
-    boot[roles.cluster],
-    tuple(twfe_controls[roles.cluster].conf_int().loc[treated]),
-    fine_level=roles.cluster,
-    coarse=coarse,
-    coarse_level=coarse_cluster,
-    mixed=mixed,
-)
+boot_args = (boot[roles.cluster], tuple(twfe_controls[roles.cluster].conf_int().loc[treated]))
+boot_kwargs = {
+    "fine_level": roles.cluster,
+    "coarse": coarse,
+    "coarse_level": coarse_cluster,
+    "mixed": mixed,
+}
+boot_text = compare.bootstrap_sentence(*boot_args, **boot_kwargs)
+boot_zh = prose_zh.bootstrap_sentence(*boot_args, **boot_kwargs)
 if coarse is None:
     boot_text += (
         f" The panel has no column '{coarse_cluster}' (parameter coarse_cluster), so the "
         "coarser level is skipped."
     )
-glue("boot_sentence", boot_text, display=False)
+    boot_zh += f"该面板没有“{coarse_cluster}”列（参数 coarse_cluster），因此跳过较粗的层面。"
+i18n.glue("boot_sentence", boot_text, boot_zh)
 
 # %% [markdown]
 # What makes cluster-robust inference fragile is not only the number of clusters but the

@@ -491,3 +491,113 @@ def test_chinese_monte_carlo_words_follow_the_english_rules(seed):
         }
         for english, chinese in pairs.items():
             assert (english in en) == (chinese in zh), (english, en, zh)
+
+
+def _words_agree(english: str, chinese: str, pairs: dict[str, str]) -> None:
+    for en_word, zh_word in pairs.items():
+        assert (en_word in english) == (zh_word in chinese), (en_word, english, chinese)
+
+
+@pytest.mark.parametrize("seed", [20241128, 7])
+def test_chinese_estimator_sentences_follow_the_english_on_two_twins(seed):
+    """Chapter 09's weights, placebo and bootstrap sentences: computed on two twins (and on
+    edited copies for the other branches), same numbers and same decisions in both
+    languages."""
+    from dataclasses import replace
+
+    from replicate.models import compare
+    from replicate.models.inference import placebo_in_time, wild_cluster_bootstrap
+    from replicate.models.staggered import twfe_weights
+
+    panel = load_panel("synthetic", seed=seed)
+    frame = replication.regression_frame(panel)
+    cols = {"unit": "city_id", "time": "year", "cohort": "g"}
+    weights = twfe_weights(frame, "nqp", **cols)
+    signs = compare.weight_signs(weights, frame, unit="city_id", time="year")
+    negative = replace(signs, n_negative=3, smallest=-0.00012, largest_sum=1.31)
+    for s in (signs, negative, replace(signs, balanced=False)):
+        en, zh = compare.weights_sentence(s, 0.123), prose_zh.weights_sentence(s, 0.123)
+        _same_numbers(en, zh)
+        _words_agree(en, zh, {"None of the": "没有一个", "balanced panel; this one": "不是平衡"})
+        _words_agree(en, zh, {", below 1": "，低于 1", ", above 1": "，高于 1"})
+
+    placebo = compare.placebo_table(
+        {
+            f"{k} years earlier": placebo_in_time(frame, "nqp", **cols, shift=k, cluster="city_id")
+            for k in (2, 3)
+        }
+    )
+    hit = placebo.copy()
+    hit.iloc[0, hit.columns.get_loc("verdict")] = compare.PLACEBO_VERDICTS[1]
+    for table in (placebo, hit, placebo.iloc[:1]):
+        en, zh = compare.placebo_sentence(table), prose_zh.placebo_sentence(table)
+        _same_numbers(en, zh)
+        _words_agree(en, zh, {"exclude zero (": "个排除零（", "one rejection in twenty": "二十次"})
+    assert "提前 2 年" in prose_zh.placebo_sentence(hit)
+
+    fit = replication.fit_panel("nqp ~ did | city_id + year", frame, vcov={"CRV1": "city_id"})
+    t_interval = tuple(fit.conf_int().loc["did"])
+    kw = {**cols, "draws": 99, "seed": 1}
+    fine = wild_cluster_bootstrap(frame, "nqp", cluster="city_id", **kw)
+    coarse = wild_cluster_bootstrap(frame, "nqp", cluster="province", weights="webb", **kw)
+    few = replace(coarse, n_treated_clusters=4)
+    assert coarse.n_treated_clusters >= compare.FEW_TREATED_CLUSTERS  # the twin: not few
+    for c in (None, coarse, few):
+        args = {"fine_level": "city_id", "coarse": c, "coarse_level": "province", "mixed": 5}
+        en = compare.bootstrap_sentence(fine, t_interval, **args)
+        zh = prose_zh.bootstrap_sentence(fine, t_interval, **args)
+        _same_numbers(en, zh)
+        for e, z in {
+            "larger than": "大于",
+            "smaller than": "小于",
+            "about the same": "大致等于",
+        }.items():
+            assert en.count(e) == zh.count(z), (e, en, zh)
+        _words_agree(en, zh, {"is few": "属于少", "not few": "不算少", "far more than": "远多于"})
+        _words_agree(en, zh, {" more than the": "多于", "no more than": "不多于"})
+
+
+def test_chinese_breakdown_and_did_m_sentences_follow_the_same_cases():
+    """Every case of ``describe_breakdown``/``sensitivity_sentence`` (tables with known
+    intervals) and both branches of ``did_m_sentence``: same numbers, same case."""
+    from types import SimpleNamespace
+
+    from replicate.models import compare
+    from replicate.models.sensitivity import describe_breakdown
+
+    grid = [0.0, 0.5, 1.0, 1.5]
+
+    def table(lowers, original):
+        frame = pd.DataFrame(
+            {"lower": lowers, "upper": [0.4] * len(grid)}, index=pd.Index(grid, name="Mbar")
+        )
+        frame.attrs["original"] = original
+        return frame
+
+    cases = {
+        "null": table([-0.1] * 4, (-0.02, 0.3)),
+        "below": table([-0.1] * 4, (0.02, 0.3)),
+        "all": table([0.1] * 4, (0.02, 0.3)),
+        "value": table([0.1, 0.05, -0.01, -0.1], (0.02, 0.3)),
+    }
+    for case in cases.values():
+        _same_numbers(describe_breakdown(case, "M̄"), prose_zh.describe_breakdown(case, "M̄"))
+    names = {"average": "average post-treatment effect", "first": "first-year effect"}
+    for a, b in (("null", "null"), ("null", "value"), ("all", "below"), ("value", "value")):
+        honest = {
+            "average": {"relative magnitudes (M̄)": cases[a], "smoothness (M)": cases[a]},
+            "first": {"relative magnitudes (M̄)": cases[b], "smoothness (M)": cases[b]},
+        }
+        en = compare.sensitivity_sentence(honest, names)
+        zh = prose_zh.sensitivity_sentence(honest, names)
+        _same_numbers(en, zh)
+        assert en.count("is significant at 5%") == zh.count("水平显著")
+        assert ("not defined" in en) == ("没有定义" in zh)
+        assert en.count("on the grid") == zh.count("网格上")
+
+    cs = SimpleNamespace(aggregations={"dynamic": pd.DataFrame({"estimate": [0.0812]}, index=[0])})
+    for estimate in (0.0812, 0.0912):
+        did_m = SimpleNamespace(estimate=estimate, se=0.021)
+        en, zh = compare.did_m_sentence(did_m, cs), prose_zh.did_m_sentence(did_m, cs)
+        _same_numbers(en, zh)
+        assert ("the same number" in en) == ("同一个数字" in zh)

@@ -518,3 +518,190 @@ def describe_effects(truth, knobs: Mapping) -> str:
         "平行趋势也成立，下面的每个差异都只来自异质性。"
     )
     return f"在这个孪生数据上，{batches}，且{time}：{lesson}。{trends}"
+
+
+# ----------------------------------------------------------------------------------------
+# Chapter 09: Chinese namesakes of ``compare``'s sentences (same arguments, same rules; the
+# comparisons call the English module's own tests, so the two languages cannot disagree).
+
+TARGETS = {"average": "试点后平均效应", "first": "第一年效应"}
+"""The chapter's two Rambachan–Roth targets in words."""
+
+_RESTRICTIONS = {"relative magnitudes": "相对幅度约束", "smoothness": "平滑性约束"}
+
+
+def describe_breakdown(table, symbol: str = "M̄") -> str:
+    """Chinese form of ``sensitivity.describe_breakdown`` (same four cases)."""
+    from replicate.models.sensitivity import breakdown
+
+    lower, upper = table.attrs.get("original", (np.nan, np.nan))
+    if lower <= 0 <= upper:
+        return "无定义：常规 95% 区间已经包含零"
+    value = breakdown(table)
+    grid = table.index.to_numpy(float)
+    if np.isnan(value):
+        return f"低于网格上最小的 {symbol}（{grid.min():g}）"
+    if value >= grid.max():
+        return f"{symbol} ≥ {value:g}（网格上的最大值）"
+    return f"{symbol} = {value:g}"
+
+
+def sensitivity_sentence(honest, names, names_zh: Mapping[str, str] | None = None) -> str:
+    """Chinese form of ``compare.sensitivity_sentence``; ``names_zh`` says each target in
+    Chinese (default :data:`TARGETS`, else the English name)."""
+    from replicate.models.compare import _excludes_zero, interval
+
+    words = {**TARGETS, **(names_zh or {})}
+    null, found = [], []
+    for target, by_kind in honest.items():
+        name = words.get(target, names[target])
+        original = next(iter(by_kind.values())).attrs["original"]
+        if not _excludes_zero(original):
+            null.append(f"{name}（{interval(*original)}）")
+            continue
+        parts = []
+        for kind, table in by_kind.items():
+            symbol = kind[kind.rindex("(") + 1 : -1] if "(" in kind else "M"
+            restriction = _RESTRICTIONS.get(kind.split(" (")[0], kind.split(" (")[0])
+            parts.append(f"在{restriction}下为 {describe_breakdown(table, symbol)}")
+        found.append(
+            f"{name}在平行趋势下于 5% 水平显著（{interval(*original)}）；其临界值"
+            + "，".join(parts)
+        )
+    sentences = []
+    if null:
+        subject = null[0] if len(null) == 1 else "、".join(null[:-1]) + "和" + null[-1]
+        whose = "其" if len(null) == 1 else "它们的"
+        sentences.append(
+            f"在平行趋势完全成立时，{subject}的常规 95% 区间已经包含零，因此没有可供违背"
+            f"推翻的结论，{whose}临界值没有定义。"
+        )
+    sentences += [text + "。" for text in found]
+    return "".join(sentences)
+
+
+def weights_sentence(signs, forbidden: float, digits: int = 3) -> str:
+    """Chinese form of ``compare.weights_sentence`` (same branches on the same counts)."""
+    from replicate.report.tables import number
+
+    def n(v: float) -> str:
+        return number(v, digits)
+
+    if signs.n_negative == 0:
+        head = (
+            f"{signs.n_cells:,} 个受处理单元格中没有一个的权重为负，尽管“禁止的”比较占 Bacon "
+            f"分解权重的 {n(forbidden)}。两者回答的是不同的问题：Bacon 对 2×2 比较加权，而在"
+            "“禁止的”比较中，较早批次的受处理时期充当对照，因此它们的效应以负号进入该比较；"
+            "de Chaisemartin 和 D'Haultfœuille 则把一个受处理单元格参与的每一项比较相抵后取净"
+            "值，只有当它作为对照所失去的超过它作为受处理单元格所得到的时，其净权重才会变为负。"
+        )
+    else:
+        head = (
+            f"{signs.n_cells:,} 个受处理单元格中有 {signs.n_negative:,} 个权重为负（最小为 "
+            f"{number(signs.smallest, 5)}），而 Bacon 分解中“禁止的”比较的权重为 "
+            f"{n(forbidden)}：对这些单元格而言，它们在“禁止的”比较中作为对照所失去的，超过了"
+            "它们作为受处理单元格所得到的。"
+        )
+    if not signs.balanced:
+        return head + "（权重的闭式解需要平衡面板，而这个面板不是平衡的。）"
+    rule = (
+        "在平衡面板上，一个受处理单元格的权重与 1 − D̄ᵢ − D̄ₜ + D̄ 成正比（依次为其单位受处理"
+        "时期的比例、其时期受处理单位的比例和总体比例），恰在 D̄ᵢ + D̄ₜ 超过 1 + D̄ 时为负："
+        "即长期受处理的单位处于大多数单位都已受处理的时期。"
+    )
+    if signs.n_negative == 0:
+        return (
+            head + rule + f"这里受处理单元格的 D̄ᵢ + D̄ₜ 最大为 {n(signs.largest_sum)}，低于 1 + D̄ = "
+            f"{n(signs.threshold)}。"
+        )
+    return (
+        head
+        + rule
+        + f"这里 D̄ᵢ + D̄ₜ 达到 {n(signs.largest_sum)}，高于 1 + D̄ = {n(signs.threshold)}。"
+    )
+
+
+def did_m_sentence(did_m, cs_notyet) -> str:
+    """Chinese form of ``compare.did_m_sentence`` (same identity tolerance)."""
+    from replicate.models.compare import IDENTITY_TOL
+    from replicate.report.tables import number
+
+    first = float(cs_notyet.aggregations["dynamic"].loc[0, "estimate"])
+    gap = abs(did_m.estimate - first)
+    return (
+        f"DID_M 为 {number(did_m.estimate, 3)}（标准误 {number(did_m.se, 3)}）：这是一个批次"
+        "开始那一年的效应，而不是之后各年的平均值。在交错处理下，它就是 Callaway–Sant'Anna "
+        "以尚未处理组为对照、按批次规模加权的首个处理年份效应，这里为 "
+        f"{number(first, 3)}"
+        + (
+            "——两者是同一个数字。"
+            if gap <= IDENTITY_TOL * max(1.0, abs(first))
+            else f"——两者相差 {gap:.2g}。"
+        )
+    )
+
+
+def placebo_label(label: str) -> str:
+    """``"2 years earlier"`` → ``"提前 2 年"`` (``periods`` → 期); other labels unchanged."""
+    label = re.sub(r"^(\d+) years earlier$", r"提前 \1 年", str(label))
+    return re.sub(r"^(\d+) periods earlier$", r"提前 \1 期", label)
+
+
+def placebo_sentence(table) -> str:
+    """Chinese form of ``compare.placebo_sentence`` (same verdicts of the table)."""
+    from replicate.models.compare import PLACEBO_VERDICTS
+
+    n = len(table)
+    hits = list(table.index[table["verdict"] == PLACEBO_VERDICTS[1]])
+    if not hits:
+        return (
+            f"{n} 个安慰剂区间中没有一个排除零：在不可能有效应的地方没有出现效应。"
+            if n > 1
+            else "安慰剂区间包含零：在不可能有效应的地方没有出现效应。"
+        )
+    which = "、".join(placebo_label(h) for h in hits)
+    return (
+        f"{n} 个安慰剂区间中有 {len(hits)} 个排除零（{which}）：在任何处理之前出现的“效应”"
+        "指向不同的趋势或预期效应，而不是处理本身"
+        + ("（有多个安慰剂检验时，纯属偶然也预期每二十次会拒绝一次）。" if n > 1 else "。")
+    )
+
+
+def bootstrap_sentence(
+    fine,
+    fine_t_interval: tuple[float, float],
+    *,
+    fine_level: str,
+    coarse=None,
+    coarse_level: str = "",
+    mixed: int | None = None,
+) -> str:
+    """Chinese form of ``compare.bootstrap_sentence`` (same thresholds and comparisons)."""
+    from replicate.models.compare import FEW_TREATED_CLUSTERS
+    from replicate.report.tables import number
+
+    low, high = fine.conf_int()
+    width, t_width = high - low, fine_t_interval[1] - fine_t_interval[0]
+    text = (
+        f"在 {fine_level} 层面（{fine.n_clusters:,} 个聚类），自助法区间的宽度"
+        f"{relative_size(width, t_width)}聚类稳健区间（{number(width, 3)} 对 "
+        f"{number(t_width, 3)}）。"
+    )
+    if coarse is None:
+        return text
+    g, treated, draws = coarse.n_clusters, coarse.n_treated_clusters, coarse.n_draws
+    text += f"在 {g} 个 {coarse_level} 聚类中，{treated} 个包含受处理单位"
+    if mixed is not None:
+        text += f"，{mixed} 个同时包含受处理单位和从未处理的单位"
+    text += f"。若以少于 {FEW_TREATED_CLUSTERS} 个受处理聚类为“少”，{treated} 个" + (
+        "属于少，因此两种检验在这一层面都不可靠，上面的随机化检验是更稳妥的依据。"
+        if treated < FEW_TREATED_CLUSTERS
+        else "按这一规则不算少，因此这一层面的自助法是可信的。"
+    )
+    patterns = 2.0**g
+    than = "远多于" if patterns > 100 * draws else "多于" if patterns > draws else "不多于"
+    return text + (
+        f"Rademacher 权重允许 2^{g} = {patterns:,.0f} 个不同的自助样本，{than} {draws:,} "
+        "次抽样；这一层面使用的 Webb 六点权重只在 2^G 并不远大于抽样次数时才起作用，"
+        "其他情况下也没有代价。"
+    )
