@@ -223,7 +223,10 @@ tables.show(table1)
 comparison = replication.compare_table1(panel.frame)
 ok = comparison["status"].isin(["within rounding", "within tolerance"])
 gov = panel.frame["gov"]
-glue("panel_label", tables.data_label(panel), display=False)
+panel_label = tables.data_label(panel)
+i18n.glue(
+    "panel_label", panel_label, i18n.translate_table_text(panel_label, i18n.table_catalogue())
+)
 i18n.glue(
     "table1_sentence",
     (
