@@ -167,7 +167,7 @@ i18n.glue(
     "printed with its Monte Carlo standard error (for TWFE's mean error here "
     f"{tables.number(own.loc['TWFE', 'bias MC s.e.'], 4)}); a difference within "
     f"{teaching.SIGNIFICANT_Z:.0f} such errors is reported as not distinguishable.",
-    f"标为单组孪生数据的表格和事件研究图只展示一次抽样（种子 {seed}），仅用于说明计算机制。"
+    f"标有“一组孪生数据”的表格和事件研究图只展示一次抽样（种子 {seed}），仅用于说明计算机制。"
     f"估计量之间的每一项比较都是 {monte_carlo_draws} 组孪生数据上的均值，每道练习的解答则是 "
     f"{exercise_draws} 组上的均值，均附有蒙特卡洛标准误（这里 TWFE 平均误差的标准误为 "
     f"{tables.number(own.loc['TWFE', 'bias MC s.e.'], 4)}）；相差在 "
