@@ -141,3 +141,29 @@ def test_status_page_gives_each_chapter_its_share_of_the_execution_time(tmp_path
     rows = re.findall(r"^\| `(\w+)` \| ([\d.]+) \| (\d+) % \| (.+) \|$", page.read_text(), re.M)
     assert rows == [("a", "30.0", "75", "ok"), ("b", "10.0", "25", "failed: boom")]
     assert "Total execution time: 40.0 s for 2 notebooks." in page.read_text()
+
+
+def test_status_page_has_its_chinese_catalogue_from_the_same_runs(tmp_path, monkeypatch):
+    from babel.messages.pofile import read_po
+
+    monkeypatch.setattr(book, "STATUS_PAGE", tmp_path / "status.md")
+    monkeypatch.setattr(book, "STATUS_CATALOGUE", tmp_path / "status.po")
+    runs = [book.NotebookRun("a", 30.0, True, ""), book.NotebookRun("b", 10.0, False, "boom")]
+    book.write_status_page(runs, {"seed": 7})
+    with (tmp_path / "status.po").open("rb") as handle:
+        pairs = {m.id: m.string for m in read_po(handle) if m.id}
+    assert (
+        pairs["Total execution time: 40.0 s for 2 notebooks."]
+        == "总执行时间：40.0 秒，共 2 个笔记本。"
+    )
+    assert pairs["failed: boom"] == "失败：boom" and pairs["ok"] == "成功"
+    assert (
+        pairs["Parameters passed to every notebook: `seed = 7`."]
+        == "传给每个笔记本的参数：`seed = 7`。"
+    )
+    page = (tmp_path / "status.md").read_text()
+    for english in pairs:  # every catalogue entry is text of the page (what Sphinx extracts)
+        assert english.split(". ")[0] in page
+    first = (tmp_path / "status.po").read_bytes()
+    book.write_status_page(runs, {"seed": 7})
+    assert (tmp_path / "status.po").read_bytes() == first

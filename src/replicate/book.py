@@ -8,6 +8,7 @@ names is converted from its percent-format ``.py`` source, executed once with pa
 from __future__ import annotations
 
 import contextlib
+import datetime
 import difflib
 import json
 import os
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STATUS_PAGE = paths.BOOK_DIR / "generated" / "status.md"
+STATUS_CATALOGUE = (
+    paths.ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / "book" / "generated" / "status.po"
+)
+"""The status page's Chinese catalogue, generated with the page (not kept by hand)."""
 TIMINGS_JSON = paths.BUILD_DIR / "timings.json"
 PHASES_JSON = paths.BUILD_DIR / "phases.json"
 """Wall-clock seconds of each phase of the last whole build (execution, renders, PDFs)."""
@@ -233,6 +238,49 @@ def write_status_page(runs: Sequence[NotebookRun], parameters: Mapping[str, obje
     lines += ["", f"Total execution time: {total:.1f} s for {len(runs)} notebooks.", ""]
     STATUS_PAGE.parent.mkdir(parents=True, exist_ok=True)
     STATUS_PAGE.write_text("\n".join(lines), encoding="utf-8")
+    _write_status_catalogue(runs, parameters, total)
+
+
+def _write_status_catalogue(
+    runs: Sequence[NotebookRun], parameters: Mapping[str, object], total: float
+) -> None:
+    """The status page's Chinese catalogue, written with the page from the same runs (the
+    page changes with every build, so a hand-kept ``.po`` would always be stale): each
+    sentence of :func:`write_status_page` and its Chinese form, numbers carried over."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    pairs = {
+        "Build status": "构建状态",
+        "Each chapter notebook was executed once by papermill before Jupyter Book rendered "
+        "it. Times are wall-clock seconds on the machine that built this copy of the book.": (
+            "每章的笔记本都先由 papermill 执行一次，再由 Jupyter Book 渲染。"
+            "时间为构建本书这一版本的机器上的墙钟秒数。"
+        ),
+        "notebook": "笔记本",
+        "seconds": "秒",
+        "share": "占比",
+        "result": "结果",
+        "ok": "成功",
+        f"Total execution time: {total:.1f} s for {len(runs)} notebooks.": (
+            f"总执行时间：{total:.1f} 秒，共 {len(runs)} 个笔记本。"
+        ),
+    }
+    if parameters:
+        shown = ", ".join(f"`{k} = {v!r}`" for k, v in parameters.items())
+        pairs[f"Parameters passed to every notebook: {shown}."] = f"传给每个笔记本的参数：{shown}。"
+    for run in runs:
+        if not run.ok:
+            pairs[f"failed: {run.error}"] = f"失败：{run.error}"
+    fixed = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)  # same bytes each time
+    catalogue = Catalog(
+        locale="zh_CN", project="replicate", fuzzy=False, creation_date=fixed, revision_date=fixed
+    )
+    for english, chinese in pairs.items():
+        catalogue.add(english, chinese)
+    STATUS_CATALOGUE.parent.mkdir(parents=True, exist_ok=True)
+    with STATUS_CATALOGUE.open("wb") as handle:
+        write_po(handle, catalogue, width=0, omit_header=False)
 
 
 _WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
