@@ -517,3 +517,38 @@ def test_math_and_computed_table_output_need_no_translation():
     assert not i18n.needs_translation("\n\\mathrm{nqp}_{it} = \\alpha_0")
     assert not i18n.needs_translation("\\begin{table}[htbp] 285 & 0.17")
     assert i18n.needs_translation("where $\\mathrm{treat}_i = 1$ for pilot cities")
+
+
+def test_exhibits_page_catalogue_is_generated_from_the_page(tmp_path):
+    """The exhibits page is rewritten by every build: its Chinese catalogue is made from
+    the page (chapter titles and figure captions from the chapter catalogues, table
+    captions by the table rules), numbers and Markdown escapes kept."""
+    from babel.messages.pofile import read_po
+
+    chapters = i18n._chapter_messages()
+    title = "Introduction: does digital infrastructure raise new quality productive forces?"
+    figure = next(e for e in chapters if e.startswith("Broadband China pilot cities among"))
+    page = tmp_path / "exhibits.md"
+    page.write_text(
+        "(exhibits)=\n# Exhibits as files\n\n"
+        "| chapter | exhibit | paper | files |\n| --- | --- | --- | --- |\n"
+        f"| {title} | table: Table 2 on panel\\_zh.dta — SYNTHETIC twin (seed 7) | Table 2 | x |\n"
+        f"| {title} | figure: {figure} | — | x |\n"
+        f"| {title} | table: Nothing in any catalogue \\[a\\] | — | x |\n",
+        encoding="utf-8",
+    )
+    target = i18n.exhibits_catalogue(page, tmp_path / "exhibits.po")
+    with target.open("rb") as handle:
+        pairs = {m.id: m.string for m in read_po(handle) if m.id}
+    assert pairs[title] == chapters[title] and pairs["Table 2"] == "表 2"
+    assert pairs["Exhibits as files"] == "图表文件"
+    assert pairs[f"figure: {figure}"] == "图：" + chapters[figure].replace("_", "\\_")
+    table = pairs["table: Table 2 on panel\\_zh.dta — SYNTHETIC twin (seed 7)"]
+    assert (
+        table.startswith("表：") and "panel\\_zh.dta" in table and "合成" in table and "7" in table
+    )
+    assert "SYNTHETIC" not in table
+    untranslated = pairs.get("table: Nothing in any catalogue \\[a\\]", "")
+    assert untranslated in ("", "表：Nothing in any catalogue \\[a\\]")
+    first = target.read_bytes()
+    assert i18n.exhibits_catalogue(page, tmp_path / "exhibits.po").read_bytes() == first

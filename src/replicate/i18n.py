@@ -20,6 +20,7 @@ paragraph of that page changes and its translation is missing or fuzzy.
 
 from __future__ import annotations
 
+import datetime
 import html
 import os
 import re
@@ -257,6 +258,85 @@ ZH_DOCTREES = paths.BUILD_DIR / ".doctrees-html-zh"
 STALE_MARK = "Chinese translations out of date"
 
 
+EXHIBITS_CATALOGUE = CATALOGUES / "book" / "generated" / "exhibits.po"
+"""The exhibits page's Chinese catalogue, generated from the page before each Chinese
+render (the page is rewritten by every build; not kept by hand, not under version control)."""
+_EXHIBITS_FIXED = {
+    "Exhibits as files": "图表文件",
+    "Every table and figure of this book, as files: tables in CSV, LaTeX and Markdown, "
+    "figures in PNG and PDF, written by the build into `_build/exhibits/` with a manifest "
+    "that maps each of the paper's tables to its file and chapter. Exhibits computed on the "
+    "synthetic twin carry its label in their notes.": (
+        "本书的每张表和每幅图都以文件形式提供：表为 CSV、LaTeX 和 Markdown，图为 PNG 和 PDF，"
+        "由构建写入 `_build/exhibits/`，并附一份清单，把原文的每张表对应到其文件和章节。"
+        "在合成孪生数据上计算的图表，其注释中带有该标签。"
+    ),
+    "chapter": "章节",
+    "exhibit": "图表",
+    "paper": "原文",
+    "files": "文件",
+}
+_ESCAPED = re.compile(r"\\([\\|*_`\[\]<>])")
+
+
+def _chapter_messages() -> dict[str, str]:
+    """Every translated message of the chapter catalogues (titles, figure captions)."""
+    from babel.messages.pofile import read_po
+
+    messages: dict[str, str] = {}
+    for po in sorted((CATALOGUES / "notebooks").glob("*.po")):
+        with po.open("rb") as handle:
+            messages.update({m.id: m.string for m in read_po(handle) if m.id and m.string})
+    return messages
+
+
+def exhibits_catalogue(page: Path | None = None, target: Path = EXHIBITS_CATALOGUE) -> Path:
+    """Write the Chinese catalogue of the generated exhibits page from the page itself:
+    chapter titles and figure captions from the chapters' own catalogues, table captions
+    through the table catalogue's rules (:func:`translate_table_text`, numbers carried
+    over), the page's fixed sentences from :data:`_EXHIBITS_FIXED`. A caption with no
+    translation keeps its English words after the Chinese 表：/图：."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from replicate.report import exhibits
+
+    page = exhibits.PAGE if page is None else page
+    chapters, tables = _chapter_messages(), table_catalogue()
+    pairs = dict(_EXHIBITS_FIXED)
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    pdf = re.search(r"^The whole book as one PDF: (<a href=.*?>book\.pdf</a>)\.$", text, re.M)
+    if pdf:
+        pairs[pdf.group(0)] = f"整本书的 PDF：{pdf.group(1)}。"
+    for line in text.splitlines()[1:]:
+        if not line.startswith("| ") or line.startswith("| ---"):
+            continue
+        for cell in (c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]):
+            plain = _ESCAPED.sub(r"\1", cell)
+            kind, _, caption = plain.partition(": ")
+            if plain in chapters:
+                pairs[cell] = chapters[plain]
+            elif re.fullmatch(r"Table [1-4]", plain):
+                pairs[cell] = "表 " + plain[-1]
+            elif kind in ("table", "figure") and caption:
+                if kind == "figure" and caption in chapters:
+                    chinese = chapters[caption]
+                else:
+                    chinese = "——".join(
+                        translate_table_text(part, tables, prose=True)
+                        for part in caption.split(" — ")
+                    )
+                pairs[cell] = ("表：" if kind == "table" else "图：") + exhibits._cell(chinese)
+    fixed = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)  # same bytes for the same page
+    catalogue = Catalog(locale=LANGUAGE, fuzzy=False, creation_date=fixed, revision_date=fixed)
+    for english, chinese in pairs.items():
+        catalogue.add(english, chinese)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        write_po(handle, catalogue, width=0)
+    return target
+
+
 def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = False) -> Path:
     """Render the already-executed book in Chinese into ``out`` (``_build/html/zh``).
 
@@ -267,6 +347,7 @@ def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = False) -> Path:
         problems = check()
         if problems:
             raise TranslationError(format_problems(problems))
+    exhibits_catalogue()
     with tempfile.TemporaryDirectory() as conf_dir:
         write_conf(Path(conf_dir))
         done = _sphinx(
