@@ -210,3 +210,17 @@ def test_unbalanced_panel_goes_through_moderndid_and_says_so(mpdta):
     assert cs.engine == "moderndid"
     full = callaway_santanna(mpdta, "lemp", **MPDTA)
     assert cs.n_units < full.n_units or cs.estimate != full.estimate
+
+
+@pytest.mark.parametrize("cluster", [None, "province"])
+def test_computing_one_aggregation_gives_its_numbers_unchanged(scale_panel, cluster):
+    """aggregations=("simple",) skips the other three (and their bootstraps), not a digit
+    of the headline."""
+    kw = dict(SCALE, cluster=cluster, aggregation="simple", draws=199, seed=3)
+    every = callaway_santanna(scale_panel, "y", **kw)
+    one = callaway_santanna(scale_panel, "y", **kw, aggregations=("simple",))
+    assert list(one.overall.index) == ["simple"] and set(one.aggregations) == set()
+    assert (one.estimate, one.se) == (every.estimate, every.se)
+    pd.testing.assert_frame_equal(one.group_time, every.group_time)
+    with pytest.raises(ValueError, match="aggregations"):
+        callaway_santanna(scale_panel, "y", **kw, aggregations=("overall",))

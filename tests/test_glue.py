@@ -50,3 +50,15 @@ def test_every_chapter_glues_through_the_light_glue():
 
     slow = [nb.name for nb in book.book_notebooks() if "from myst_nb import" in nb.read_text()]
     assert slow == [], f"import glue from replicate.report.glue in {slow}"
+
+
+def test_the_command_line_does_not_import_nbformat_to_start():
+    """nbformat's jsonschema builds lark grammars for a second and more: the CLI (which the
+    "Use your own data" chapter runs sixteen times) and its help must not pay for it."""
+    code = (
+        "import sys\n"
+        "from replicate import cli\n"
+        "cli.build_parser()\n"
+        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

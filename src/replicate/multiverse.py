@@ -528,6 +528,7 @@ def _estimate(spec: Spec, prepared: Prepared) -> dict:
             cluster=cluster,
             control_group="nevertreated" if spec.estimator == "cs_never" else "notyettreated",
             aggregation="simple",
+            aggregations=("simple",),  # the headline only: no bootstrap for the other three
             seed=spec.seed,
             **keys,
         )

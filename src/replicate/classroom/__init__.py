@@ -20,6 +20,10 @@ import sys
 
 from replicate.classroom.record import Answers
 
+DEFAULT_CELL_TIMEOUT = 300
+"""Seconds one cell of a submission may run (``grade --timeout``). Defined here, not in
+:mod:`.grade`, so that the CLI does not import nbformat (and jsonschema) to show its help."""
+
 __all__ = ["Answers", "register"]
 
 
@@ -83,7 +87,6 @@ def _cmd_slides(args) -> int:
 def register(subparsers) -> None:
     """Add ``replicate classroom assign|grade|slides`` to the CLI."""
     from replicate.classroom.exercises import DEFAULT_DRAWS, EXERCISES, KEY_DRAWS_FACTOR
-    from replicate.classroom.grade import DEFAULT_TIMEOUT
 
     p = subparsers.add_parser(
         "classroom",
@@ -140,9 +143,9 @@ def register(subparsers) -> None:
     g.add_argument(
         "--timeout",
         type=int,
-        default=DEFAULT_TIMEOUT,
+        default=DEFAULT_CELL_TIMEOUT,
         metavar="S",
-        help=f"seconds one cell may run (default {DEFAULT_TIMEOUT})",
+        help=f"seconds one cell may run (default {DEFAULT_CELL_TIMEOUT})",
     )
     g.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     g.add_argument(

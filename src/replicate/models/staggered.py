@@ -744,6 +744,7 @@ def callaway_santanna(
     balance_e: int | None = None,
     cband: bool = False,
     vcov: Any = None,
+    aggregations: Sequence[Aggregation] | None = None,
 ) -> CSResults:
     """Callaway & Sant'Anna (2021) group-time effects and ``aggte``'s four aggregations.
 
@@ -770,6 +771,10 @@ def callaway_santanna(
         ``"hetero"`` are errors.
     aggregation : {"simple", "group", "dynamic", "calendar"}
         Which overall effect is ``estimate`` (all four are computed).
+    aggregations : sequence of those, optional
+        Compute only these aggregations (``aggregation`` always among them) on the native
+        path — the same numbers, fewer multiplier bootstraps when clustered (the
+        multiverse needs only its headline); default all four.
     anticipation : int
         Periods of anticipation (R ``did``'s ``anticipation``): the base period is the last
         one before ``cohort − anticipation``.
@@ -790,6 +795,8 @@ def callaway_santanna(
     check_choice("est_method", est_method, get_args(EstMethod))
     check_choice("base_period", base_period, ("varying", "universal"))
     check_choice("aggregation", aggregation, get_args(Aggregation))
+    for kind in aggregations or ():
+        check_choice("aggregations", kind, get_args(Aggregation))
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"callaway_santanna: anticipation={anticipation!r}; use an integer ≥ 0.")
     if balance_e is not None and (int(balance_e) != balance_e or balance_e < 0):
@@ -859,7 +866,8 @@ def callaway_santanna(
         }
     )
     aggs, overall, crits, vcovs = {}, [], {}, {}
-    for kind in get_args(Aggregation):
+    wanted = set(get_args(Aggregation) if aggregations is None else aggregations) | {aggregation}
+    for kind in (k for k in get_args(Aggregation) if k in wanted):
         a = _cs.aggregate(gt, kind, min_e=min_e, max_e=max_e, balance_e=balance_e)
         overall_se = a.overall_se
         se = a.se
