@@ -35,14 +35,14 @@ def test_same_display_data_as_myst_nb(monkeypatch, value, display):
     assert ours == theirs and len(ours) == 1
 
 
+def _without_nbformat(*lines: str) -> None:
+    """Run ``lines`` in a fresh interpreter; fail if they imported nbformat or jsonschema."""
+    check = "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules"
+    subprocess.run([sys.executable, "-c", "\n".join(["import sys", *lines, check])], check=True)
+
+
 def test_glue_does_not_import_nbformat():
-    code = (
-        "import sys\n"
-        "from replicate.report.glue import glue\n"
-        "glue('x', 1, display=False)\n"
-        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    _without_nbformat("from replicate.report.glue import glue", "glue('x', 1, display=False)")
 
 
 def test_every_chapter_glues_through_the_light_glue():
@@ -55,10 +55,4 @@ def test_every_chapter_glues_through_the_light_glue():
 def test_the_command_line_does_not_import_nbformat_to_start():
     """nbformat's jsonschema builds lark grammars for a second and more: the CLI (which the
     "Use your own data" chapter runs sixteen times) and its help must not pay for it."""
-    code = (
-        "import sys\n"
-        "from replicate import cli\n"
-        "cli.build_parser()\n"
-        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    _without_nbformat("from replicate import cli", "cli.build_parser()")
