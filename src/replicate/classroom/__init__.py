@@ -18,11 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from replicate.classroom.record import Answers
-
-DEFAULT_CELL_TIMEOUT = 300
-"""Seconds one cell of a submission may run (``grade --timeout``). Defined here, not in
-:mod:`.grade`, so that the CLI does not import nbformat (and jsonschema) to show its help."""
+from replicate.classroom.record import DEFAULT_CELL_TIMEOUT, Answers
 
 __all__ = ["Answers", "register"]
 

@@ -35,12 +35,11 @@ import nbformat
 import pandas as pd
 
 import replicate.classroom.record as rec
-from replicate.classroom import DEFAULT_CELL_TIMEOUT
 from replicate.classroom.assign import KEY_JSON, load_key
 from replicate.classroom.notebook import METADATA_KEY
 from replicate.classroom.roster import slug
 
-DEFAULT_TIMEOUT = DEFAULT_CELL_TIMEOUT
+DEFAULT_TIMEOUT = rec.DEFAULT_CELL_TIMEOUT
 """Seconds any one cell of a submission may run."""
 GRADER_TAG = "replicate-grader"
 FINAL_CELL = (

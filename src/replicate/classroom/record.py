@@ -14,6 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+DEFAULT_CELL_TIMEOUT = 300
+"""Seconds one cell of a submission may run (``grade --timeout``). Defined here, not in
+:mod:`.grade`, so that the CLI does not import nbformat (and jsonschema) to show its help."""
+
+
 MIME = "application/vnd.replicate.classroom.answer+json"
 
 
