@@ -362,3 +362,58 @@ def test_every_chapter_page_offers_its_ipynb_and_percent_py(browser, site_url):
             assert [s.strip() for s in theirs] == [s.strip() for s in ours], name
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("copy", ["student", "teacher"])
+def test_a_classroom_notebook_opens_and_runs_in_jupyterlab(copy, browser, tmp_path: Path):
+    """The kit's notebooks as a student opens them: in JupyterLab, with only the package,
+    Run All executes every code cell without an error (read from the copy JupyterLab
+    saves); the teacher's copy so saved grades full marks (the data come from the seed in
+    the parameters cell, not from a file)."""
+    from replicate.classroom import grade
+    from replicate.classroom.assign import assign
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,name\ns01,张三\n", encoding="utf-8")
+    assign(roster, tmp_path / "class", draws=2, key_draws=4, jobs=1)
+    folder = tmp_path / "class" / "s01"
+    name = "did-class-s01" + (".teacher-solution" if copy == "teacher" else "") + ".ipynb"
+    server = Lab(folder, lab.free_port(), _isolated_env(tmp_path))
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/lab/tree/{name}?token={server.token}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=60_000)
+        deadline = time.monotonic() + 30
+        while not (sessions := server.api("sessions")) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        kernel = sessions[0]["kernel"]["id"]
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        deadline, idle = time.monotonic() + 180, 0
+        while idle < 4 and time.monotonic() < deadline:  # idle for 2 s after Run All
+            state = server.api(f"kernels/{kernel}")["execution_state"]
+            idle = idle + 1 if state == "idle" else 0
+            time.sleep(0.5)
+        page.keyboard.press("Control+s")
+        page.wait_for_timeout(2_000)
+    finally:
+        context.close()
+        server.stop()
+    saved = json.loads((folder / name).read_text(encoding="utf-8"))
+    code = [c for c in saved["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["execution_count"] for c in code), "a cell did not run"
+    errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors, [e["ename"] + ": " + e["evalue"] for e in errors]
+    if copy == "teacher":  # the copy saved from JupyterLab, graded: full marks
+        import pandas as pd
+
+        submitted = tmp_path / "submitted"
+        submitted.mkdir()
+        shutil.copy2(folder / name, submitted / name)
+        key = tmp_path / "class" / "answer_key.json"
+        done = grade.grade(submitted, tmp_path / "graded", key=key, jobs=1)
+        marks = pd.read_csv(done.out / "grades.csv")
+        assert len(marks) > 0
+        assert (marks["points"] == marks["possible"]).all(), marks
