@@ -425,20 +425,7 @@ def validate(
             f"unbalanced panel: {len(incomplete)} cities lack some of the {len(years)} years"
             f" (e.g. {list(incomplete.index[:SHOW_ROWS])}); {len(absent_cities)} sample cities absent"
         )
-        if balanced == "require":
-            fix = advice(hints, "balanced")
-            raise PanelError(
-                [
-                    Problem(
-                        "city_id, year",
-                        text,
-                        fix="supply every city-year"
-                        + (f", or pass {fix} to estimate on the unbalanced panel" if fix else ""),
-                    )
-                ],
-                source,
-            )
-        notes.append(text + " — allowed")
+        _unbalanced(text, "city_id, year", "city-year", balanced, hints, notes, source)
 
     coding = None
     if "did" in frame.columns:
@@ -716,20 +703,7 @@ def validate_roles(
             f"unbalanced panel: {len(short)} of {len(counts)} units lack some of the "
             f"{periods} periods (e.g. {list(short.index[:SHOW_ROWS])})"
         )
-        if balanced == "require":
-            fix = advice(hints, "balanced")
-            raise PanelError(
-                [
-                    Problem(
-                        f"{unit}, {time}",
-                        text,
-                        fix="supply every unit-period"
-                        + (f", or pass {fix} to estimate on the unbalanced panel" if fix else ""),
-                    )
-                ],
-                source,
-            )
-        notes.append(text + " — allowed")
+        _unbalanced(text, f"{unit}, {time}", "unit-period", balanced, hints, notes, source)
 
     if not roles.cohort:
         name = _free_name(frame, "first_treat")
@@ -743,6 +717,24 @@ def validate_roles(
         notes.append(f"treatment {name} derived from {roles.cohort} (1 from the cohort on)")
         roles = replace(roles, treatment=name)
     return frame, roles, notes
+
+
+def _unbalanced(
+    text: str,
+    columns: str,
+    cell: str,
+    balanced: str,
+    hints: Mapping[str, str],
+    notes: list[str],
+    source: str,
+) -> None:
+    """Refuse an unbalanced panel under ``balanced="require"`` (the fix names the option that
+    allows it), otherwise note it as allowed."""
+    if balanced == "require":
+        fix = advice(hints, "balanced")
+        also = f", or pass {fix} to estimate on the unbalanced panel" if fix else ""
+        raise PanelError([Problem(columns, text, fix=f"supply every {cell}{also}")], source)
+    notes.append(text + " — allowed")
 
 
 def _free_name(frame: pd.DataFrame, name: str) -> str:
