@@ -12,8 +12,12 @@ Standard in Chinese applied work on pilot policies and missing from Python's DID
 3. report balance before and after (standardized mean differences, variance ratios);
 4. estimate the TWFE DID on the matched city-years with the matching weights.
 
-Matching weights are treated as fixed in the standard errors (clustered by city), which
-ignores the first-stage estimation: a common, mildly optimistic shortcut worth saying.
+Matching weights are treated as fixed in the standard errors (clustered by city unless
+``vcov=`` says otherwise, with :func:`replicate.fit`'s choices), which ignores the
+first-stage estimation: a common, mildly optimistic shortcut worth saying. Steps 1–3 are
+hand-written (statsmodels fits the logit); step 4 is the library's weighted TWFE, whose
+numbers equal pyfixest ``feols(..., weights=..., vcov=...)`` on the matched sample
+(``tests/test_pilots_chapters.py``).
 """
 
 from __future__ import annotations
@@ -205,10 +209,11 @@ def psm_did(
     method: Method = "nearest",
     caliper_sd: float = 0.2,
     bandwidth: float = 0.06,
+    vcov: Any = None,
 ) -> MatchingResults:
     """Match treated to never-treated units on pre-period ``match_on`` means, then TWFE DID
     (``outcome ~ did + controls | unit + time``) with the matching weights, clustered by
-    ``cluster`` (default ``unit``).
+    ``cluster`` (default ``unit``) unless ``vcov`` says otherwise.
 
     Parameters
     ----------
@@ -219,6 +224,10 @@ def psm_did(
         Nearest-neighbour caliper in standard deviations of the logit score.
     bandwidth : float
         Kernel bandwidth on the logit scale (in units of its standard deviation).
+    vcov : {"iid", "hetero"} or {"CRV1": column}, optional
+        The covariance of the weighted DID, with :func:`replicate.fit`'s choices (as the
+        other DID estimators take it); ``None`` clusters on ``cluster``. The matching
+        weights count as fixed in every choice.
     """
     check_choice("method", method, Method)
     design = resolve(
@@ -232,6 +241,8 @@ def psm_did(
         extra=match_on,
         method="psm_did",
         warn=False,
+        vcov=vcov,
+        vcov_choices=("cluster", "robust", "unadjusted"),
     )
     unit = design.unit
     scores = _scores(design, match_on, None)
@@ -242,7 +253,7 @@ def psm_did(
     frame = frame.assign(_match_weight=frame[unit].map(weights).fillna(0.0))
     did = TWFE(
         frame, outcome, ["did", *design.controls], (unit, design.time), weights="_match_weight"
-    ).fit(cluster=design.cluster)
+    ).fit(**design.fit_options)
     treated = scores["treat"] == 1
     return MatchingResults(
         scores,
