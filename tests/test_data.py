@@ -142,7 +142,7 @@ BAD_PANELS = {
     ),
     "unbalanced": (
         lambda f: f[~((f["city_id"] == "lhasa") & (f["year"] == 2010))],
-        ["unbalanced panel: 1 cities lack some", "--allow-unbalanced"],
+        ["unbalanced panel: 1 city lacks some", "--allow-unbalanced"],
     ),
     "did switches back": (
         lambda f: f.assign(
@@ -202,7 +202,7 @@ def test_missing_value_policies(good):
 
 def test_unbalanced_panel_is_allowed_only_when_asked(tmp_path, good, capsys):
     code, text = _check(tmp_path, good[good["city_id"] != "lhasa"], capsys, "--allow-unbalanced")
-    assert code == 0 and "1 sample cities absent — allowed" in text
+    assert code == 0 and "1 sample city absent — allowed" in text
 
 
 def test_users_frame_is_not_modified(good):

@@ -422,8 +422,9 @@ def validate(
     if len(incomplete) or frame["city_id"].nunique() < len(known_ids):
         absent_cities = sorted(known_ids - set(frame["city_id"]))
         text = (
-            f"unbalanced panel: {len(incomplete)} cities lack some of the {len(years)} years"
-            f" (e.g. {list(incomplete.index[:SHOW_ROWS])}); {len(absent_cities)} sample cities absent"
+            f"unbalanced panel: {_count(len(incomplete), 'city lacks', 'cities lack')} some of"
+            f" the {len(years)} years"
+            f" (e.g. {list(incomplete.index[:SHOW_ROWS])}); {_count(len(absent_cities), 'sample city', 'sample cities')} absent"
         )
         _unbalanced(text, "city_id, year", "city-year", balanced, hints, notes, source)
 
@@ -700,7 +701,7 @@ def validate_roles(
     short = counts[counts < periods]
     if len(short):
         text = (
-            f"unbalanced panel: {len(short)} of {len(counts)} units lack some of the "
+            f"unbalanced panel: {len(short)} of {len(counts)} units {'lacks' if len(short) == 1 else 'lack'} some of the "
             f"{periods} periods (e.g. {list(short.index[:SHOW_ROWS])})"
         )
         _unbalanced(text, f"{unit}, {time}", "unit-period", balanced, hints, notes, source)
@@ -717,6 +718,11 @@ def validate_roles(
         notes.append(f"treatment {name} derived from {roles.cohort} (1 from the cohort on)")
         roles = replace(roles, treatment=name)
     return frame, roles, notes
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``n`` with the singular or plural phrase: "1 city lacks", "2 cities lack"."""
+    return f"{n} {one if n == 1 else many}"
 
 
 def _unbalanced(

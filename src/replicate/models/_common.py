@@ -679,7 +679,7 @@ def require_balanced(design: Design, method: str) -> None:
     short = counts[counts < frame[time].nunique()]
     if len(short):
         raise ValueError(
-            f"{method} needs a balanced panel; {len(short)} units lack some periods "
+            f"{method} needs a balanced panel; {len(short)} {'unit lacks' if len(short) == 1 else 'units lack'} some periods "
             f"(e.g. {list(short.index[:SHOW_ROWS])}). Fix: keep units observed in every period."
         )
 
