@@ -153,7 +153,7 @@ for key, label in {
         f"misses its target by {bias_text} ({where})"
         if row["draws"]
         else "refuses this panel in every draw (see the table's failed column)",
-        f"与其估计目标相差 {bias_zh}，{where_zh}"
+        prose_zh.misses_target(row["bias"], row["bias MC s.e."], 4)
         if row["draws"]
         else "在每次抽样中都拒绝了这个面板（见表中的 failed 列）",
     )
@@ -351,7 +351,7 @@ failed = one_all.loc[one_all["status"] != "ok", "estimator"].tolist()
 i18n.glue(
     "teach_all_refuse",
     " and ".join(failed) if failed else "none of the others",
-    " 和 ".join(failed) if failed else "其他估计量都没有",
+    prose_zh.estimator_names(failed),
 )
 glue("teach_all_cities", twin_all.panel().frame["city_id"].nunique(), display=False)
 twfe_warning = one_all.set_index("estimator").loc["TWFE", "warning"]
@@ -367,7 +367,7 @@ i18n.glue(
     .removeprefix("On this twin "),
     prose_zh.describe_effects(twin_all.truth, design_all.knobs)
     .split("：")[0]
-    .removeprefix("在这个孪生数据上，"),
+    .removeprefix("在这组孪生数据上，"),
 )
 
 # %% [markdown]
@@ -407,15 +407,12 @@ homo_design = montecarlo.Design(homogeneous)
 homo_twins = montecarlo.draw_twins(homo_design, R)  # ex. 11.1, 11.5 and 11.6 share them
 homo = teaching.run_fast("decomposition", homo_design, R, homo_twins)
 homo_total = homo.groupby("draw")[["total", *PARTS]].sum()
-glue(
-    "ex_homo_bias",
-    teaching.with_se(*teaching.summarise_mean(homo_total["total"]), 4),
-    display=False,
-)
-glue(
+homo_bias = teaching.summarise_mean(homo_total["total"])
+i18n.glue("ex_homo_bias", teaching.with_se(*homo_bias, 4), prose_zh.with_se(*homo_bias, 4))
+i18n.glue(
     "ex_homo_where",
-    teaching.against(*teaching.summarise_mean(homo_total["total"]), 0.0, "the truth"),
-    display=False,
+    teaching.against(*homo_bias, 0.0, "the truth"),
+    prose_zh.against(*homo_bias, 0.0, "the truth"),
 )
 glue(
     "ex_homo_system",
@@ -429,23 +426,24 @@ for slope in (0.02, 0.005):
     rows = teaching.run_fast("pretest", montecarlo.Design({**homogeneous, "pretrend": slope}), R)
     pretests[slope] = rows
     rate = teaching.summarise_rate(rows["pretest_p"] < 0.05)
-    glue(
+    i18n.glue(
         f"ex_pre_reject_{str(slope).replace('.', '')}",
         teaching.percent_with_se(*rate),
-        display=False,
+        prose_zh.percent_with_se(*rate),
     )
 small = pretests[0.005]
 small_rate = teaching.summarise_rate(small["pretest_p"] < 0.05)
-glue(
-    "ex_pre_power",
-    "A pre-test has little power against a violation this small"
-    if small_rate[0] + teaching.SIGNIFICANT_Z * small_rate[1] < 0.5
-    else "Even this small violation is usually detected",
-    display=False,
+i18n.glue(
+    "ex_pre_power", teaching.power_sentence(*small_rate), prose_zh.power_sentence(*small_rate)
 )
 passed = small["pretest_p"] >= 0.05
 first_pilot = min(truth.by_cohort.index)
-glue("ex_pre_years", f"{panel.frame['year'].min()} and {first_pilot - 1}", display=False)
+first_year = panel.frame["year"].min()
+i18n.glue(
+    "ex_pre_years",
+    f"{first_year} and {first_pilot - 1}",
+    f"{first_year} 年和 {first_pilot - 1} 年",
+)
 glue(
     "ex_pre_violation",
     tables.number(0.005 * (first_pilot - 1 - panel.frame["year"].min()), 3),
@@ -454,21 +452,29 @@ glue(
 error = small["twfe"] - small["att"]
 error_all = teaching.summarise_mean(error)
 error_passed = teaching.summarise_mean(error[passed]) if passed.sum() > 1 else (np.nan, np.nan)
-glue("ex_roth_pass", teaching.percent_with_se(*teaching.summarise_rate(passed)), display=False)
-glue("ex_roth_all", teaching.with_se(*error_all, 4), display=False)
-glue(
+pass_rate = teaching.summarise_rate(passed)
+i18n.glue(
+    "ex_roth_pass", teaching.percent_with_se(*pass_rate), prose_zh.percent_with_se(*pass_rate)
+)
+i18n.glue("ex_roth_all", teaching.with_se(*error_all, 4), prose_zh.with_se(*error_all, 4))
+i18n.glue(
     "ex_roth_passed",
     teaching.with_se(*error_passed, 4)
     if passed.sum() > 1
     else "not defined (fewer than two draws passed)",
-    display=False,
+    prose_zh.with_se(*error_passed, 4) if passed.sum() > 1 else "未定义（通过检验的抽样不足两次）",
 )
-glue("ex_roth_where_all", teaching.against(*error_all, 0.0, "the truth"), display=False)
-glue("ex_roth_where_passed", teaching.against(*error_passed, 0.0, "the truth"), display=False)
-glue(
+for which, mean_se in (("all", error_all), ("passed", error_passed)):
+    i18n.glue(
+        f"ex_roth_where_{which}",
+        teaching.against(*mean_se, 0.0, "the truth"),
+        prose_zh.against(*mean_se, 0.0, "the truth"),
+    )
+roth_gap = teaching.selection_gap(error, passed)
+i18n.glue(
     "ex_roth_lesson",
-    teaching.pretest_lesson(*teaching.selection_gap(error, passed), error_all[0]),
-    display=False,
+    teaching.pretest_lesson(*roth_gap, error_all[0]),
+    prose_zh.pretest_lesson(*roth_gap, error_all[0]),
 )
 
 # %% tags=["hide-input"]
@@ -483,16 +489,21 @@ indirect = synthetic.make_twin(
 at_mde = {**homogeneous, "cohort_effects": {b: mde - indirect for b in (2014, 2015, 2016)}}
 power_draws = montecarlo.run_fast(montecarlo.Design(at_mde, estimators=("twfe",)), R)
 power = montecarlo.summarise(power_draws).loc["TWFE"]
-glue("ex_mde_se", teaching.with_se(*se_twfe, 4), display=False)
-glue("ex_mde", teaching.with_se(mde, z * se_twfe[1], 4), display=False)
-glue("ex_mde_z", tables.number(z, 2), display=False)
-glue(
-    "ex_mde_power", teaching.percent_with_se(power["power"], power["power MC s.e."]), display=False
+i18n.glue("ex_mde_se", teaching.with_se(*se_twfe, 4), prose_zh.with_se(*se_twfe, 4))
+i18n.glue(
+    "ex_mde",
+    teaching.with_se(mde, z * se_twfe[1], 4),
+    prose_zh.with_se(mde, z * se_twfe[1], 4),
 )
-glue(
+glue("ex_mde_z", tables.number(z, 2), display=False)
+power_rate = (power["power"], power["power MC s.e."])
+i18n.glue(
+    "ex_mde_power", teaching.percent_with_se(*power_rate), prose_zh.percent_with_se(*power_rate)
+)
+i18n.glue(
     "ex_mde_where",
-    teaching.against(power["power"], power["power MC s.e."], 0.80, "the planned 80%"),
-    display=False,
+    teaching.against(*power_rate, 0.80, "the planned 80%"),
+    prose_zh.against(*power_rate, 0.80, "the planned 80%"),
 )
 
 clus = teaching.run_fast("clustering", homo_design, R, homo_twins)  # no bias: coverage = s.e.
@@ -500,28 +511,30 @@ clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"]
 by_level = {lv: clus[clus["cluster"] == lv].set_index("draw") for lv in ("city", "province")}
 coverage = {lv: teaching.summarise_rate(d["covered"]) for lv, d in by_level.items()}
 for level, d in by_level.items():
-    glue(f"ex_cl_cover_{level}", teaching.percent_with_se(*coverage[level]), display=False)
-    glue(
-        f"ex_cl_se_{level}",
-        teaching.with_se(*teaching.summarise_mean(d["se"]), 4),
-        display=False,
+    i18n.glue(
+        f"ex_cl_cover_{level}",
+        teaching.percent_with_se(*coverage[level]),
+        prose_zh.percent_with_se(*coverage[level]),
     )
+    level_se = teaching.summarise_mean(d["se"])
+    i18n.glue(f"ex_cl_se_{level}", teaching.with_se(*level_se, 4), prose_zh.with_se(*level_se, 4))
     glue(f"ex_cl_n_{level}", int(d["n_clusters"].iloc[0]), display=False)
     glue(f"ex_cl_treated_{level}", int(d["treated_clusters"].iloc[0]), display=False)
 spread = teaching.sd_with_se(by_level["city"]["estimate"])
-glue("ex_cl_sd", teaching.with_se(*spread, 4), display=False)
+i18n.glue("ex_cl_sd", teaching.with_se(*spread, 4), prose_zh.with_se(*spread, 4))
 se_gap = teaching.summarise_mean(by_level["province"]["se"] - by_level["city"]["se"])
-glue("ex_cl_se_gap", teaching.with_se(*se_gap, 4), display=False)
-glue(
+i18n.glue("ex_cl_se_gap", teaching.with_se(*se_gap, 4), prose_zh.with_se(*se_gap, 4))
+lesson_args = (
+    coverage,
+    {lv: float(d["se"].mean()) for lv, d in by_level.items()},
+    spread[0],
+    se_gap,
+    {lv: int(d["treated_clusters"].iloc[0]) for lv, d in by_level.items()},
+)
+i18n.glue(
     "ex_cl_lesson",
-    teaching.clustering_lesson(
-        coverage,
-        {lv: float(d["se"].mean()) for lv, d in by_level.items()},
-        spread[0],
-        se_gap,
-        {lv: int(d["treated_clusters"].iloc[0]) for lv, d in by_level.items()},
-    ),
-    display=False,
+    teaching.clustering_lesson(*lesson_args),
+    prose_zh.clustering_lesson(*lesson_args),
 )
 
 # %% tags=["hide-input"]
@@ -537,59 +550,37 @@ adjusted = montecarlo.run_fast(  # the same twins, with the six controls
 errors = {e: (d["estimate"] - d["truth"]).to_numpy() for e, d in plain.groupby("estimator")}
 heterogeneity = own.loc["TWFE", ["bias", "bias MC s.e."]].astype(float).to_numpy()
 confounding = teaching.summarise_mean(errors["imputation"])  # imputation: confounding only
-known = [not teaching.against(*x, 0.0).startswith("within") for x in (heterogeneity, confounding)]
-opposite = all(known) and heterogeneity[0] * confounding[0] < 0
 closer = teaching.closer_to_zero(errors["twfe"], errors["imputation"])
-glue(
-    "ex_cond_offset",
-    "the two biases have opposite signs, so TWFE lands closer to the truth than the "
-    "imputation estimator — for the wrong reason"
-    if opposite and closer
-    else "the two biases have opposite signs and partly offset"
-    if opposite
-    else "the two biases have the same sign and add up"
-    if all(known)
-    else "one of the two biases is within Monte Carlo error of zero, so no offset can be read",
-    display=False,
-)
+offset = (heterogeneity, confounding, closer)
+i18n.glue("ex_cond_offset", teaching.offset_sentence(*offset), prose_zh.offset_sentence(*offset))
 for name, table in (("plain", plain), ("dr", adjusted)):
     for estimator, d in table.groupby("estimator"):
         mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])
-        glue(f"ex_cond_{name}_{estimator}", teaching.with_se(*mean_se, 4), display=False)
-        glue(
+        i18n.glue(
+            f"ex_cond_{name}_{estimator}",
+            teaching.with_se(*mean_se, 4),
+            prose_zh.with_se(*mean_se, 4),
+        )
+        i18n.glue(
             f"ex_cond_{name}_{estimator}_where",
             teaching.against(*mean_se, 0.0, "the truth"),
-            display=False,
+            prose_zh.against(*mean_se, 0.0, "the truth"),
         )
-glue(
+i18n.glue(
     "ex_cond_confounding",
-    "the pilot cities' faster-moving controls are read as an effect"
-    if teaching.against(*confounding, 0.0).startswith("above")
-    else "here the confounding does not show beyond Monte Carlo error",
-    display=False,
+    teaching.confounding_sentence(confounding),
+    prose_zh.confounding_sentence(confounding),
 )
 with_controls = (adjusted["estimate"] - adjusted["truth"]).to_numpy()
-glue(
+i18n.glue(
     "ex_cond_dr_part",
-    "conditioning on them removes only the part of the confounding that the baseline "
-    "predicts, and the error left is beyond Monte Carlo error"
-    if not teaching.against(*teaching.summarise_mean(with_controls), 0.0).startswith("within")
-    else "here conditioning on them leaves no error beyond Monte Carlo error",
-    display=False,
+    teaching.controls_left_sentence(with_controls),
+    prose_zh.controls_left_sentence(with_controls),
 )
-change = teaching.summarise_mean(with_controls - errors["cs_never"])  # paired: same twins
-glue(
+i18n.glue(  # paired: the same twins with and without the controls
     "ex_cond_dr_versus",
-    "on the same twins the controls move the mean error by "
-    + teaching.with_se(*change, 4)
-    + (
-        ", closer to the truth"
-        if teaching.closer_to_zero(with_controls, errors["cs_never"])
-        else ", further from the truth"
-        if teaching.closer_to_zero(errors["cs_never"], with_controls)
-        else ", neither closer to nor further from the truth beyond Monte Carlo error"
-    ),
-    display=False,
+    teaching.controls_change_sentence(with_controls, errors["cs_never"]),
+    prose_zh.controls_change_sentence(with_controls, errors["cs_never"]),
 )
 
 timing = teaching.run_fast(
@@ -597,8 +588,12 @@ timing = teaching.run_fast(
 )
 for dating, d in timing.groupby("dating"):
     mean_se = teaching.summarise_mean(d["estimate"] - d["truth"])
-    glue(f"ex_time_{dating}", teaching.with_se(*mean_se, 4), display=False)
-    glue(f"ex_time_{dating}_where", teaching.against(*mean_se, 0.0, "its truth"), display=False)
+    i18n.glue(f"ex_time_{dating}", teaching.with_se(*mean_se, 4), prose_zh.with_se(*mean_se, 4))
+    i18n.glue(
+        f"ex_time_{dating}_where",
+        teaching.against(*mean_se, 0.0, "its truth"),
+        prose_zh.against(*mean_se, 0.0, "its truth"),
+    )
 glue("ex_time_lead", max(anticipation, 2), display=False)
 
 twfe_row = own.loc["TWFE"]

@@ -601,3 +601,287 @@ def test_chinese_breakdown_and_did_m_sentences_follow_the_same_cases():
         en, zh = compare.did_m_sentence(did_m, cs), prose_zh.did_m_sentence(did_m, cs)
         _same_numbers(en, zh)
         assert ("the same number" in en) == ("同一个数字" in zh)
+
+
+# ----------------------------------------------------------------------------- ch. 11 exercises (#19)
+
+_EX_BASE = {
+    "cohort_effects": {2014: 0.30, 2015: 0.15, 2016: 0.00},
+    "dynamic_slope": 0.04,
+    "anticipation": 0,
+    "pretrend": 0.0,
+    "conditional_trends": False,
+}
+_EX_HOMOGENEOUS = {**_EX_BASE, "cohort_effects": dict.fromkeys((2014, 2015, 2016), 0.12)}
+_EX_HOMOGENEOUS["dynamic_slope"] = 0.0
+
+_VERDICTS = {"below": "低于", "above": "高于", "within": "误差之内", "not compared": "未作比较"}
+
+
+def _same_verdict(english: str, chinese: str) -> None:
+    """``teaching.against``'s word and its Chinese form say the same direction."""
+    key = next(k for k in _VERDICTS if english.startswith(k))
+    assert _VERDICTS[key] in chinese, (english, chinese)
+    assert all(w not in chinese for k, w in _VERDICTS.items() if k != key), (english, chinese)
+
+
+def _exercise_fragments(seed: int, draws: int) -> dict[str, tuple[str, str]]:
+    """The chapter's exercise solutions (``notebooks/10_teaching.py``, the cells before
+    ``## Exercises``) in both languages, on ``draws`` twins of designs with this seed:
+    the same calls as the chapter, so the English forms are the page's."""
+    from replicate import montecarlo, teaching
+    from replicate.models.bias import PARTS
+
+    out: dict[str, tuple[str, str]] = {}
+
+    def both(name, helper, *args):
+        out[name] = (getattr(teaching, helper)(*args), getattr(prose_zh, helper)(*args))
+
+    homo_design = montecarlo.Design(_EX_HOMOGENEOUS, seed=seed)
+    homo_twins = montecarlo.draw_twins(homo_design, draws)
+    homo = teaching.run_fast("decomposition", homo_design, draws, homo_twins)
+    homo_bias = teaching.summarise_mean(homo.groupby("draw")[["total", *PARTS]].sum()["total"])
+    both("ex_homo_bias", "with_se", *homo_bias, 4)
+    both("ex_homo_where", "against", *homo_bias, 0.0, "the truth")
+
+    for slope in (0.02, 0.005):
+        design = montecarlo.Design({**_EX_HOMOGENEOUS, "pretrend": slope}, seed=seed)
+        rows = teaching.run_fast("pretest", design, draws)
+        rate = teaching.summarise_rate(rows["pretest_p"] < 0.05)
+        both(f"ex_pre_reject_{slope}", "percent_with_se", *rate)
+    both("ex_pre_power", "power_sentence", *rate)
+    passed = rows["pretest_p"] >= 0.05
+    error = rows["twfe"] - rows["att"]
+    error_all = teaching.summarise_mean(error)
+    both("ex_roth_pass", "percent_with_se", *teaching.summarise_rate(passed))
+    both("ex_roth_all", "with_se", *error_all, 4)
+    both("ex_roth_where_all", "against", *error_all, 0.0, "the truth")
+    if passed.sum() > 1:
+        error_passed = teaching.summarise_mean(error[passed])
+        both("ex_roth_passed", "with_se", *error_passed, 4)
+        both("ex_roth_where_passed", "against", *error_passed, 0.0, "the truth")
+    both("ex_roth_lesson", "pretest_lesson", *teaching.selection_gap(error, passed), error_all[0])
+
+    homo_draws = montecarlo.run_fast(
+        montecarlo.Design(_EX_HOMOGENEOUS, ("twfe",), seed=seed), draws
+    )
+    power = montecarlo.summarise(homo_draws).loc["TWFE"]
+    both("ex_mde_power", "percent_with_se", power["power"], power["power MC s.e."])
+    both("ex_mde_where", "against", power["power"], power["power MC s.e."], 0.8, "the planned 80%")
+
+    clus = teaching.run_fast("clustering", homo_design, draws, homo_twins)
+    clus["covered"] = (clus["lower"] <= clus["att"]) & (clus["att"] <= clus["upper"])
+    by_level = {lv: clus[clus["cluster"] == lv].set_index("draw") for lv in ("city", "province")}
+    coverage = {lv: teaching.summarise_rate(d["covered"]) for lv, d in by_level.items()}
+    for level in by_level:
+        both(f"ex_cl_cover_{level}", "percent_with_se", *coverage[level])
+    spread = teaching.sd_with_se(by_level["city"]["estimate"])
+    se_gap = teaching.summarise_mean(by_level["province"]["se"] - by_level["city"]["se"])
+    both("ex_cl_sd", "with_se", *spread, 4)
+    both("ex_cl_se_gap", "with_se", *se_gap, 4)
+    mean_se = {lv: float(d["se"].mean()) for lv, d in by_level.items()}
+    treated = {lv: int(d["treated_clusters"].iloc[0]) for lv, d in by_level.items()}
+    both("ex_cl_lesson", "clustering_lesson", coverage, mean_se, spread[0], se_gap, treated)
+
+    conditional = {**_EX_BASE, "conditional_trends": True}
+    design = montecarlo.Design(conditional, ("twfe", "imputation", "cs_never"), seed=seed)
+    twins = montecarlo.draw_twins(design, draws, controls=True)
+    plain = montecarlo.run_fast(design, draws, twins)
+    adjusted = montecarlo.run_fast(
+        montecarlo.Design(conditional, ("cs_never",), tuple(CONTROLS), seed=seed), draws, twins
+    )
+    errors = {e: (d["estimate"] - d["truth"]).to_numpy() for e, d in plain.groupby("estimator")}
+    confounding = teaching.summarise_mean(errors["imputation"])
+    for estimator, e in errors.items():
+        both(f"ex_cond_plain_{estimator}_where", "against", *teaching.summarise_mean(e), 0.0)
+    heterogeneous = montecarlo.run_fast(montecarlo.Design(_EX_BASE, ("twfe",), seed=seed), draws)
+    heterogeneity = teaching.summarise_mean(heterogeneous["estimate"] - heterogeneous["truth"])
+    closer = teaching.closer_to_zero(errors["twfe"], errors["imputation"])
+    both("ex_cond_offset", "offset_sentence", heterogeneity, confounding, closer)
+    both("ex_cond_confounding", "confounding_sentence", confounding)
+    with_controls = (adjusted["estimate"] - adjusted["truth"]).to_numpy()
+    both("ex_cond_dr_part", "controls_left_sentence", with_controls)
+    both("ex_cond_dr_versus", "controls_change_sentence", with_controls, errors["cs_never"])
+
+    timing = teaching.run_fast(
+        "timing", montecarlo.Design({**_EX_BASE, "anticipation": 2}, seed=seed), draws
+    )
+    for dating, d in timing.groupby("dating"):
+        error_dated = teaching.summarise_mean(d["estimate"] - d["truth"])
+        both(f"ex_time_{dating}", "with_se", *error_dated, 4)
+        both(f"ex_time_{dating}_where", "against", *error_dated, 0.0, "its truth")
+    return out
+
+
+_EXERCISE_WORDS = {
+    "ex_pre_power": {"little power": "几乎没有检验功效", "usually detected": "通常也能发现"},
+    "ex_roth_lesson": {
+        "within Monte Carlo error": "在蒙特卡洛误差之内",
+        "more biased": "偏误更大",
+        "less biased": "偏误更小",
+        "not defined": "无法比较",
+    },
+    "ex_cl_lesson": {
+        "both intervals cover": "两种区间的覆盖率都约为",
+        "city-clustered intervals undercover": "按城市聚类的区间覆盖不足",
+        "undercover: the mean s.e. is below": "聚类的区间都覆盖不足",
+        "does not change the mean s.e.": "没有使平均标准误发生",
+        "widens": "增大",
+        "narrows": "减小",
+        "have not cost coverage": "没有损失覆盖率",
+        "neither level has few": "都不算少",
+        "unlikely to explain": "不太可能解释",
+        "may explain": "其数量可能解释",
+    },
+    "ex_cond_offset": {
+        "for the wrong reason": "错误的原因",
+        "partly offset": "部分相互抵消",
+        "add up": "相互叠加",
+        "no offset can be read": "无法判断",
+    },
+    "ex_cond_confounding": {"read as an effect": "误当成了处理效应", "does not show": "没有表现出"},
+    "ex_cond_dr_part": {
+        "the error left is beyond": "超出了蒙特卡洛误差",
+        "leaves no error": "没有超出",
+    },
+    "ex_cond_dr_versus": {
+        ", closer to the truth": "，更接近真实值",
+        ", further from the truth": "离真实值更远",
+        "neither closer": "既没有更接近",
+    },
+}
+
+
+@pytest.mark.parametrize(("seed", "draws"), [(0, 60), (1, 40)])
+def test_chinese_exercise_solutions_follow_the_english_on_two_designs(seed, draws):
+    """Chapter 11's exercise solutions: on two Monte Carlo designs (seeds and draws), every
+    Chinese fragment has the English fragment's numbers, the same verdict against its
+    target and the same case of each lesson."""
+    fragments = _exercise_fragments(seed, draws)
+    assert len(fragments) >= 25
+    for name, (en, zh) in fragments.items():
+        _same_numbers(en, zh)
+        assert re.search(r"[\u4e00-\u9fff]", zh) and not re.search(r"[A-Za-z]{3,} [a-z]{3,}", zh)
+        if name.endswith("_where"):
+            _same_verdict(en, zh)
+        for english, chinese in _EXERCISE_WORDS.get(name, {}).items():
+            assert (english in en) == (chinese in zh), (name, english, en, zh)
+        if "(Monte Carlo s.e. " in en:
+            assert en.count("(Monte Carlo s.e. ") == zh.count("蒙特卡洛标准误 "), (en, zh)
+
+
+def test_chinese_exercise_sentences_take_every_branch_the_english_take():
+    """Each exercise helper on inputs built to reach each of its cases: the Chinese form
+    is in the same case as the English and carries its numbers."""
+    from replicate import teaching
+
+    rng = np.random.default_rng(3)
+    noise = rng.normal(0, 0.01, 400)
+    cases = []
+    for rate, se in ((0.10, 0.02), (0.30, 0.09), (0.70, 0.03), (0.2, 0.2)):
+        cases.append(("ex_pre_power", teaching.power_sentence, prose_zh.power_sentence, (rate, se)))
+    het, conf = (-0.02, 0.002), (0.05, 0.002)
+    for args in (
+        (het, conf, True),
+        (het, conf, False),
+        (het, (-0.05, 0.002), False),
+        (het, (0.001, 0.002), True),
+    ):
+        cases.append(("ex_cond_offset", teaching.offset_sentence, prose_zh.offset_sentence, args))
+    for c in (conf, (0.001, 0.002), (-0.05, 0.002)):
+        cases.append(
+            (
+                "ex_cond_confounding",
+                teaching.confounding_sentence,
+                prose_zh.confounding_sentence,
+                (c,),
+            )
+        )
+    for shift in (0.02, 0.0):
+        cases.append(
+            (
+                "ex_cond_dr_part",
+                teaching.controls_left_sentence,
+                prose_zh.controls_left_sentence,
+                (noise + shift,),
+            )
+        )
+    base_errors = noise + 0.03
+    for with_controls in (base_errors - 0.02, base_errors + 0.02, base_errors + 1e-5 * noise):
+        cases.append(
+            (
+                "ex_cond_dr_versus",
+                teaching.controls_change_sentence,
+                prose_zh.controls_change_sentence,
+                (with_controls, base_errors),
+            )
+        )
+    passed = np.arange(400) % 4 != 0
+    bias = 0.02
+    for errors, p in (
+        (noise + bias, passed),  # no selection: within
+        (noise + bias + 0.02 * passed, passed),  # the passing draws more biased
+        (noise + bias - 0.015 * passed, passed),  # less biased
+        (noise + bias, np.arange(400) > 0),  # one draw fails: not defined
+    ):
+        args = (*teaching.selection_gap(errors, p), float(np.mean(errors)))
+        cases.append(("ex_roth_lesson", teaching.pretest_lesson, prose_zh.pretest_lesson, args))
+    city, province = {"city": 285, "province": 31}, {"city": 285, "province": 12}
+    for coverage, gap, treated in (
+        ({"city": (0.95, 0.01), "province": (0.94, 0.01)}, (0.0001, 0.001), city),
+        ({"city": (0.95, 0.01), "province": (0.94, 0.01)}, (0.003, 0.0005), province),
+        ({"city": (0.85, 0.01), "province": (0.94, 0.01)}, (0.004, 0.0005), city),
+        ({"city": (0.85, 0.01), "province": (0.80, 0.01)}, (-0.002, 0.0005), province),
+    ):
+        args = (coverage, {"city": 0.027, "province": 0.027 + gap[0]}, 0.029, gap, treated)
+        cases.append(("ex_cl_lesson", teaching.clustering_lesson, prose_zh.clustering_lesson, args))
+    seen: dict[str, set[str]] = {}
+    for name, english, chinese, args in cases:
+        en, zh = english(*args), chinese(*args)
+        _same_numbers(en, zh)
+        for word, zh_word in _EXERCISE_WORDS[name].items():
+            assert (word in en) == (zh_word in zh), (name, word, en, zh)
+            if word in en:
+                seen.setdefault(name, set()).add(word)
+    # the inputs reach every case the table of words lists (so each pair above was tested)
+    for name, words in _EXERCISE_WORDS.items():
+        assert seen.get(name, set()) == set(words), (name, set(words) - seen.get(name, set()))
+
+
+def test_chinese_percent_and_names_keep_the_english_numbers():
+    from replicate import teaching
+
+    for rate, se in ((0.66, 0.0335), (0.9, 0.021), (0.5, 0.1), (0.0, 0.0), (1.0, 0.0996)):
+        en, zh = teaching.percent_with_se(rate, se), prose_zh.percent_with_se(rate, se)
+        _same_numbers(en, zh)
+        assert zh.endswith("个百分点）") and en.endswith("points)")
+    for bias, se in ((0.0029, 0.0021), (-0.03, 0.002), (0.05, 0.002), (np.nan, np.nan)):
+        en = teaching.against(bias, se, 0.0, "its target")
+        zh = prose_zh.misses_target(bias, se)
+        _same_numbers(f"{teaching.with_se(bias, se, 4)} {en}", zh)
+        key = next(k for k in _VERDICTS if en.startswith(k))
+        word = {"below": "低于", "above": "高于", "within": "误差之内", "not compared": "无法比较"}
+        assert word[key] in zh
+    assert prose_zh.estimator_names(["Sun–Abraham", "imputation (BJS)"]) == (
+        "Sun–Abraham 和插补估计量（BJS）"
+    )
+    assert prose_zh.estimator_names([]) == "其他估计量都没有"
+
+
+def test_no_english_fragment_in_the_chinese_exercise_solutions():
+    """The built Chinese chapter 11 (``make book`` or ``replicate book --only 10_teaching``):
+    every value pasted into the exercise solutions is in Chinese or is a number, never an
+    English fragment."""
+    from replicate import paths
+
+    page = paths.HTML_DIR / "zh" / "notebooks" / "10_teaching.html"
+    if not page.exists():
+        pytest.skip("no Chinese build: run `make book`")
+    text = page.read_text(encoding="utf-8")
+    exercises = text[text.index('id="exercises"') :]
+    pasted = re.findall(r'class="pasted-text">([^<]*)<', exercises)
+    assert len(pasted) >= 40, pasted
+    allowed = re.compile(r"TWFE|BJS|Roth|exercise_draws")
+    for value in pasted:
+        words = re.findall(r"[A-Za-z]{3,}", allowed.sub("", value))
+        assert not words, (value, words)

@@ -625,3 +625,75 @@ def clustering_lesson(
         f"variance is not correlation within provinces that province clusters would catch; "
         f"{count}"
     )
+
+
+# ----------------------------------------------------------------------------- exercise sentences
+# The chapter's exercise solutions say these in words; each decision is made here once, and
+# ``replicate.report.prose_zh`` has a Chinese twin of each (same arguments, same decision).
+
+
+def power_sentence(rate: float, se: float) -> str:
+    """Exercise 11.3: whether the pre-test detects a small violation, from its rejection
+    rate and Monte Carlo s.e. (little power when even rate + :data:`SIGNIFICANT_Z` s.e. is
+    below one half)."""
+    if rate + SIGNIFICANT_Z * se < 0.5:
+        return "A pre-test has little power against a violation this small"
+    return "Even this small violation is usually detected"
+
+
+def offset_sentence(
+    heterogeneity: tuple[float, float], confounding: tuple[float, float], closer: bool
+) -> str:
+    """Exercise 11.7: how TWFE's heterogeneity bias and the confounding bias combine, from
+    each bias's mean and Monte Carlo s.e. and whether TWFE's errors are closer to zero than
+    the imputation estimator's (:func:`closer_to_zero`)."""
+    known = [not against(*x, 0.0).startswith("within") for x in (heterogeneity, confounding)]
+    opposite = all(known) and heterogeneity[0] * confounding[0] < 0
+    if opposite and closer:
+        return (
+            "the two biases have opposite signs, so TWFE lands closer to the truth than the "
+            "imputation estimator — for the wrong reason"
+        )
+    if opposite:
+        return "the two biases have opposite signs and partly offset"
+    if all(known):
+        return "the two biases have the same sign and add up"
+    return "one of the two biases is within Monte Carlo error of zero, so no offset can be read"
+
+
+def confounding_sentence(confounding: tuple[float, float]) -> str:
+    """Exercise 11.7: what the confounding bias (mean and Monte Carlo s.e. of the
+    imputation estimator's error) shows."""
+    if against(*confounding, 0.0).startswith("above"):
+        return "the pilot cities' faster-moving controls are read as an effect"
+    return "here the confounding does not show beyond Monte Carlo error"
+
+
+def controls_left_sentence(with_controls) -> str:
+    """Exercise 11.8: whether an error beyond Monte Carlo error is left after conditioning
+    on the controls (``with_controls``: the doubly robust estimator's errors)."""
+    if not against(*summarise_mean(with_controls), 0.0).startswith("within"):
+        return (
+            "conditioning on them removes only the part of the confounding that the baseline "
+            "predicts, and the error left is beyond Monte Carlo error"
+        )
+    return "here conditioning on them leaves no error beyond Monte Carlo error"
+
+
+def controls_change_sentence(with_controls, without_controls, digits: int = 4) -> str:
+    """Exercise 11.8: how the controls move the mean error on the same twins (paired
+    errors), and whether that is closer to the truth (:func:`closer_to_zero`)."""
+    with_controls = np.asarray(with_controls, float)
+    without_controls = np.asarray(without_controls, float)
+    change = summarise_mean(with_controls - without_controls)
+    if closer_to_zero(with_controls, without_controls):
+        direction = ", closer to the truth"
+    elif closer_to_zero(without_controls, with_controls):
+        direction = ", further from the truth"
+    else:
+        direction = ", neither closer to nor further from the truth beyond Monte Carlo error"
+    return (
+        "on the same twins the controls move the mean error by "
+        + with_se(*change, digits)
+        + direction
+    )

@@ -144,7 +144,7 @@ def describe_mediation_truth(result, panel) -> str:
         mc_se = row["s.d. of estimates"] / np.sqrt(row["twins"])
         if abs(bias) > 2 * mc_se:
             text += (
-                f"这一差距并非单次抽样的噪声：在校准检验的 {row['twins']} 个孪生数据中，"
+                f"这一差距并非单次抽样的噪声：在校准检验的 {row['twins']} 组孪生数据中，"
                 f"同一回归（表 2 第 7 列）的平均估计值为 {row['mean estimate']:.3f}，"
                 f"而真实效应为 {row['true ATT']:.3f}，偏误为 {bias:+.3f}（蒙特卡洛标准误 "
                 f"{mc_se:.3f}），其 95% 置信区间在 {100 * row['covers the true ATT']:.0f}% "
@@ -158,7 +158,7 @@ def describe_mediation_truth(result, panel) -> str:
             )
         if abs(bias) <= 2 * mc_se:
             text += (
-                f"在校准检验的 {row['twins']} 个孪生数据中，同一回归（表 2 第 7 列）的平均估计值"
+                f"在校准检验的 {row['twins']} 组孪生数据中，同一回归（表 2 第 7 列）的平均估计值"
                 f"为 {row['mean estimate']:.3f}，真实效应为 {row['true ATT']:.3f}："
                 "两者相差在两个蒙特卡洛标准误之内，因此这一差距只是单次抽样的噪声。"
             )
@@ -199,7 +199,7 @@ def describe_coverage(panel) -> str:
     if not base or not province:
         return ""
     return (
-        f"在校准后的孪生数据上，校准检验的 {base['twins']} 个孪生数据中，基准回归"
+        f"在校准后的孪生数据上，校准检验的 {base['twins']} 组孪生数据中，基准回归"
         f"（表 2 第 7 列）的平均估计值为 {base['mean estimate']:.3f}，而真实效应为 "
         f"{base['true ATT']:.3f}，其按城市聚类的 95% 置信区间在 "
         f"{100 * base['covers the true ATT']:.0f}% 的孪生数据中覆盖真实值；加入省份×年份"
@@ -215,10 +215,10 @@ def describe_calibration_check(card, panel) -> str:
     check = calibration_record().get("check", {})
     ours = int(card["status"].isin(["within rounding", "within tolerance"]).sum())
     if not check:
-        return f"这个孪生数据复现了 {len(card)} 个数字中的 {ours} 个。"
+        return f"这组孪生数据复现了 {len(card)} 个数字中的 {ours} 个。"
     return (
-        f"这个孪生数据复现了 {len(card)} 个数字中的 {ours} 个；在校准检验的 "
-        f"{check['twins']} 个孪生数据中，中位数孪生数据复现 {check['median_twin_within']:g} 个，"
+        f"这组孪生数据复现了 {len(card)} 个数字中的 {ours} 个；在校准检验的 "
+        f"{check['twins']} 组孪生数据中，中位数孪生数据复现 {check['median_twin_within']:g} 个，"
         f"而孪生数据的均值在 {check['numbers']} 个数字中有 {check['mean_within']} 个落在容差内。"
     )
 
@@ -453,6 +453,7 @@ def relative_size(a: float, b: float, within: float = 0.10) -> str:
 # Chapter 10 (teaching): ``replicate.teaching``'s Monte Carlo words, same rules.
 
 _UNITS = {"the truth": "真实值", "its truth": "其真实值", "its target": "其估计目标", "zero": "零"}
+_ESTIMATOR_TARGETS = ("the truth", "its truth", "its target")
 
 
 def with_se(mean: float, se: float, digits: int = 3) -> str:
@@ -471,7 +472,9 @@ def with_se(mean: float, se: float, digits: int = 3) -> str:
 
 def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth") -> str:
     """Chinese form of ``teaching.against``: the English function's decision (below, above,
-    within Monte Carlo error, not compared), in Chinese words."""
+    within Monte Carlo error, not compared), in Chinese words. Against a truth or a target
+    (``"the truth"``, ``"its truth"``, ``"its target"``) the mean is an estimator's error,
+    so above and below say where its estimates lie: ``"估计值平均低于其估计目标"``."""
     from replicate.teaching import against as english
 
     where = english(mean, se, value, unit)
@@ -480,7 +483,9 @@ def against(mean: float, se: float, value: float = 0.0, unit: str = "the truth")
         return "未作比较（没有一次抽样给出估计值）"
     if where.startswith("within"):
         return f"与{what}的差距在蒙特卡洛误差之内"
-    return f"{'低于' if where.startswith('below') else '高于'}{what}"
+    # against a truth or a target the mean is an error: say that the estimates lie above
+    subject = "估计值平均" if unit in _ESTIMATOR_TARGETS else ""
+    return f"{subject}{'低于' if where.startswith('below') else '高于'}{what}"
 
 
 def describe_effects(truth, knobs: Mapping) -> str:
@@ -517,7 +522,7 @@ def describe_effects(truth, knobs: Mapping) -> str:
         else "结果变量中关闭了控制变量的作用（conditional_trends = False），因此不含控制变量时"
         "平行趋势也成立，下面的每个差异都只来自异质性。"
     )
-    return f"在这个孪生数据上，{batches}，且{time}：{lesson}。{trends}"
+    return f"在这组孪生数据上，{batches}，且{time}：{lesson}。{trends}"
 
 
 # ----------------------------------------------------------------------------------------
@@ -705,3 +710,215 @@ def bootstrap_sentence(
         "次抽样；这一层面使用的 Webb 六点权重只在 2^G 并不远大于抽样次数时才起作用，"
         "其他情况下也没有代价。"
     )
+
+
+# ----------------------------------------------------------------------------------------
+# Chapter 11 (teaching, ``notebooks/10_teaching.py``): the exercise solutions' sentences.
+# Chinese twins of ``replicate.teaching``'s helpers of the same names: same arguments, and
+# every decision is the English function's own (or the same test on the same numbers), so
+# the two languages cannot disagree about a direction. The classroom kit may import them.
+
+_UNITS["the planned 80%"] = "计划的 80%"
+
+_ESTIMATORS = {
+    "TWFE": "TWFE",
+    "imputation (BJS)": "插补估计量（BJS）",
+    "Callaway–Sant'Anna, never treated": "Callaway–Sant'Anna（以从未处理组为对照）",
+    "Callaway–Sant'Anna, not yet treated": "Callaway–Sant'Anna（以尚未处理组为对照）",
+    "Sun–Abraham": "Sun–Abraham",
+}
+"""``multiverse.ESTIMATOR_LABELS`` as the chapters' Chinese prose names the estimators."""
+
+
+def _joined(left: str, right: str, word: str) -> str:
+    """``left word right`` with a space only where Latin text meets Chinese."""
+
+    def latin(ch: str) -> bool:
+        return ch.isascii() and (ch.isalnum() or ch == ")")
+
+    return (
+        left + (" " if latin(left[-1:]) else "") + word + (" " if latin(right[:1]) else "") + right
+    )
+
+
+def estimator_names(labels) -> str:
+    """English estimator labels (``multiverse.ESTIMATOR_LABELS`` values) named in Chinese
+    and joined with 、 and 和 (``["Sun–Abraham", "imputation (BJS)"]`` →
+    ``"Sun–Abraham 和插补估计量（BJS）"``); an empty list → ``"其他估计量都没有"`` (the
+    English ``"none of the others"``)."""
+    names = [_ESTIMATORS.get(label, label) for label in labels]
+    if not names:
+        return "其他估计量都没有"
+    if len(names) == 1:
+        return names[0]
+    return _joined("、".join(names[:-1]), names[-1], "和")
+
+
+def percent_with_se(rate: float, se: float) -> str:
+    """Chinese form of ``teaching.percent_with_se``: ``"70%（蒙特卡洛标准误 10 个百分点）"``
+    (a share of draws; the sentence around it says what is counted, e.g. 拒绝的比例为…,
+    覆盖率…), with the English rounding (one decimal under 10 points)."""
+    points = f"{100 * se:.0f}" if 100 * se >= 9.95 else f"{100 * se:.1f}"
+    return f"{100 * rate:.0f}%（蒙特卡洛标准误 {points} 个百分点）"
+
+
+def misses_target(bias: float, se: float, digits: int = 4) -> str:
+    """The chapter's ``teach_result_*`` in Chinese: ``"与其估计目标相差 0.0029（蒙特卡洛
+    标准误 0.0021），这一差距在蒙特卡洛误差之内"``; the verdict is ``teaching.against``'s
+    (``bias`` against zero)."""
+    from replicate.teaching import against as english
+
+    where = english(bias, se, 0.0, "its target")
+    verdict = (
+        "无法比较（没有一次抽样给出估计值）"
+        if where.startswith("not compared")
+        else "这一差距在蒙特卡洛误差之内"
+        if where.startswith("within")
+        else f"估计值平均{'低于' if where.startswith('below') else '高于'}其估计目标"
+    )
+    return f"与其估计目标相差 {with_se(bias, se, digits)}，{verdict}"
+
+
+def power_sentence(rate: float, se: float) -> str:
+    """Chinese form of ``teaching.power_sentence`` (exercise 11.3; the same decision)."""
+    from replicate.teaching import power_sentence as english
+
+    if english(rate, se).startswith("A pre-test has little power"):
+        return "对这么小的偏离，事前检验几乎没有检验功效"
+    return "即使是这么小的偏离，事前检验通常也能发现"
+
+
+def pretest_lesson(gap: float, se: float, bias: float, digits: int = 4) -> str:
+    """Chinese form of ``teaching.pretest_lesson`` (exercise 11.4): the same three cases
+    from :func:`replicate.teaching.selection_gap` and the mean error over all draws."""
+    from replicate.report.tables import number
+    from replicate.teaching import pretest_lesson as english
+
+    text = english(gap, se, bias, digits)
+    if text.startswith("the comparison is not defined"):
+        return "无法比较（通过或未通过事前检验的抽样不足两次）；请增大 exercise_draws"
+    size = f"{number(gap, digits)}（蒙特卡洛标准误 {number(se, digits)}）"
+    if text.startswith("the two means differ"):
+        return (
+            f"两组均值相差 {size}，在蒙特卡洛误差之内：在这里，通过事前检验并没有挑出噪声恰好"
+            "掩盖了趋势的那些抽样，通过检验的抽样与全部抽样带有相同的偏误"
+        )
+    if text.startswith("the draws that pass are more biased"):
+        return (
+            f"通过检验的抽样偏误更大，两组均值相差 {size}：以通过事前检验为条件，反而使报告的"
+            "估计值更差，这正是 Roth 所警告的"
+        )
+    return (
+        f"通过检验的抽样偏误更小，两组均值相差 {size}：通过检验挑出了噪声掩盖了部分趋势的"
+        "那些抽样，但并没有消除偏误"
+    )
+
+
+def treated_clusters_note(fewest_treated: int) -> str:
+    """Chinese form of ``teaching.treated_clusters_note`` (the same threshold)."""
+    from replicate.teaching import FEW_TREATED_CLUSTERS
+
+    if fewest_treated >= FEW_TREATED_CLUSTERS:
+        return f"两个层面上受处理的聚类都至少有 {fewest_treated} 个，仅凭其数量不太可能解释覆盖不足"
+    return f"较粗的层面上只有 {fewest_treated} 个受处理的聚类，其数量可能解释覆盖不足"
+
+
+def clustering_lesson(
+    coverage: Mapping[str, tuple[float, float]],
+    mean_se: Mapping[str, float],
+    spread: float,
+    se_gap: tuple[float, float],
+    treated: Mapping[str, int],
+    level: float = 0.95,
+) -> str:
+    """Chinese form of ``teaching.clustering_lesson`` (exercise 11.6): the same arguments,
+    the same shortfall test per level (``teaching.against`` at the nominal ``level``) and
+    the same attribution of a shortfall."""
+    from replicate.teaching import FEW_TREATED_CLUSTERS
+    from replicate.teaching import against as english
+
+    short = [lv for lv, (p, s) in coverage.items() if english(p, s, level).startswith("below")]
+    ratios = "、".join(f"{_CLUSTERS[lv]} {mean_se[lv] / spread:.2f}" for lv in ("city", "province"))
+    if english(*se_gap, 0.0).startswith("within"):
+        province = "按省份聚类没有使平均标准误发生超出蒙特卡洛误差的变化"
+    else:
+        change = 100 * se_gap[0] / mean_se["city"]
+        province = f"按省份聚类使平均标准误{'增大' if change > 0 else '减小'}了 {abs(change):.1f}%"
+    count = treated_clusters_note(min(treated.values()))
+    if not short:
+        few = min(treated.values()) < FEW_TREATED_CLUSTERS
+        return (
+            f"两种区间的覆盖率都约为 {100 * level:.0f}%（在蒙特卡洛误差之内）：在两个层面上，"
+            f"平均标准误都接近估计值的离散程度（平均标准误与离散程度之比：{ratios}），且"
+            f"{province}；有 {treated['city']} 个受处理城市和 {treated['province']} 个受处理"
+            "省份，"
+            + (
+                "受处理的省份虽少，在这里却没有损失覆盖率"
+                if few
+                else "两个层面上受处理的聚类都不算少"
+            )
+        )
+    if short == ["city"]:
+        return (
+            f"按城市聚类的区间覆盖不足，按省份聚类的则没有（平均标准误与离散程度之比："
+            f"{ratios}；{province}）：城市聚类所忽略的省份×年份冲击，正是省份聚类所补上的；"
+            f"{count}"
+        )
+    levels = "和".join(f"按{_CLUSTERS.get(lv, lv)}" for lv in short)
+    return (
+        f"{levels}聚类的区间都覆盖不足：平均标准误低于估计值的离散程度（平均标准误与离散程度"
+        f"之比：{ratios}），且{province}，因此缺失的方差并不是省份聚类能捕捉到的省内相关；"
+        f"{count}"
+    )
+
+
+def offset_sentence(
+    heterogeneity: tuple[float, float], confounding: tuple[float, float], closer: bool
+) -> str:
+    """Chinese form of ``teaching.offset_sentence`` (exercise 11.7; the same four cases)."""
+    from replicate.teaching import offset_sentence as english
+
+    text = english(heterogeneity, confounding, closer)
+    if text.endswith("for the wrong reason"):
+        return "两种偏误符号相反，因此 TWFE 比插补估计量更接近真实值——但这是出于错误的原因"
+    if text.endswith("partly offset"):
+        return "两种偏误符号相反，部分相互抵消"
+    if text.endswith("add up"):
+        return "两种偏误符号相同，相互叠加"
+    return "两种偏误中有一种与零的差距在蒙特卡洛误差之内，因此无法判断它们是否相互抵消"
+
+
+def confounding_sentence(confounding: tuple[float, float]) -> str:
+    """Chinese form of ``teaching.confounding_sentence`` (exercise 11.7)."""
+    from replicate.teaching import confounding_sentence as english
+
+    if english(confounding).startswith("the pilot cities'"):
+        return "试点城市变化更快的控制变量被误当成了处理效应"
+    return "在这里，混杂没有表现出超出蒙特卡洛误差的影响"
+
+
+def controls_left_sentence(with_controls) -> str:
+    """Chinese form of ``teaching.controls_left_sentence`` (exercise 11.8)."""
+    from replicate.teaching import controls_left_sentence as english
+
+    if english(with_controls).startswith("conditioning"):
+        return "以它们为条件只能消除基期取值所能预测的那部分混杂，剩下的误差超出了蒙特卡洛误差"
+    return "在这里，以它们为条件之后，剩下的误差没有超出蒙特卡洛误差"
+
+
+def controls_change_sentence(with_controls, without_controls, digits: int = 4) -> str:
+    """Chinese form of ``teaching.controls_change_sentence`` (exercise 11.8): the same
+    paired change and the same direction."""
+    from replicate.teaching import controls_change_sentence as english
+    from replicate.teaching import summarise_mean
+
+    text = english(with_controls, without_controls, digits)
+    change = summarise_mean(np.asarray(with_controls, float) - np.asarray(without_controls, float))
+    direction = (
+        "更接近真实值"
+        if text.endswith(", closer to the truth")
+        else "离真实值更远"
+        if text.endswith(", further from the truth")
+        else "在蒙特卡洛误差范围内既没有更接近、也没有更远离真实值"
+    )
+    return f"在同样的孪生数据上，控制变量使平均误差变化了 {with_se(*change, digits)}，{direction}"
