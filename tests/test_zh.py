@@ -552,3 +552,262 @@ def test_exhibits_page_catalogue_is_generated_from_the_page(tmp_path):
     assert untranslated in ("", "表：Nothing in any catalogue \\[a\\]")
     first = target.read_bytes()
     assert i18n.exhibits_catalogue(page, tmp_path / "exhibits.po").read_bytes() == first
+
+
+# ----------------------------------------------------------------------------- chrome (#19)
+import zh_chrome  # noqa: E402
+
+LATIN_PHRASE = re.compile(r"[A-Za-z][a-z'’\-]+(?:[ ,;:]+[A-Za-z][a-z'’\-]+){2,}")
+"""Three English words in a row: an English phrase, not an identifier like ``city_id``."""
+
+
+def _english_phrases(text: str) -> list[str]:
+    """English phrases in ``text`` once the panel's column names (``fdi, hum, gov``), which
+    a Chinese caption keeps as they are, are set aside."""
+    from replicate.data import schema
+
+    names = "|".join(sorted({*schema.VARIABLES, *schema.PAPER_VARIABLES}, key=len, reverse=True))
+    return LATIN_PHRASE.findall(re.sub(rf"\b(?:{names})\b", "·", text))
+
+
+def test_only_the_chinese_conf_sets_the_chinese_labels(tmp_path):
+    chinese = i18n.write_conf(tmp_path / "zh", chinese=True).read_text(encoding="utf-8")
+    english = i18n.write_conf(tmp_path / "en").read_text(encoding="utf-8")
+    for line in (
+        "nb_code_prompt_show = '显示{type}'",
+        "nb_code_prompt_hide = '隐藏{type}'",
+        f"html_title = {i18n.ZH_TITLE!r}",
+        f"author = {i18n.ZH_AUTHOR!r}",
+        "extensions += ['zh_chrome']",
+    ):
+        assert line in chinese
+        assert line not in english
+    assert "nb_code_prompt" not in english and "zh_chrome" not in english
+
+
+def test_hidden_cell_prompts_name_the_hidden_part_in_chinese():
+    assert zh_chrome.chinese_prompt("显示source") == "显示代码"
+    assert zh_chrome.chinese_prompt("隐藏output") == "隐藏输出"
+    assert zh_chrome.chinese_prompt("显示outputs") == "显示输出"
+    assert zh_chrome.chinese_prompt("显示content") == "显示代码与输出"
+    assert zh_chrome.chinese_prompt("Show code cell source") == "Show code cell source"
+
+
+def test_interface_catalogue_translates_template_attributes():
+    from babel.messages.pofile import read_po
+
+    po = i18n.CHROME_LOCALES / "zh_CN" / "LC_MESSAGES" / "sphinx.po"
+    with po.open("rb") as handle:
+        messages = {m.id: m.string for m in read_po(handle) if m.id}
+    assert all(re.search(r"[\u4e00-\u9fff]", s) for s in messages.values()), messages
+    markup = (
+        '<button title="Toggle primary sidebar"><nav aria-label="Main">'
+        '<input placeholder="Search..." aria-label="Search..."><a title="Jonathan Roth.">'
+    )
+    chinese = zh_chrome.translate_attributes(markup, lambda s: messages.get(s, s))
+    assert 'title="显示或隐藏左侧目录"' in chinese and 'aria-label="全书目录"' in chinese
+    assert 'placeholder="搜索……"' in chinese
+    assert 'title="Jonathan Roth."' in chinese  # not in the catalogue: as it was
+
+
+def _panel_numbers(text: str) -> list[str]:
+    return re.findall(r"\d[\d,.]*", text)
+
+
+@pytest.mark.parametrize("seed", [3, 20241128])
+def test_the_printed_panel_line_is_chinese_with_the_same_numbers(seed):
+    from replicate.data import load_panel
+
+    english = load_panel("synthetic", seed=seed).summary()
+    chinese = i18n.translate_output_text(english + "\n")
+    assert chinese.endswith("\n")
+    assert chinese.startswith(f"合成孪生数据（种子 {seed}）：") and "个城市 ×" in chinese
+    assert not _english_phrases(chinese), chinese
+    assert _panel_numbers(chinese) == _panel_numbers(english)
+
+
+def test_printed_lines_without_a_chinese_form_and_terminal_transcripts_stay():
+    transcript = "$ replicate check-data x.csv\nOK SYNTHETIC twin (seed 1): 1 cities × 2 years = 2 rows; did mean 0.5\n"
+    assert i18n.translate_output_text(transcript) == transcript
+    other = "estimated 12 models in 3.2 s\n"
+    assert i18n.translate_output_text(other) == other
+    mixed = "20 reports, 2005–2025; missing years: [2020]\nsomething else\n"
+    assert i18n.translate_output_text(mixed) == (
+        "共 20 份报告，2005–2025 年；缺失年份：[2020]\nsomething else\n"
+    )
+
+
+def test_chinese_stdout_and_plain_values_in_a_notebook_but_not_glue_or_transcripts():
+    line = "SYNTHETIC twin (seed 9): 285 cities × 18 years = 5,130 rows; did mean 0.1706\n"
+    nb = {
+        "cells": [
+            {"outputs": [{"output_type": "stream", "name": "stdout", "text": [line]}]},
+            {"outputs": [{"output_type": "stream", "name": "stdout", "text": "$ x\n" + line}]},
+            {"outputs": [{"output_type": "execute_result", "data": {"text/plain": line}}]},
+            {"outputs": [_glue_output("panel", line)]},
+        ]
+    }
+    out = zh_glue.chinese_tables(nb)["cells"]
+    assert out[0]["outputs"][0]["text"].startswith("合成孪生数据（种子 9）：285 个城市")
+    assert out[1]["outputs"][0]["text"] == "$ x\n" + line
+    assert out[2]["outputs"][0]["data"]["text/plain"].startswith("合成孪生数据（种子 9）")
+    assert out[3]["outputs"][0]["data"] == _glue_output("panel", line)["data"]
+
+
+def _chapter_09_captions(outcome: str, controls: list[str], cluster: str) -> list[str]:
+    """Chapter 09's computed captions, as its code builds them from the chapter's roles."""
+    pilot, treated = "the pilot", "did"
+    with_controls = f"controls {', '.join(controls)}" if controls else "no controls"
+    return [
+        f"Event study of {pilot} on {outcome} (TWFE with city_id and year effects, "
+        f"{with_controls}; clustered by {cluster})",
+        f"Leads (coefficients before {pilot}) on {outcome}: TWFE event study and Sun–Abraham",
+        f"Goodman-Bacon decomposition of TWFE on {outcome} (no controls)",
+        f"de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient on {outcome} (no controls)",
+        f"Estimates of the effect of {pilot} on {outcome} without covariates",
+        f"Callaway–Sant'Anna aggregations on {outcome}: estimate and s.e. with never-treated "
+        "(never) and not-yet-treated (not yet) units as controls",
+        f"Effect on {outcome} with time-varying controls and with their means over 2005–2013 "
+        "(pre-treatment means)",
+        f"Rambachan–Roth robust 95% intervals of two targets (event study of {outcome})",
+        "Demonstration: robust 95% intervals of the first-year effect on a twin whose pilot "
+        f"effect on {outcome} is 0.3 (true first-year effect 0.310)",
+        f"Randomization inference on the TWFE coefficient of {treated} on {outcome} "
+        f"({with_controls}; placebo s.d.: standard deviation of the placebo estimates; 95% CI "
+        "from inverting the test)",
+        f"Placebo in time on {outcome}: every start moved earlier, periods before the first "
+        f"treatment (2005–2013), TWFE with {with_controls}, clustered by {cluster}",
+        f"The TWFE coefficient of {treated} on {outcome} ({with_controls}): cluster-robust t "
+        "and wild bootstrap by clustering level",
+        f"PSM-DID on {outcome}: matched samples and estimates",
+        "Standardized differences of the pre-treatment covariates before matching and after "
+        "nearest-neighbour and kernel matching (balanced: |after| < 0.1)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "controls", "cluster"),
+    [("nqp", ["fdi", "hum", "gov"], "city_id"), ("innovp", [], "province")],
+)
+def test_computed_captions_are_chinese_and_carry_their_parts(outcome, controls, cluster):
+    catalogue = i18n.table_catalogue()
+    for english in _chapter_09_captions(outcome, controls, cluster):
+        chinese = i18n.translate_table_text(english, catalogue, prose=True)
+        assert re.search(r"[\u4e00-\u9fff]{2}", chinese), english
+        assert not _english_phrases(chinese), (english, chinese)
+        assert sorted(_numbers(chinese)) == sorted(_numbers(english)), (english, chinese)
+        assert (outcome in chinese) == (outcome in english)
+        with_controls = f"controls {', '.join(controls)}" if controls else "no controls"
+        if with_controls in english:
+            assert (f"控制变量 {', '.join(controls)}" if controls else "不含控制变量") in chinese
+
+
+def _english_captions(pairs: dict[str, str]) -> list[str]:
+    missing = []
+    for english, chinese in pairs.items():
+        if re.match(r"(table|figure): ", english):
+            rest = re.sub(r"^(表|图)：", "", chinese or english)
+            if not chinese or _english_phrases(re.sub(r"\\(.)", r"\1", rest)):
+                missing.append(english)
+    return missing
+
+
+def test_every_exhibit_caption_has_a_chinese_form(tmp_path):
+    """The exhibits page of the last build: each table's and figure's caption has a Chinese
+    form in the generated catalogue (the missing ones are listed)."""
+    from babel.messages.pofile import read_po
+
+    from replicate.report import exhibits
+
+    if not exhibits.PAGE.exists():
+        pytest.fail("no exhibits page in book/generated: run `make book`")
+    target = i18n.exhibits_catalogue(exhibits.PAGE, tmp_path / "exhibits.po")
+    with target.open("rb") as handle:
+        pairs = {m.id: m.string for m in read_po(handle) if m.id}
+    captions = [e for e in pairs if re.match(r"(table|figure): ", e)]
+    assert len(captions) > 50
+    missing = _english_captions(pairs)
+    assert not missing, f"{len(missing)} of {len(captions)} captions still English:\n" + "\n".join(
+        missing
+    )
+
+
+def test_the_exhibit_check_finds_an_english_caption():
+    pairs = {
+        "table: Goodman-Bacon decomposition of weights": "表：Goodman-Bacon decomposition of weights",
+        "table: T": "表：系数",
+    }
+    assert _english_captions(pairs) == ["table: Goodman-Bacon decomposition of weights"]
+
+
+needs_zh_build = pytest.mark.skipif(
+    not (ZH / "book" / "preface.html").exists(), reason="no Chinese build: run `make book`"
+)
+CHROME_ENGLISH = (
+    "Show code cell",
+    "Hide code cell",
+    "Toggle hidden content",
+    "Toggle primary sidebar",
+    "Toggle secondary sidebar",
+    "Color mode",
+    "Link to this heading",
+    "© Copyright",
+    "The replication project",
+    "Search...",
+)
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_zh_page_chrome_is_chinese_and_english_page_unchanged(page):
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    en = (paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8")
+    left = [s for s in CHROME_ENGLISH if s in zh]
+    assert not left, f"English labels on the Chinese page: {left}"
+    assert i18n.ZH_TITLE in zh
+    assert "The replication project" in en and "显示代码" not in en
+    if 'class="cell_input' in en and "hide-input" in en:
+        assert "Show code cell source" in en and "显示代码" in zh
+
+
+def _cells(html: str) -> list[str]:
+    return [
+        html_module.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", html, re.S)
+    ]
+
+
+@needs_zh_build
+def test_every_exhibit_on_the_zh_exhibits_page_is_chinese():
+    """As rendered: each exhibit cell of the Chinese exhibits page is 表：/图： with a
+    Chinese caption (a catalogue key that misses Sphinx's msgid leaves ``table: …``)."""
+    cells = _cells((ZH / "book" / "generated" / "exhibits.html").read_text(encoding="utf-8"))
+    exhibits = [c for c in cells if re.match(r"(table|figure|表|图)[:：] ?", c)]
+    assert len(exhibits) > 50
+    english = [c for c in exhibits if not re.match("[表图]：", c) or _english_phrases(c[2:])]
+    assert not english, f"{len(english)} of {len(exhibits)} exhibits English:\n" + "\n".join(
+        english
+    )
+
+
+PANEL_LINE = re.compile(
+    r"SYNTHETIC twin \(seed \d+\): [\d,]+ cities × \d+ years = [\d,]+ rows; did mean [\d.]+"
+)
+
+
+@needs_zh_build
+@pytest.mark.parametrize(
+    "page",
+    [f"notebooks/{n}" for n in ("05_baseline", "06_mechanism", "07_robustness", "09_modern_did")],
+)
+def test_the_printed_panel_line_on_a_zh_page_is_chinese_with_the_english_numbers(page):
+    en = html_module.unescape((paths.HTML_DIR / f"{page}.html").read_text(encoding="utf-8"))
+    zh = html_module.unescape((ZH / f"{page}.html").read_text(encoding="utf-8"))
+    english = PANEL_LINE.search(en)
+    assert english, f"{page}: the English page prints no panel line"
+    assert not PANEL_LINE.search(zh)
+    chinese = re.search(
+        r"合成孪生数据（种子 \d+）：[\d,]+ 个城市 × \d+ 年 = [\d,]+ 行；did 均值 [\d.]+", zh
+    )
+    assert chinese, f"{page}: no Chinese panel line"
+    assert _panel_numbers(chinese[0]) == _panel_numbers(english[0])

@@ -129,3 +129,94 @@ def test_figures_on_zh_pages_are_the_chinese_drawings(browser, site_url, zh_site
         assert zh_width > 0
         assert zh != en, f"the Chinese page shows the English figure {en}"
     assert all(re.fullmatch(r"[0-9a-f]+\.png", name) for name, _ in images["/zh"])
+
+
+def _captions(page) -> list[str]:
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.bd-sidebar-primary p.caption'))"
+        ".map(p => p.innerText.trim())"
+    )
+
+
+def _toc_captions() -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load((BOOK_ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [part["caption"] for part in toc["parts"]]
+
+
+def test_sidebar_part_captions_are_chinese_and_english_ones_unchanged(browser, site_url, zh_site):
+    """The sidebar's part captions (``_toc.yml``) in Chinese on a Chinese page, one per part,
+    and the English page's captions as ``_toc.yml`` writes them."""
+    captions = {}
+    for prefix in ("", "/zh"):
+        context, page = _open(browser, f"{site_url}{prefix}/notebooks/05_baseline.html", "1280px")
+        try:
+            captions[prefix] = _captions(page)
+        finally:
+            context.close()
+    assert captions[""] == _toc_captions()
+    assert len(captions["/zh"]) == len(captions[""])
+    english = [c for c in captions["/zh"] if not re.search(r"[\u4e00-\u9fff]", c)]
+    assert not english, f"English part captions on the Chinese page: {english}"
+
+
+_VISIBLE_ENGLISH = re.compile(
+    r"Show code cell|Hide code cell|© Copyright|By The replication project|"
+    r"Broadband China and new quality productive forces"
+)
+
+
+@pytest.mark.parametrize(
+    "entry", ["notebooks/05_baseline", "notebooks/09_modern_did", "book/glossary"]
+)
+def test_zh_page_labels_are_chinese(browser, site_url, zh_site, entry):
+    """What a reader sees around the content: the hidden-cell prompts, the footer, the
+    book's title, the search box and the buttons' tooltips are Chinese; the English page
+    keeps its English ones."""
+    context, page = _open(browser, f"{site_url}/zh/{entry}.html", "1280px")
+    try:
+        text = page.evaluate("document.body.innerText")
+        assert not _VISIBLE_ENGLISH.findall(text), _VISIBLE_ENGLISH.findall(text)
+        if entry.startswith("notebooks/"):
+            prompts = page.evaluate(
+                "Array.from(document.querySelectorAll('details.hide summary p.collapsed'))"
+                ".map(p => p.innerText.trim())"
+            )
+            assert prompts and set(prompts) <= {"显示代码", "显示输出", "显示代码与输出"}, prompts
+        tips = page.evaluate(
+            "Array.from(document.querySelectorAll('[title],[aria-label],[placeholder]'))"
+            ".filter(e => !e.closest('article'))"
+            ".flatMap(e => [e.title, e.getAttribute('aria-label'), e.placeholder])"
+            ".filter(t => t && /[A-Za-z]{3}/.test(t) && !/[\u4e00-\u9fff]/.test(t))"
+        )
+        assert set(tips) <= {"English"}, f"English tooltips: {sorted(set(tips))}"
+    finally:
+        context.close()
+    context, page = _open(browser, f"{site_url}/{entry}.html", "1280px")
+    try:
+        text = page.evaluate("document.body.innerText")
+        assert "Broadband China and new quality productive forces" in text
+        if entry.startswith("notebooks/"):
+            assert "Show code cell source" in text
+    finally:
+        context.close()
+
+
+def test_the_printed_panel_line_is_chinese_with_the_english_numbers(browser, site_url, zh_site):
+    """Chapter 05's printed panel line, as the reader sees it once the hidden output is
+    open: Chinese on the Chinese page, with the English page's numbers."""
+    lines = {}
+    for prefix in ("", "/zh"):
+        context, page = _open(browser, f"{site_url}{prefix}/notebooks/05_baseline.html", "1280px")
+        try:
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            lines[prefix] = page.evaluate(
+                "Array.from(document.querySelectorAll('.cell_output .output.stream'))"
+                ".map(o => o.innerText.trim())"
+            )[0]
+        finally:
+            context.close()
+    assert re.match(r"SYNTHETIC twin \(seed \d+\): .* cities × ", lines[""]), lines[""]
+    assert re.match(r"合成孪生数据（种子 \d+）：.* 个城市 × ", lines["/zh"]), lines["/zh"]
+    assert re.findall(r"\d[\d,.]*", lines["/zh"]) == re.findall(r"\d[\d,.]*", lines[""])

@@ -11,7 +11,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sphinx.locale import _
+
 PY_BUTTON = "download-py-button"
+TOOLTIP = "Download the percent-format source (opens as a notebook with jupytext)"
 
 
 def percent_source(srcdir: str | Path, docname: str) -> Path | None:
@@ -41,7 +44,7 @@ def add_py_button(app, pagename, templatename, context, doctree) -> None:
                 "type": "link",
                 "url": f"{context['pathto']('_sources', 1)}/{pagename}.py",
                 "text": ".py",
-                "tooltip": "Download the percent-format source (opens as a notebook with jupytext)",
+                "tooltip": str(_(TOOLTIP)),  # English, or the Chinese site's catalogue
                 "icon": "fas fa-file-code",
                 "label": PY_BUTTON,
             },

@@ -59,23 +59,35 @@ def chinese_glue(notebook: dict) -> dict:
 def chinese_tables(notebook: dict) -> dict:
     """The notebook with every figure's Chinese PNG in place of the English one
     (``replicate.report.figures_zh``) and every rendered table's caption, headers, row
-    labels and notes in Chinese (:func:`replicate.i18n.translate_tables`, catalogue ``locales/zh_CN/tables.po``);
-    the numbers are the English outputs' own."""
+    labels and notes in Chinese (:func:`replicate.i18n.translate_tables`, catalogue ``locales/zh_CN/tables.po``),
+    and every printed line that has a Chinese form (:func:`replicate.i18n.translate_output_text`:
+    the panel line, data labels); the numbers are the English outputs' own."""
     from replicate import i18n
 
     catalogue = i18n.table_catalogue()
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                output["text"] = i18n.translate_output_text(_joined(output["text"]), catalogue)
+                continue
             data = output.get("data", {})
             chinese_png = data.pop(ZH_PNG, None)  # a figure drawn again in Chinese
             if chinese_png is not None:
                 data["image/png"] = chinese_png
+            if set(data) == {"text/plain"} and not _name(output):  # a printed value
+                data["text/plain"] = i18n.translate_output_text(
+                    _joined(data["text/plain"]), catalogue
+                )
             markup = data.get("text/html")
             if markup is None:
                 continue
-            text = "".join(markup) if isinstance(markup, list) else markup
-            data["text/html"] = i18n.translate_tables(text, catalogue)
+            data["text/html"] = i18n.translate_tables(_joined(markup), catalogue)
     return notebook
+
+
+def _joined(text: str | list[str]) -> str:
+    """nbformat's JSON may split a string into a list of lines."""
+    return "".join(text) if isinstance(text, list) else text
 
 
 def glue_data(notebook: dict) -> dict[str, dict]:
@@ -157,8 +169,9 @@ def _text_role_class():
 
 
 def fingerprint() -> str:
-    """A digest of this extension, ``replicate.i18n`` and the table catalogue: a Sphinx config value that
-    changes with them, so the Chinese render re-reads every page when either changes."""
+    """A digest of the zh extensions, ``replicate.i18n``, the table catalogue and the
+    interface catalogue: a Sphinx config value that changes with them, so the Chinese
+    render re-reads (and rewrites) every page when one of them changes."""
     import hashlib
     from pathlib import Path
 
@@ -168,10 +181,13 @@ def fingerprint() -> str:
     digest = hashlib.sha256(
         here.read_bytes()
         + here.with_name("zh_stale.py").read_bytes()
+        + here.with_name("zh_chrome.py").read_bytes()
         + Path(i18n.__file__).read_bytes()
     )
-    if i18n.TABLE_CATALOGUE.exists():
-        digest.update(i18n.TABLE_CATALOGUE.read_bytes())
+    interface = i18n.CHROME_LOCALES / i18n.LANGUAGE / "LC_MESSAGES" / "sphinx.po"
+    for catalogue in (i18n.TABLE_CATALOGUE, interface):
+        if catalogue.exists():
+            digest.update(catalogue.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -107,6 +107,133 @@ _TABLE_RULES = [
 ]
 
 
+_PILOT = {"the pilot": "试点", "the treatment": "处理"}
+
+
+def _controls(text: str) -> str:
+    """``controls fdi, hum`` / ``no controls`` (chapter 09's ``with_controls``) in Chinese."""
+    return "不含控制变量" if text == "no controls" else "控制变量 " + text.removeprefix("controls ")
+
+
+_CAPTION_RULES = [
+    # chapter 09's computed captions: outcome, treatment, controls and clustering carried over
+    (
+        r"Event study of (?P<pilot>the pilot|the treatment) on (?P<y>\S+) \(TWFE with (?P<unit>\S+) "
+        r"and (?P<time>\S+) effects, (?P<x>no controls|controls [^;]+); clustered by (?P<cl>\S+)\)",
+        lambda m: (
+            f"{_PILOT[m['pilot']]}对 {m['y']} 的事件研究（双向固定效应，含 {m['unit']} 与 "
+            f"{m['time']} 固定效应，{_controls(m['x'])}；按 {m['cl']} 聚类）"
+        ),
+    ),
+    (
+        r"Leads \(coefficients before (?P<pilot>the pilot|the treatment)\) on (?P<y>\S+): TWFE "
+        r"event study and Sun–Abraham",
+        lambda m: (
+            f"{m['y']} 的前导项（{_PILOT[m['pilot']]}之前的系数）：TWFE 事件研究与 Sun–Abraham"
+        ),
+    ),
+    (
+        r"Goodman-Bacon decomposition of TWFE on (?P<y>\S+) \(no controls\)",
+        lambda m: f"{m['y']} 的 TWFE 系数的 Goodman-Bacon 分解（不含控制变量）",
+    ),
+    (
+        r"de Chaisemartin–D'Haultfœuille weights of the TWFE coefficient on (?P<y>\S+) "
+        r"\(no controls\)",
+        lambda m: f"{m['y']} 的 TWFE 系数的 de Chaisemartin–D'Haultfœuille 权重（不含控制变量）",
+    ),
+    (
+        r"Estimates of the effect of (?P<pilot>the pilot|the treatment) on (?P<y>\S+) without "
+        r"covariates",
+        lambda m: f"{_PILOT[m['pilot']]}对 {m['y']} 的效应估计（不含协变量）",
+    ),
+    (
+        r"Callaway–Sant'Anna aggregations on (?P<y>\S+): estimate and s\.e\. with never-treated "
+        r"\(never\) and not-yet-treated \(not yet\) units as controls",
+        lambda m: (
+            f"{m['y']} 的 Callaway–Sant'Anna 汇总：分别以从未处理单位（never）和尚未处理单位"
+            "（not yet）为对照的估计值与标准误"
+        ),
+    ),
+    (
+        r"Effect on (?P<y>\S+) with time-varying controls and with their means over "
+        r"(?P<a>\d{4})–(?P<b>\d{4}) \(pre-treatment means\)",
+        lambda m: (
+            f"对 {m['y']} 的效应：含时变控制变量，以及含其 {m['a']}–{m['b']} 年均值（处理前均值）"
+        ),
+    ),
+    (
+        r"Rambachan–Roth robust 95% intervals of two targets \(event study of (?P<y>\S+)\)",
+        lambda m: f"两个目标的 Rambachan–Roth 稳健 95% 置信区间（{m['y']} 的事件研究）",
+    ),
+    (
+        r"Demonstration: robust 95% intervals of the first-year effect on a twin whose pilot "
+        r"effect on (?P<y>\S+) is (?P<e>[-\d.]+) \(true first-year effect (?P<t>[-\d.]+)\)",
+        lambda m: (
+            f"演示：在试点对 {m['y']} 的效应为 {m['e']} 的孪生数据上，第一年效应的稳健 95% "
+            f"置信区间（第一年效应真值 {m['t']}）"
+        ),
+    ),
+    (
+        r"Randomization inference on the TWFE coefficient of (?P<d>\S+) on (?P<y>\S+) "
+        r"\((?P<x>no controls|controls [^;]+); placebo s\.d\.: standard deviation of the placebo "
+        r"estimates; 95% CI from inverting the test\)",
+        lambda m: (
+            f"{m['d']} 对 {m['y']} 的 TWFE 系数的随机化推断（{_controls(m['x'])}；安慰剂标准差："
+            "安慰剂估计值的标准差；95% 置信区间由检验反转得到）"
+        ),
+    ),
+    (
+        r"Placebo in time on (?P<y>\S+): every start moved earlier, periods before the first "
+        r"treatment \((?P<a>\d{4})–(?P<b>\d{4})\), TWFE with (?P<x>no controls|controls .+), "
+        r"clustered by (?P<cl>\S+)",
+        lambda m: (
+            f"{m['y']} 的时间安慰剂检验：每个起始年份都提前，只用首次处理之前的时期"
+            f"（{m['a']}–{m['b']}），TWFE，{_controls(m['x'])}，按 {m['cl']} 聚类"
+        ),
+    ),
+    (
+        r"The TWFE coefficient of (?P<d>\S+) on (?P<y>\S+) \((?P<x>no controls|controls [^)]+)\): "
+        r"cluster-robust t and wild bootstrap by clustering level",
+        lambda m: (
+            f"{m['d']} 对 {m['y']} 的 TWFE 系数（{_controls(m['x'])}）：按聚类层级的聚类稳健 t "
+            "检验与野自助法"
+        ),
+    ),
+    (
+        r"PSM-DID on (?P<y>\S+): matched samples and estimates",
+        lambda m: f"{m['y']} 的 PSM-DID：匹配样本与估计值",
+    ),
+    (
+        r"Standardized differences of the pre-treatment covariates before matching and after "
+        r"nearest-neighbour and kernel matching \(balanced: \|after\| < (?P<c>[\d.]+)\)",
+        lambda m: (
+            f"处理前协变量在匹配前及最近邻匹配、核匹配后的标准化差异（平衡：|匹配后| < {m['c']}）"
+        ),
+    ),
+    # chapter 10's Monte Carlo tables
+    (
+        r"(?P<n>\d+) twins: each estimator against its own target",
+        lambda m: f"{m['n']} 组孪生数据：每个估计量与其自身的目标对照",
+    ),
+    (
+        r"(?P<n>\d+) twins: mean of each part of TWFE's bias, with Monte Carlo s\.e\.",
+        lambda m: f"{m['n']} 组孪生数据：TWFE 偏误各组成部分的均值及其蒙特卡洛标准误",
+    ),
+    (
+        r"Pilot cities only, (?P<n>\d+) twins: mean of each part of TWFE's bias",
+        lambda m: f"仅试点城市，{m['n']} 组孪生数据：TWFE 偏误各组成部分的均值",
+    ),
+    # chapter 12's example pilot list
+    (
+        r"(?P<f>\S+\.csv): a MADE-UP pilot list \((?P<n>\d+) cities\)",
+        lambda m: f"{m['f']}：一份虚构的试点名单（{m['n']} 个城市）",
+    ),
+]
+"""Whole computed captions (chapters 09, 10, 12) in Chinese: each pattern matches the entire
+English caption part; its groups (outcome, treatment, controls, clustering, years, counts)
+are carried over as they are."""
+
+
 def table_catalogue(path: Path = TABLE_CATALOGUE) -> dict[str, str]:
     """English → Chinese table strings from ``locales/zh_CN/tables.po`` (translated,
     non-fuzzy messages only)."""
@@ -128,6 +255,9 @@ def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = Fal
     stripped = text.strip()
     if stripped in catalogue:
         return catalogue[stripped]
+    for pattern, rule in _CAPTION_RULES:
+        if match := re.fullmatch(pattern, stripped):
+            return rule(match)
     out = stripped
     if prose:
         for english in sorted((e for e in catalogue if " " in e), key=len, reverse=True):
@@ -176,6 +306,60 @@ def translate_tables(markup: str, catalogue: dict[str, str] | None = None) -> st
     return _CELL.sub(one, markup)
 
 
+def _panel_line(match: re.Match, catalogue: dict[str, str]) -> str:
+    label = translate_table_text(match["label"], catalogue, prose=True)
+    return (
+        f"{label}：{match['cities']} 个城市 × {match['years']} 年 = {match['rows']} 行；"
+        f"did 均值 {match['mean']}"
+    )
+
+
+def _dashed_label(match: re.Match, catalogue: dict[str, str]) -> str:
+    return "——".join(translate_table_text(p, catalogue, prose=True) for p in match[0].split(" — "))
+
+
+_TEXT_RULES = [
+    # replicate.data.Panel.summary(), printed at the top of chapters 05–09
+    (
+        r"(?P<label>.+?): (?P<cities>[\d,]+) cities × (?P<years>\d+) years = (?P<rows>[\d,]+) "
+        r"rows; did mean (?P<mean>-?[\d.]+)",
+        _panel_line,
+    ),
+    # a data label and its description (chapter 03)
+    (r"(?:SYNTHETIC|Real data|Not data)[^—]* — .+", _dashed_label),
+    # the Government Work Reports read (chapter 04)
+    (
+        r"(\d+) reports, (\d{4})–(\d{4}); missing years: \[([\d, ]*)\]",
+        lambda m, _: f"共 {m[1]} 份报告，{m[2]}–{m[3]} 年；缺失年份：[{m[4]}]",
+    ),
+]
+"""Whole printed lines with a Chinese form that carries their numbers over
+(:func:`translate_output_text`); each pattern matches the entire line."""
+
+
+def translate_output_text(text: str, catalogue: dict[str, str] | None = None) -> str:
+    """A printed text output (stream, ``text/plain``) in Chinese, line by line: a line the
+    table catalogue holds, or one a rule of :data:`_TEXT_RULES` matches as a whole, takes
+    its Chinese form (the numbers carried over by the rule's groups); any other line stays
+    as printed. A terminal transcript (first line ``$ command``) is kept as the terminal
+    shows it: the command-line tool speaks English, and the page quotes what it prints."""
+    if text.startswith("$ "):
+        return text
+    catalogue = table_catalogue() if catalogue is None else catalogue
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        chinese = catalogue.get(stripped)
+        if chinese is None and stripped:
+            for pattern, rule in _TEXT_RULES:
+                match = re.fullmatch(pattern, stripped)
+                if match:
+                    chinese = rule(match, catalogue)
+                    break
+        lines.append(line.replace(stripped, chinese) if chinese else line)
+    return "\n".join(lines)
+
+
 def translated_pages(listing: Path = TRANSLATED_LIST) -> list[str]:
     """Docnames whose Chinese translation is complete and must stay so (one per line)."""
     if not listing.exists():
@@ -200,9 +384,33 @@ gettext_additional_targets = []
 extensions += [e for e in ('language_switch', 'zh_glue', 'zh_stale') if e not in extensions]
 """
 
+_CHINESE = """
+# --- the Chinese site's own labels (zh only; the English conf never has them) ------------
+# myst-nb's prompts on hidden cells: {{type}} (source, output, content) is put in Chinese
+# by book/_ext/zh_chrome.py; the theme's and Sphinx's own labels come from its sphinx.po.
+nb_code_prompt_show = '显示{{type}}'
+nb_code_prompt_hide = '隐藏{{type}}'
+html_title = {title!r}
+project = html_title
+author = {author!r}
+html_theme_options = {{**html_theme_options, 'search_bar_text': '搜索……'}}
+locale_dirs = locale_dirs + [{chrome!r}]
+extensions += ['zh_chrome']
+"""
+ZH_TITLE = "“宽带中国”与新质生产力——一项可执行的复现"
+"""The book's title on Chinese pages (``_config.yml``'s ``title`` in Chinese)."""
+ZH_AUTHOR = "复现项目组"
+CHROME_LOCALES = EXT_DIR / "locales"
+"""``book/_ext/locales/zh_CN/LC_MESSAGES/sphinx.po``: the theme's and Sphinx's interface
+labels that their own catalogues leave in English (first in Sphinx's chain of catalogues
+for the ``sphinx`` domain, so it also corrects a label a theme "translates" as English)."""
 
-def write_conf(target: Path) -> Path:
-    """Jupyter Book's Sphinx configuration plus the i18n settings, as ``target/conf.py``."""
+
+def write_conf(target: Path, chinese: bool = False) -> Path:
+    """Jupyter Book's Sphinx configuration plus the i18n settings, as ``target/conf.py``;
+    ``chinese`` adds the Chinese site's labels (title, author, myst-nb's prompts, the
+    interface catalogue and ``book/_ext/zh_chrome.py``). Extraction (``gettext``) runs
+    without them, so the English messages are the English site's."""
     target.mkdir(parents=True, exist_ok=True)
     jb = str(Path(sys.executable).parent / "jupyter-book")
     with tempfile.TemporaryDirectory() as scratch:
@@ -220,6 +428,8 @@ def write_conf(target: Path) -> Path:
         text = produced.read_text(encoding="utf-8")
     text = text.replace(f"'{view}/", f"'{paths.ROOT}/")
     text += _OVERRIDES.format(ext=str(EXT_DIR), root=str(paths.ROOT), locales=str(LOCALE_DIR))
+    if chinese:
+        text += _CHINESE.format(title=ZH_TITLE, author=ZH_AUTHOR, chrome=str(CHROME_LOCALES))
     conf = target / "conf.py"
     conf.write_text(text, encoding="utf-8")
     return conf
@@ -311,8 +521,11 @@ def exhibits_catalogue(page: Path | None = None, target: Path = EXHIBITS_CATALOG
     for line in text.splitlines()[1:]:
         if not line.startswith("| ") or line.startswith("| ---"):
             continue
-        for cell in (c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]):
-            plain = _ESCAPED.sub(r"\1", cell)
+        for raw in (c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]):
+            plain = _ESCAPED.sub(r"\1", raw)
+            # Sphinx's msgid of a Markdown table cell has its escaped pipes unescaped (the
+            # cell split removes them) and every other escape as written
+            cell = raw.replace("\\|", "|")
             kind, _, caption = plain.partition(": ")
             if plain in chapters:
                 pairs[cell] = chapters[plain]
@@ -337,7 +550,9 @@ def exhibits_catalogue(page: Path | None = None, target: Path = EXHIBITS_CATALOG
     return target
 
 
-def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = False) -> Path:
+def render_zh(
+    out: Path = ZH_HTML_DIR, check_stale: bool = False, doctrees: Path = ZH_DOCTREES
+) -> Path:
     """Render the already-executed book in Chinese into ``out`` (``_build/html/zh``).
 
     The render itself fails when a page of :data:`TRANSLATED_LIST` has a paragraph without
@@ -349,10 +564,8 @@ def render_zh(out: Path = ZH_HTML_DIR, check_stale: bool = False) -> Path:
             raise TranslationError(format_problems(problems))
     exhibits_catalogue()
     with tempfile.TemporaryDirectory() as conf_dir:
-        write_conf(Path(conf_dir))
-        done = _sphinx(
-            "html", out, Path(conf_dir), "-D", f"language={LANGUAGE}", doctrees=ZH_DOCTREES
-        )
+        write_conf(Path(conf_dir), chinese=True)
+        done = _sphinx("html", out, Path(conf_dir), "-D", f"language={LANGUAGE}", doctrees=doctrees)
     log = done.stdout + done.stderr
     paths.BUILD_DIR.mkdir(exist_ok=True)
     (paths.BUILD_DIR / "sphinx-zh.log").write_text(log, encoding="utf-8")
@@ -495,7 +708,7 @@ def singlehtml_zh() -> Path:
 
     out = paths.BUILD_DIR / "singlehtml-zh"
     with tempfile.TemporaryDirectory() as conf_dir:
-        write_conf(Path(conf_dir))
+        write_conf(Path(conf_dir), chinese=True)
         done = _sphinx(
             "singlehtml", out, Path(conf_dir), "-D", f"language={LANGUAGE}", doctrees=ZH_DOCTREES
         )
