@@ -885,3 +885,35 @@ def test_no_english_fragment_in_the_chinese_exercise_solutions():
     for value in pasted:
         words = re.findall(r"[A-Za-z]{3,}", allowed.sub("", value))
         assert not words, (value, words)
+
+
+def test_every_glued_text_of_chapter_11_has_a_chinese_form_or_is_a_number():
+    """The executed teaching chapter (``notebooks/10_teaching.ipynb``, written by the book
+    build): a glued value without a ``__zh`` twin must be a number, so no English fragment
+    can reach a Chinese page."""
+    import json
+
+    from replicate import paths
+
+    executed = paths.NOTEBOOKS_DIR / "10_teaching.ipynb"
+    if not executed.exists():
+        pytest.skip("chapter 11 not executed: run `replicate book --only 10_teaching`")
+    values = {}
+    for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                data = output["data"]
+                values[name] = "".join(data.get(f"{_GLUE}text/plain", data.get("text/plain", "")))
+    assert any(name.startswith("ex_") for name in values)
+    english_only = {
+        name: text
+        for name, text in values.items()
+        if not name.endswith("__zh")
+        and f"{name}__zh" not in values
+        and not re.fullmatch(r"'?-?[\d.,]+'?", text.strip())
+    }
+    assert not english_only, english_only
+
+
+_GLUE = "application/papermill.record/"
