@@ -6,12 +6,13 @@
 # effects, column (2) adds economic development (`lnpgdp`) and fiscal pressure
 # (`fispre`). Discussing Table 4, its text also reports that an alternative nqp
 # indicator supports H1, though no column of the table shows it. This
-# chapter re-estimates all three, then varies what the paper left fixed: the coding of
-# the pilot lists and the clustering.
+# chapter re-estimates all three, then varies what the paper left fixed:
+# {glue:text}`varied_choices`.
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
 reading = "parent"  # pilot coding of sub-city entries: "parent" or "ignore"
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 controls = None  # None: the paper's six (schema.CONTROLS), in every column; or [fdi, hum]
 cluster = "city_id"  # clusters of the baseline standard errors
 rescale = None  # None: mar and fin in percent (schema.REGRESSION_SCALE); {} keeps your units
@@ -20,6 +21,8 @@ wild_draws = 9999  # wild cluster bootstrap draws with province clusters
 seed = 20241128  # seed of the wild bootstrap (the book's seed, synthetic.DEFAULT_SEED)
 
 # %% tags=["hide-input"]
+from IPython.display import display
+
 import replicate
 from replicate import i18n, paper, replication
 from replicate.data import load_panel, raw
@@ -27,9 +30,23 @@ from replicate.models.inference import wild_cluster_bootstrap
 from replicate.report import prose, prose_zh, tables
 from replicate.report.glue import glue
 
-panel = load_panel(data, reading=reading)
+panel = load_panel(data, reading=reading, pilots=pilots)
 options = replication.options_from(globals())  # the parameters above, defaults resolved
 print(panel.summary())
+# another pilot policy (pilots=FILE) keeps its own timing: the variants that re-code the
+# Broadband China lists (sub-city readings, evidence levels) do not apply to it
+skipped = replication.robustness_skipped(panel)
+source = panel.coding.source if skipped else None
+i18n.glue(
+    "varied_choices",
+    "the coding of the pilot lists and the clustering"
+    if not skipped
+    else f"the clustering (this panel's timing comes from {source}, so the codings of the "
+    "Broadband China lists are not varied)",
+    "试点名单的编码方式和聚类方式"
+    if not skipped
+    else f"聚类方式（该面板的处理时点来自 {source}，因此不改变宽带中国名单的编码）",
+)
 
 # %% [markdown]
 # ## Table 4, beside the paper
@@ -131,38 +148,70 @@ i18n.glue(
 #
 # ## Choices the paper does not report
 #
-# The treatment coding and the clustering are judgement calls. Some pilot entries rest
-# on a single secondary source; leaving them out changes these cities' first pilot year:
+# The treatment coding and the clustering are judgement calls. {glue:text}`coding_lead`
 
 # %% tags=["hide-input"]
-weak = replication.weak_evidence_changes(reading)
-tables.show(
-    weak["change"].value_counts().rename("cities").to_frame(),
-    "Cities whose pilot year rests on single-source entries only",
-    notes="Real data: the official pilot lists and their sources (data/README.md).",
-)
+for line in skipped.values():  # one line for each variant that does not apply
+    print(line)
+if not skipped:
+    weak = replication.weak_evidence_changes(reading)
+    display(
+        tables.show(
+            weak["change"].value_counts().rename("cities").to_frame(),
+            "Cities whose pilot year rests on single-source entries only",
+            notes="Real data: the official pilot lists and their sources (data/README.md).",
+        )
+    )
 
 # %% tags=["hide-input"]
-counts = weak["change"].value_counts()
-glue("n_weak", len(weak), display=False)
-weak_batches = sorted(weak["g_all"].unique())
 i18n.glue(
-    "weak_batches",
-    " and ".join(map(str, weak_batches)),
-    "和".join(f"{g} 年" for g in weak_batches),
+    "coding_lead",
+    "Some pilot entries rest on a single secondary source; leaving them out changes these "
+    "cities' first pilot year:"
+    if not skipped
+    else f"This panel's timing comes from {source}, a list of cities and first years; the "
+    f"{len(skipped)} variants that re-code the Broadband China lists (their sub-city "
+    "readings and evidence levels) do not apply to it and are skipped:",
+    "有些试点条目只有单一的二手来源；去掉这些条目，会改变相应城市的首个试点年份："
+    if not skipped
+    else f"该面板的处理时点来自 {source}，即一份城市及其首个试点年份的名单；对宽带中国名单"
+    f"重新编码的 {len(skipped)} 个变体（地级以下条目的解读方式和证据等级）不适用于它，因此跳过：",
 )
-glue("n_to_control", int(counts.get("to control", 0)), display=False)
-glue("n_later", int(counts.get("later batch", 0)), display=False)
+if skipped:
+    i18n.glue(
+        "robustness_plan",
+        "The table re-estimates the baseline (Table 2's last column) on the file's timing, "
+        "with standard errors clustered by city as in the baseline, clustered by province, "
+        "or heteroskedasticity-robust without clustering.",
+        "下表按该文件的处理时点重新估计基准回归（表 2 最后一列），并分别给出与基准回归相同的"
+        "按城市聚类的标准误、按省份聚类的标准误和不聚类的异方差稳健标准误。",
+    )
+else:
+    counts = weak["change"].value_counts()
+    n_weak, n_to_control = len(weak), int(counts.get("to control", 0))
+    n_later = int(counts.get("later batch", 0))
+    weak_batches = sorted(weak["g_all"].unique())
+    i18n.glue(
+        "robustness_plan",
+        f"These {n_weak} cities were coded as pilots from "
+        f"{' and '.join(map(str, weak_batches))} entries. Leaving those entries out would "
+        f"move {n_to_control} of them to the controls and {n_later} to a later batch. "
+        "Recoding them is not neutral: if they were pilots after all, the control group is "
+        f"contaminated. The main alternative therefore drops the {n_weak} cities "
+        '("weak dropped"); recoding them with the confirmed entries only ("weak recoded") is '
+        "the second one. The table re-estimates the baseline (Table 2's last column) under "
+        "each choice, and with standard errors clustered by province or "
+        "heteroskedasticity-robust without clustering.",
+        f"这 {n_weak} 个城市是依据 {'和'.join(f'{g} 年' for g in weak_batches)}名单中的条目编码"
+        f"为试点的。去掉这些条目，其中 {n_to_control} 个会进入对照组，{n_later} 个会推迟到较晚"
+        "的批次。重新编码并不是中立的：如果它们其实是试点，对照组就被污染了。因此，主要的替代"
+        f"方案是删除这 {n_weak} 个城市（“weak dropped”）；只按已确认的条目重新编码（“weak "
+        "recoded”）是第二种方案。下表在每种选择下重新估计基准回归（表 2 最后一列），并分别给出"
+        "按省份聚类的标准误和不聚类的异方差稳健标准误。",
+    )
 
 # %% [markdown]
-# These {glue:text}`n_weak` cities were coded as pilots from {glue:text}`weak_batches`
-# entries. Leaving those entries out would move {glue:text}`n_to_control` of them to the
-# controls and {glue:text}`n_later` to a later batch. Recoding them is not neutral: if
-# they were pilots after all, the control group is contaminated. The main alternative
-# therefore *drops* the {glue:text}`n_weak` cities ("weak dropped"); recoding them with
-# the confirmed entries only ("weak recoded") is the second one. The table re-estimates
-# the baseline (Table 2's last column) under each choice, and with standard errors
-# clustered by province or heteroskedasticity-robust without clustering.
+# {glue:text}`robustness_plan`
 
 # %% tags=["hide-input"]
 variants = replication.robustness(panel, reading=reading, **options)
@@ -197,12 +246,31 @@ i18n.glue(
     else f"只有 {G} 个聚类时，Rademacher 权重（±1）只有 2^{G} = {2**G:,} 种不同的符号组合，"
     "因此自助法采用 Webb 六点权重，这正是聚类如此之少时推荐的做法",
 )
-glue("did_dropped", f"{variants['weak dropped'].params['did']:.3f}", display=False)
-glue("did_recoded", f"{variants['weak recoded'].params['did']:.3f}", display=False)
+if skipped:
+    se = {name: f"{variants[name].std_errors['did']:.3f}" for name in variants}
+    i18n.glue(
+        "variants_sentence",
+        f"On the timing of {source} the baseline estimate is "
+        f"{variants['baseline'].params['did']:.3f}; its standard error is {se['baseline']} "
+        f"clustered by city, {se['by province']} clustered by province and {se['HC1']} "
+        "heteroskedasticity-robust.",
+        f"按 {source} 的处理时点，基准估计值为 {variants['baseline'].params['did']:.3f}；"
+        f"其标准误按城市聚类为 {se['baseline']}，按省份聚类为 {se['by province']}，"
+        f"异方差稳健为 {se['HC1']}。",
+    )
+else:
+    dropped = f"{variants['weak dropped'].params['did']:.3f}"
+    recoded = f"{variants['weak recoded'].params['did']:.3f}"
+    i18n.glue(
+        "variants_sentence",
+        f"Dropping the weakly evidenced cities gives {dropped}, recoding them {recoded}, "
+        f"against {base.params['did']:.3f} for the baseline.",
+        f"删除证据薄弱的城市后，估计值为 {dropped}；重新编码后为 {recoded}；基准回归为 "
+        f"{base.params['did']:.3f}。",
+    )
 
 # %% [markdown]
-# Dropping the weakly evidenced cities gives {glue:text}`did_dropped`, recoding them
-# {glue:text}`did_recoded`, against {glue:text}`did_base` for the baseline.
+# {glue:text}`variants_sentence`
 #
 # Clustering by province ({glue:text}`n_provinces` clusters, {glue:text}`n_treated_provinces`
 # of them with a pilot city) allows correlation among a province's cities. With a few

@@ -19,6 +19,7 @@
 
 # %% tags=["parameters"]
 data = "synthetic"  # "synthetic" or a path to your panel
+pilots = None  # None: the Broadband China lists; or a CSV of city, first_year (--pilots)
 results = ""  # file from `replicate multiverse --export`; "": estimate every specification now
 scheduler = "local"  # "serial", "local" (Dask, one worker per core) or a scheduler address
 workers = 2  # workers of the local cluster
@@ -33,7 +34,7 @@ from replicate.report import figures, prose_zh, tables
 from replicate.report.glue import glue
 
 figures.use_style()
-panel = load_panel(data)
+panel = load_panel(data, pilots=pilots)
 if results:
     mv = multiverse.load(results)
     provenance = f"{len(mv.table):,} specifications read from {results}"
@@ -52,6 +53,34 @@ if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
 label_zh = i18n.translate_table_text(mv.label, i18n.table_catalogue())
 i18n.glue("mv_provenance", f"{provenance}; data: {mv.label}", f"{provenance_zh}；数据：{label_zh}")
+# The pilot codings vary the Broadband China lists (sub-city readings, evidence levels);
+# another pilot policy (pilots=FILE) has one coding, its own timing.
+codings = multiverse.codings_of(multiverse.prepare(panel))
+source = panel.coding.source if codings == ("as in the data",) and panel.coding else None
+if source is None:
+    i18n.glue(
+        "mv_paper_coding",
+        "the parent reading of sub-city pilots",
+        "对地级以下试点条目按所属地级市解读",
+    )
+    i18n.glue(
+        "mv_codings",
+        f"The {len(codings)} pilot codings ({'; '.join(codings)}) read the Broadband China "
+        "lists' sub-city entries two ways and keep or drop the entries resting on a single "
+        "secondary source.",
+        f"{len(codings)} 种试点编码（{'；'.join(codings)}）以两种方式解读宽带中国名单中的"
+        "地级以下试点条目，并保留或删除只有单一二手来源的条目。",
+    )
+else:
+    i18n.glue("mv_paper_coding", f"the timing of {source}", f"{source} 的处理时点")
+    i18n.glue(
+        "mv_codings",
+        f"This panel's timing comes from {source}, so the pilot coding has one value, "
+        "its timing as in the data: the Broadband China lists' sub-city readings and "
+        "evidence levels, which the other codings vary, do not apply to it.",
+        f"该面板的处理时点来自 {source}，因此试点编码只有一个取值，即数据中的处理时点："
+        "其他编码所改变的宽带中国名单地级以下条目解读方式和证据等级不适用于它。",
+    )
 glue(
     "mv_paper_regressions",
     sum(paper.published(t)["column"].nunique() for t in (2, 3, 4)),
@@ -62,9 +91,9 @@ glue(
 # ## The space
 #
 # Six dimensions, every combination an estimator supports. The paper's own choices are
-# one value on each: TWFE, city and year effects, the parent reading of sub-city pilots,
+# one value on each: TWFE, city and year effects, {glue:text}`mv_paper_coding`,
 # 2005–2022, city clusters, and the stepwise controls of Table 2 (plus Table 4
-# column 1's province-by-year effects).
+# column 1's province-by-year effects). {glue:text}`mv_codings`
 #
 # The estimators do not all target the same average: TWFE weights treated city-years by
 # its regression weights; Callaway–Sant'Anna (doubly robust, "simple" aggregation) and

@@ -405,12 +405,15 @@ def test_multiverse_with_other_pilots_estimates_their_timing(tmp_path):
     assert row["estimate"].iloc[0] == pytest.approx(expected.params["did"], abs=1e-9)
 
 
-def test_robustness_refuses_a_panel_with_another_pilot_policy():
-    """Its variants re-code the pilots from the Broadband lists: with another policy that
-    would silently restore the Broadband timing."""
+def test_robustness_refuses_the_broadband_variants_on_another_pilot_policy():
+    """The variants that re-code the pilots from the Broadband lists would silently restore
+    the Broadband timing: refused by name; the others run on the file's timing
+    (tests/test_pilots_chapters.py checks their numbers)."""
     from replicate import replication
     from replicate.data import load_panel
 
-    with pytest.raises(ValueError, match=r"made_up_pilots\.csv.*Fix: estimate with"):
-        replication.robustness(load_panel("synthetic", pilots=EXAMPLE))
+    other = load_panel("synthetic", pilots=EXAMPLE)
+    with pytest.raises(ValueError, match=r"weak dropped.*made_up_pilots\.csv.*Fix:"):
+        replication.robustness(other, variants=["weak dropped"])
+    assert set(replication.robustness(other)) == {"baseline", "by province", "HC1"}
     assert set(replication.robustness(load_panel("synthetic"))) >= {"baseline", "HC1"}

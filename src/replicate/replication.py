@@ -71,6 +71,7 @@ __all__ = [
     "published_indirect_bounds",
     "regression_frame",
     "robustness",
+    "robustness_skipped",
     "weak_evidence_changes",
     "scorecard",
     "scorecard_summary",
@@ -497,7 +498,45 @@ def _recoded(frame: pd.DataFrame, reading: str, evidence=None) -> pd.DataFrame:
     )
 
 
-def robustness(panel, reading: str = "parent", **options) -> dict[str, TWFEResults]:
+ROBUSTNESS_VARIANTS = ("baseline", "sub-city", "weak dropped", "weak recoded", "by province", "HC1")
+"""The variants of :func:`robustness`, in the order of its result (``sub-city`` is named
+``sub-city: ignore`` or ``sub-city: parent`` there, after the reading it switches to)."""
+PILOT_LIST_VARIANTS = {
+    "sub-city": "reads the Broadband China lists' sub-city entries the other way",
+    "weak dropped": "drops the cities whose Broadband China entries rest on a single "
+    "secondary source (the lists' evidence levels)",
+    "weak recoded": "re-codes the Broadband China lists with their confirmed entries only "
+    "(the lists' evidence levels)",
+}
+"""The variants that re-code the Broadband China lists themselves, and what each does:
+they exist only for a panel with that timing."""
+
+
+def _other_timing(panel) -> str | None:
+    """The source of a panel's pilot timing when it is not the Broadband China lists."""
+    coding = getattr(panel, "coding", None)
+    if coding is not None and not getattr(coding, "is_broadband", True):
+        return str(coding.source)
+    return None
+
+
+def robustness_skipped(panel) -> dict[str, str]:
+    """The variants of :func:`robustness` that do not apply to ``panel``, each with one line
+    saying why: on another pilot policy (``load_panel(pilots=...)``) the variants that
+    re-code the Broadband China lists (:data:`PILOT_LIST_VARIANTS`); none otherwise."""
+    source = _other_timing(panel)
+    if source is None:
+        return {}
+    return {
+        name: f"{name} skipped: it {what}, and this panel's timing comes from {source}, "
+        "which has neither sub-city readings nor the lists' evidence levels"
+        for name, what in PILOT_LIST_VARIANTS.items()
+    }
+
+
+def robustness(
+    panel, reading: str = "parent", variants: Sequence[str] | None = None, **options
+) -> dict[str, TWFEResults]:
     """The baseline (Table 2's last column) under the choices the paper does not report.
 
     Pilot coding: the sub-city reading (``parent`` / ``ignore``); cities whose pilot status
@@ -508,40 +547,61 @@ def robustness(panel, reading: str = "parent", **options) -> dict[str, TWFEResul
     :func:`estimate` (``controls``, ``cov_type``, ``cluster``, ``small_sample``,
     ``rescale``, ``absorb``). Each result carries the panel's data label; lay them side by
     side with :func:`replicate.etable`.
+
+    ``variants`` (names of :data:`ROBUSTNESS_VARIANTS`) chooses among them; ``None`` runs
+    every variant that applies to the panel. On another pilot policy
+    (``load_panel(pilots=FILE)``) the baseline keeps the file's timing, the clustering
+    variants apply unchanged, and the variants that re-code the Broadband China lists
+    (:data:`PILOT_LIST_VARIANTS`; :func:`robustness_skipped` says why for each) are left
+    out — asking for one of them by name is a ``ValueError``.
     """
     unknown = sorted(set(options) - set(ESTIMATE_OPTIONS))
     if unknown:
         raise TypeError(f"robustness() got unknown options {unknown}; use {ESTIMATE_OPTIONS}.")
-    coding = getattr(panel, "coding", None)
-    if coding is not None and not getattr(coding, "is_broadband", True):
-        raise ValueError(
-            f"robustness() re-codes the pilots from the Broadband China lists (their sub-city "
-            f"readings and evidence levels); this panel's timing comes from {coding.source}, "
-            "which has neither, so its baseline would silently become Broadband China's. "
-            "Fix: estimate with replication.estimate(2, panel) or replicate.fit(...), which "
-            "keep the panel's own timing."
-        )
+    skipped = robustness_skipped(panel)
+    if variants is None:
+        wanted = [v for v in ROBUSTNESS_VARIANTS if v not in skipped]
+    else:
+        wanted = [variants] if isinstance(variants, str) else list(variants)
+        for name in wanted:
+            check_choice("variants", name, ROBUSTNESS_VARIANTS)
+        refused = [v for v in wanted if v in skipped]
+        if refused:
+            source = _other_timing(panel)
+            raise ValueError(
+                f"robustness(variants={refused}): "
+                + "; ".join(f"{v} {PILOT_LIST_VARIANTS[v]}" for v in refused)
+                + f". This panel's timing comes from {source}, which has neither sub-city "
+                "readings nor the lists' evidence levels, so the variant would silently put "
+                "Broadband China's timing back. Fix: leave it out (variants=None runs "
+                f"{[v for v in ROBUSTNESS_VARIANTS if v not in skipped]}), or load the panel "
+                "without pilots= for the Broadband China lists."
+            )
     opts = {**ESTIMATE_DEFAULTS, **options}
     controls = tuple(opts["controls"])
     frame = regression_frame(panel, opts["rescale"])
     formula = formulas(2, controls, opts["absorb"])[len(controls) + 1]
     vcov = vcov_option(opts["cov_type"], opts["cluster"])
     label = data_label(panel)
-    weak = weak_evidence_changes(reading).index
+    broadband = not skipped
 
     def run(data: pd.DataFrame, **kw) -> TWFEResults:
         kw = {"vcov": vcov, "small_sample": opts["small_sample"], **kw}
         return replace(fit(formula, data, **kw), data_label=label)
 
     other = "ignore" if reading == "parent" else "parent"
-    return {
-        "baseline": run(_recoded(frame, reading)),
-        f"sub-city: {other}": run(_recoded(frame, other)),
-        "weak dropped": run(_recoded(frame, reading)[lambda f: ~f["city_id"].isin(weak)]),
-        "weak recoded": run(_recoded(frame, reading, STRONG_EVIDENCE)),
-        "by province": run(frame, vcov={"CRV1": "province"}),
-        "HC1": run(frame, vcov="hetero"),
+    weak = weak_evidence_changes(reading).index if broadband else None
+    # the baseline re-codes the Broadband lists under ``reading``; another policy keeps its own
+    compute = {
+        "baseline": lambda: run(_recoded(frame, reading) if broadband else frame),
+        "sub-city": lambda: run(_recoded(frame, other)),
+        "weak dropped": lambda: run(_recoded(frame, reading)[lambda f: ~f["city_id"].isin(weak)]),
+        "weak recoded": lambda: run(_recoded(frame, reading, STRONG_EVIDENCE)),
+        "by province": lambda: run(frame, vcov={"CRV1": "province"}),
+        "HC1": lambda: run(frame, vcov="hetero"),
     }
+    names = {"sub-city": f"sub-city: {other}"}
+    return {names.get(v, v): compute[v]() for v in ROBUSTNESS_VARIANTS if v in wanted}
 
 
 @dataclass(frozen=True)
