@@ -90,6 +90,25 @@ def test_translation_keeps_glue_math_links_code_and_numbers(path):
     assert not problems, "\n".join(problems)
 
 
+def _stars(text: str) -> int:
+    for pattern in (GLUE, MATH, ROLE, CODE):
+        text = pattern.sub(" ", text)
+    return text.count("*")
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=_label)
+def test_translation_keeps_bold_and_italic(path):
+    """As many ``*`` as the English (bold and italic kept), except that an italic title may
+    become a Chinese title in 《》."""
+    problems = [
+        f"{path.name}:{line}: {_stars(english)} '*' in the msgid, {_stars(chinese)} in the msgstr"
+        for english, chinese, line in messages(path)
+        if _stars(chinese) != _stars(english)
+        and not ("《" in chinese and _stars(chinese) < _stars(english))
+    ]
+    assert not problems, "\n".join(problems)
+
+
 def test_the_check_sees_a_dropped_glue_role_a_changed_number_and_a_lost_link():
     english = "The effect is {glue:text}`att` ($\\beta$), see {doc}`05_baseline` and 285 cities."
     good = "效应为 {glue:text}`att`（$\\beta$），见{doc}`第五章 <05_baseline>`，285 个城市。"
