@@ -811,3 +811,23 @@ def test_the_printed_panel_line_on_a_zh_page_is_chinese_with_the_english_numbers
     )
     assert chinese, f"{page}: no Chinese panel line"
     assert _panel_numbers(chinese[0]) == _panel_numbers(english[0])
+
+
+@pytest.mark.parametrize(("level", "clusters"), [("province", 31), ("city_id", 279)])
+def test_computed_note_sentences_keep_their_numbers_and_column(level, clusters):
+    """A clustering note is translated whole before the catalogue's words could take
+    ``by province`` out of it (which once gave ``clustered 按省聚类 (31 clusters)``)."""
+    english = (
+        f"Standard errors: clustered by {level} ({clusters} clusters), reghdfe small-sample "
+        "correction [by province]; heteroskedasticity-robust, reghdfe correction [HC1]. "
+        "Not estimated with the published regressors, so not compared: published column(s) "
+        "(2), (3)."
+    )
+    chinese = i18n.translate_table_text(english, i18n.table_catalogue(), prose=True)
+    assert f"按 {level} 聚类（{clusters} 个聚类），reghdfe 小样本校正" in chinese, chinese
+    assert "异方差稳健" in chinese and "原文第 (2), (3) 列" in chinese
+    assert not _english_phrases(chinese), chinese
+    assert sorted(_numbers(chinese)) == sorted(_numbers(english))
+    assert i18n.translate_table_text("mpdta.parquet (origin unverified)", {}) == (
+        "mpdta.parquet（来源未经核实）"
+    )

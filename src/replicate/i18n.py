@@ -81,12 +81,9 @@ _TABLE_RULES = [
     (r"(\d+) SYNTHETIC twins", r"\1 组合成孪生数据"),
     (r"SYNTHETIC twin's", "合成孪生数据的"),
     (r"\bSYNTHETIC\b", "合成"),
+    (r"(\S+) \(origin unverified\)", r"\1（来源未经核实）"),
     (r"^Data: ([^.]*)\.(?= |$)", r"数据：\1。"),
     (r"^Real data: ", "真实数据："),
-    (
-        r"clustered by (\w+) \((\d+) clusters\), (\w+) small-sample correction",
-        r"按 \1 聚类（\2 个聚类），\3 小样本校正",
-    ),
     (r"\((\d[\d,]*) singletons dropped\)", r"（删除 \1 个单例观测）"),
     (r"Fixed effects: ", "固定效应："),
     (r"Standard errors: ", "标准误："),
@@ -170,7 +167,7 @@ _CAPTION_RULES = [
         r"effect on (?P<y>\S+) is (?P<e>[-\d.]+) \(true first-year effect (?P<t>[-\d.]+)\)",
         lambda m: (
             f"演示：在试点对 {m['y']} 的效应为 {m['e']} 的孪生数据上，第一年效应的稳健 95% "
-            f"置信区间（第一年效应真值 {m['t']}）"
+            f"置信区间（第一年效应真实值 {m['t']}）"
         ),
     ),
     (
@@ -223,6 +220,15 @@ _CAPTION_RULES = [
         r"Pilot cities only, (?P<n>\d+) twins: mean of each part of TWFE's bias",
         lambda m: f"仅试点城市，{m['n']} 组孪生数据：TWFE 偏误各组成部分的均值",
     ),
+    # an estimator's refusal in chapter 10's table (models/imputation.py)
+    (
+        r"imputation: no untreated observation in periods \[(?P<p>[\d, ]+)\], so their period "
+        r"effects cannot be estimated and treated outcomes there cannot be imputed",
+        lambda m: (
+            f"插补估计：时期 [{m['p']}] 中没有未处理观测，因此无法估计这些时期的时期效应，"
+            "也无法插补其中受处理的结果"
+        ),
+    ),
     # chapter 12's example pilot list
     (
         r"(?P<f>\S+\.csv): a MADE-UP pilot list \((?P<n>\d+) cities\)",
@@ -232,6 +238,53 @@ _CAPTION_RULES = [
 """Whole computed captions (chapters 09, 10, 12) in Chinese: each pattern matches the entire
 English caption part; its groups (outcome, treatment, controls, clustering, years, counts)
 are carried over as they are."""
+
+
+_SENTENCE_RULES = [
+    # note sentences whose numbers or names are computed; applied before the catalogue's
+    # phrases, which would otherwise take words out of them ("by province" → 按省聚类)
+    (
+        r"clustered by (\w+) \((\d+) clusters\), (\w+) small-sample correction",
+        r"按 \1 聚类（\2 个聚类），\3 小样本校正",
+    ),
+    (r"heteroskedasticity-robust, (\w+) correction", r"异方差稳健，\1 校正"),
+    (r"unadjusted \(homoskedastic\), (\w+) correction", r"未调整（同方差），\1 校正"),
+    (r"\bTable 1's mean of did: ([\d.]+)\.", r"表 1 中 did 的均值：\1。"),
+    (
+        r"DID_M's s\.e\.: cluster bootstrap, (\d+) draws\.",
+        r"DID_M 的标准误：聚类自助法，\1 次抽样。",
+    ),
+    (
+        r"Data: (\d+) SYNTHETIC twins with the knobs above\.",
+        r"数据：\1 组合成孪生数据，按上面的参数生成。",
+    ),
+    (r"Data: (\d+) SYNTHETIC twins, pilot cities only\.", r"数据：\1 组合成孪生数据，仅试点城市。"),
+    (
+        r"Not estimated with the published regressors, so not compared: published column\(s\) "
+        r"((?:\(\d+\)(?:, )?)+)\.",
+        r"未用原文的回归变量估计，因此不作比较：原文第 \1 列。",
+    ),
+    (
+        r"number: table \(and column\) and number, T1 the summary statistics; twins: mean over "
+        r"the (\d+) twins; MC s\.e\.: its Monte Carlo standard error; share: share of single twins "
+        r"within tolerance; default: the value on the default twin \(SYNTHETIC twin \(seed (\d+)\)\); "
+        r"status: of the twins' mean \(within rounding, within tolerance or off\)\.",
+        r"数值：表（及列）和数值，T1 为描述性统计；孪生数据：\1 组孪生数据上的均值；蒙特卡洛标准误："
+        r"该均值的蒙特卡洛标准误；比例：单组孪生数据落在容差范围内的比例；默认孪生数据：默认孪生数据"
+        r"（合成孪生数据（种子 \2））上的值；状态：孪生数据均值的状态（舍入范围内、容差范围内或偏离）。",
+    ),
+    (
+        r"Real data: the weights depend only on who is treated when in the balanced panel of the "
+        r"(\d+) cities, (\d{4})–(\d{4}); here that is the official pilot lists' timing\.",
+        r"真实数据：这些权重只取决于 \2–\3 年 \1 个城市的平衡面板中谁在何时受处理；这里即官方试点"
+        r"名单的时间。",
+    ),
+    (
+        r"Real data: the official pilot lists mapped to the (\d+) sample cities\.",
+        r"真实数据：官方试点名单对应到 \1 个样本城市。",
+    ),
+]
+"""Computed note sentences in Chinese, their numbers and column names carried over."""
 
 
 def table_catalogue(path: Path = TABLE_CATALOGUE) -> dict[str, str]:
@@ -259,6 +312,8 @@ def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = Fal
         if match := re.fullmatch(pattern, stripped):
             return rule(match)
     out = stripped
+    for pattern, replacement in _SENTENCE_RULES:  # before the catalogue's words replace theirs
+        out = re.sub(pattern, replacement, out)
     if prose:
         for english in sorted((e for e in catalogue if " " in e), key=len, reverse=True):
             if english in out:
