@@ -309,19 +309,28 @@ def test_the_book_with_pilots_runs_07_and_10b():
 
 
 @pytest.mark.slow
-def test_replicate_book_with_pilots_builds_07_in_a_copy(tmp_path):
-    """`replicate book --pilots FILE --only 07_robustness` as a subprocess, in a copy of the
-    checkout (the shared working tree's pages stay as they are): no skip line for 07, and
-    the rendered page states the file's timing."""
+def test_replicate_book_with_pilots_builds_07_and_10b_in_a_copy(tmp_path, file_frame):
+    """`replicate book --pilots FILE --only 07_robustness --only 10b_multiverse` as a
+    subprocess, in a copy of the checkout (the shared working tree's pages stay as they
+    are): no skip line for either, and the rendered pages state the file's timing."""
+    import os
+
     root = tmp_path / "repo"
-    ignore = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", "*.running.ipynb")
+    ignore = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".*.running.ipynb")
     shutil.copytree(paths.ROOT, root, ignore=ignore, symlinks=True)
-    env = {**__import__("os").environ, "PYTHONPATH": str(root / "src")}
-    done = _cli("book", "--pilots", str(EXAMPLE), "--only", "07_robustness", cwd=root, env=env,
-                timeout=1800)  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    only = ["--only", "07_robustness", "--only", "10b_multiverse"]
+    done = _cli("book", "--pilots", str(EXAMPLE), *only, cwd=root, env=env, timeout=2400)
     assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
     assert "07_robustness skipped" not in done.stdout
-    page = (root / "_build" / "html" / "notebooks" / "07_robustness.html").read_text("utf-8")
-    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert "made_up_pilots.csv (12 treated cities" in text
-    assert "sub-city skipped" in text
+    assert "10b_multiverse skipped" not in done.stdout
+    pages = {}
+    for stem in ("07_robustness", "10b_multiverse"):
+        page = (root / "_build" / "html" / "notebooks" / f"{stem}.html").read_text("utf-8")
+        pages[stem] = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+        assert LABEL in pages[stem]
+    assert "sub-city skipped" in pages["07_robustness"]
+    assert "This panel’s timing comes from made_up_pilots.csv" in pages["10b_multiverse"] or (
+        "This panel's timing comes from made_up_pilots.csv" in pages["10b_multiverse"]
+    )
+    assert f"give {_paper_range(file_frame)}" in pages["10b_multiverse"]

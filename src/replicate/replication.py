@@ -72,6 +72,8 @@ __all__ = [
     "regression_frame",
     "robustness",
     "robustness_skipped",
+    "ROBUSTNESS_VARIANTS",
+    "PILOT_LIST_VARIANTS",
     "weak_evidence_changes",
     "scorecard",
     "scorecard_summary",
@@ -548,8 +550,8 @@ def robustness(
     ``rescale``, ``absorb``). Each result carries the panel's data label; lay them side by
     side with :func:`replicate.etable`.
 
-    ``variants`` (names of :data:`ROBUSTNESS_VARIANTS`) chooses among them; ``None`` runs
-    every variant that applies to the panel. On another pilot policy
+    ``variants`` (names of :data:`ROBUSTNESS_VARIANTS`) chooses among them (the result keeps
+    that constant's order); ``None`` runs every variant that applies to the panel. On another pilot policy
     (``load_panel(pilots=FILE)``) the baseline keeps the file's timing, the clustering
     variants apply unchanged, and the variants that re-code the Broadband China lists
     (:data:`PILOT_LIST_VARIANTS`; :func:`robustness_skipped` says why for each) are left
