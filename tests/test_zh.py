@@ -831,3 +831,32 @@ def test_computed_note_sentences_keep_their_numbers_and_column(level, clusters):
     assert i18n.translate_table_text("mpdta.parquet (origin unverified)", {}) == (
         "mpdta.parquet（来源未经核实）"
     )
+
+
+def test_a_plain_dataframe_a_chapter_displays_gets_chinese_labels_and_same_numbers():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"meaning": ["city", "foreign investment"], "required": ["yes", "no"], "n": [285, 5130]},
+        index=pd.Index(["city_id", "fdi"], name="column"),
+    )
+    english = frame.to_html()
+    chinese = i18n.translate_tables(english)
+    for word in ("含义", "是否必需", "城市", "外商投资", "是", "否", "列"):
+        assert f">{word}</t" in chinese, word
+    assert ">city_id</th>" in chinese and ">5130</td>" in chinese
+    assert _numbers(_text(chinese)) == _numbers(_text(english))
+    assert frame.to_html() == english  # the English output is untouched
+
+
+def test_a_gloss_column_keeps_its_english_on_purpose():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"gloss": ["new quality productive forces"], "reason": ["national digital strategy"]},
+        index=pd.Index(["新质生产力"], name="term"),
+    )
+    chinese = i18n.translate_tables(frame.to_html())
+    assert "<td>new quality productive forces</td>" in chinese
+    assert "<td>国家数字战略</td>" in chinese and ">释义</th>" in chinese
+    assert "__gloss" not in chinese

@@ -335,10 +335,11 @@ _CELL = re.compile(
 
 
 def translate_tables(markup: str, catalogue: dict[str, str] | None = None) -> str:
-    """A rendered table (``report.tables.render(..., "html")``) with its caption, headers,
-    label cells and notes in Chinese; cells that hold markup (stars) or numbers are left as
-    they are, so every number on the Chinese page is the English page's number."""
-    if 'class="replication"' not in markup:
+    """A rendered table (``report.tables.render(..., "html")``, or a plain pandas
+    ``DataFrame`` a chapter displays) with its caption, headers, label cells and notes in
+    Chinese; cells that hold markup (stars) or numbers are left as they are, so every number
+    on the Chinese page is the English page's number."""
+    if 'class="replication"' not in markup and 'class="dataframe' not in markup:
         return markup
     catalogue = table_catalogue() if catalogue is None else catalogue
 
@@ -358,7 +359,28 @@ def translate_tables(markup: str, catalogue: dict[str, str] | None = None) -> st
             else match.group(0)
         )
 
-    return _CELL.sub(one, markup)
+    return _GLOSS_MARK.sub("<td", _CELL.sub(one, _keep_glosses(markup)))
+
+
+_GLOSS_MARK = re.compile(r"<td(?=__gloss)__gloss")
+
+
+def _keep_glosses(markup: str) -> str:
+    """A ``gloss`` column (chapter 04's dictionary: the English of each Chinese term) is the
+    English on purpose: its cells are marked so that :data:`_CELL` passes them by."""
+    rows = re.findall(r"<tr\b.*?</tr>", markup, re.S)
+    header = next((r for r in rows if re.search(r"<th[^>]*>gloss</th>", r)), None)
+    if header is None:
+        return markup
+    column = re.findall(r"<th[^>]*>(.*?)</th>", header, re.S).index("gloss")
+    for row in rows:
+        cells = list(re.finditer(r"<t([hd])\b", row))
+        if row is header or column >= len(cells) or cells[column][1] != "d":
+            continue
+        start = cells[column].start()
+        marked = row[:start] + "<td__gloss" + row[start + 3 :]
+        markup = markup.replace(row, marked, 1)
+    return markup
 
 
 def _panel_line(match: re.Match, catalogue: dict[str, str]) -> str:
