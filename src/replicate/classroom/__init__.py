@@ -5,7 +5,8 @@ that student's own synthetic twin (seed from the course and the student id), the
 copy with the solutions, an answer key and a ZIP per student; ``replicate classroom grade
 SUBMISSIONS --out DIR`` runs each submission in a fresh kernel and writes ``grades.csv``
 and a feedback page per student. ``replicate classroom slides --out DIR`` writes the
-90-minute session's slides (reveal.js, vendored: no network).
+90-minute session's slides (reveal.js, vendored: no network). ``--language zh`` writes the
+notebooks, README, key and slides in 简体中文; ``grade`` then answers in it too.
 
 What is whose: papermill (and nbclient under it) executes the notebooks; nbformat writes
 and reads them; reveal.js renders the slides. Ours: the exercises and their keys
@@ -37,6 +38,7 @@ def _cmd_assign(args) -> int:
         id_column=args.id_column,
         force=args.force,
         jobs=args.jobs,
+        language=args.language,
     )
     print(
         f"{done.students} students, exercises {', '.join(done.exercises)}, course {done.course!r}:\n"
@@ -75,7 +77,7 @@ def _cmd_grade(args) -> int:
 def _cmd_slides(args) -> int:
     from replicate.classroom.slides import build
 
-    page = build(args.out)
+    page = build(args.out, language=args.language)
     print(f"slides: {page} (open it in a browser; press S for the speaker notes)")
     return 0
 
@@ -123,6 +125,12 @@ def register(subparsers) -> None:
     a.add_argument(
         "--jobs", type=int, default=2, help="students whose key is simulated at once (default 2)"
     )
+    a.add_argument(
+        "--language",
+        choices=("en", "zh"),
+        default="en",
+        help="en (default) or zh: notebooks, README and key in 简体中文; grade follows the key",
+    )
     a.set_defaults(func=_cmd_assign)
     g = sub.add_parser(
         "grade",
@@ -154,6 +162,9 @@ def register(subparsers) -> None:
         description="Write the classroom session's slides and the vendored reveal.js to DIR.",
     )
     s.add_argument("--out", required=True, metavar="DIR")
+    s.add_argument(
+        "--language", choices=("en", "zh"), default="en", help="en (default) or zh (简体中文)"
+    )
     s.set_defaults(func=_cmd_slides)
     for step in (a, g, s):
         step.add_argument(

@@ -7,6 +7,11 @@ the student's notebook and a README; and ``OUT/answer_key.csv`` (student, exerci
 value, tolerance, Monte Carlo s.e., rule) with ``OUT/answer_key.json``, which
 ``replicate classroom grade`` reads. Two runs with the same roster and options give
 byte-identical files.
+
+``language="zh"`` (``--language zh``) writes the notebooks, the README and the key's words
+(rules, likely mistakes) in 简体中文, and the CSV with a byte-order mark so that Excel opens
+it as UTF-8; the key records ``"language": "zh"`` and ``grade`` answers in it. Seeds,
+truths and tolerances are the same in both languages.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import pandas as pd
 
 import replicate.classroom.exercises as ex
 import replicate.classroom.notebook as notebook
+from replicate.classroom.language import check_language, width
 from replicate.classroom.roster import Student, read_roster, slug, student_seed
 
 KEY_JSON = "answer_key.json"
@@ -43,6 +49,25 @@ Student: {who}
 The data are a SYNTHETIC twin generated from your own seed; they are not evidence about
 Chinese cities.
 """
+README_ZH = """\
+{course}：你的笔记本
+{line}
+
+学生：{who}
+
+1. 解压这个文件夹。
+2. 在安装了 `replicate` 包的 JupyterLab（或 Jupyter Notebook）中打开 {notebook}，
+   例如在这个文件夹中运行 `replicate lab --root .` 或 `jupyter lab`。
+3. 运行所有单元格，在每道题的单元格中作答（answers["..."] = ...）。
+4. 保存并提交 {notebook}（即 .ipynb 文件本身）。
+
+数据是由你自己的种子生成的合成（SYNTHETIC）孪生数据，不是关于中国城市的证据。
+"""
+
+
+def csv_encoding(language: str) -> str:
+    """UTF-8, with a byte-order mark for the Chinese kit (Excel then reads it as UTF-8)."""
+    return "utf-8-sig" if language == "zh" else "utf-8"
 
 
 @dataclass(frozen=True)
@@ -54,6 +79,7 @@ class Assignment:
     students: int
     exercises: tuple[str, ...]
     key: Path
+    language: str = "en"
 
 
 def notebook_names(course: str, student: Student) -> tuple[str, str]:
@@ -71,9 +97,15 @@ def _zip(path: Path, members: dict[str, bytes]) -> None:
 
 
 def student_key(
-    student: Student, course: str, chosen: Sequence[ex.Exercise], draws: int, key_draws: int
+    student: Student,
+    course: str,
+    chosen: Sequence[ex.Exercise],
+    draws: int,
+    key_draws: int,
+    language: str = "en",
 ) -> dict:
-    """Seed, knobs and the key of every chosen exercise for one student."""
+    """Seed, knobs and the key of every chosen exercise for one student (the key's words
+    in ``language``)."""
     seed = student_seed(course, student.student_id)
     knobs, mc_knobs = ex.student_knobs(seed)
     ctx = ex.Context(seed, knobs, mc_knobs, draws, key_draws)
@@ -85,14 +117,14 @@ def student_key(
         "seed": seed,
         "knobs": knobs,
         "mc_knobs": mc_knobs,
-        "entries": {e.key: ex.key_entry(e, ctx) for e in chosen},
+        "entries": {e.key: ex.key_entry(e, ctx, language) for e in chosen},
     }
 
 
 def _student_key(args: tuple) -> dict:
     """:func:`student_key` from picklable arguments (runs in a worker process)."""
-    student, course, keys, draws, key_draws = args
-    return student_key(student, course, ex.select(keys), draws, key_draws)
+    student, course, keys, draws, key_draws, language = args
+    return student_key(student, course, ex.select(keys), draws, key_draws, language)
 
 
 def assign(
@@ -106,8 +138,11 @@ def assign(
     id_column: str | None = None,
     force: bool = False,
     jobs: int = 2,
+    language: str = "en",
 ) -> Assignment:
-    """Write the notebooks, ZIPs and answer key of a class (see the module docstring)."""
+    """Write the notebooks, ZIPs and answer key of a class (see the module docstring);
+    ``language`` is ``"en"`` (default) or ``"zh"`` (简体中文)."""
+    language = check_language(language)
     course = str(course).strip()
     if not course:
         raise ValueError("--course: give the course a name, e.g. --course did-2025.")
@@ -119,13 +154,16 @@ def assign(
             f"--key-draws {key_draws} is below --draws {draws}; give at least {draws}."
         )
     chosen = ex.select(exercises)
+    if language == "zh":  # every Chinese prompt first: a missing one stops before any work
+        for exercise in chosen:
+            exercise.text_in(language)
     students = read_roster(roster, id_column=id_column)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not force:
         raise ValueError(
             f"--out {out} is not empty; choose a new folder or pass --force to write over it."
         )
-    args = [(s, course, [e.key for e in chosen], int(draws), key_draws) for s in students]
+    args = [(s, course, [e.key for e in chosen], int(draws), key_draws, language) for s in students]
     if jobs > 1 and len(students) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -153,13 +191,21 @@ def assign(
                 draws=int(draws),
                 exercises=chosen,
                 teacher=teacher,
+                language=language,
             )
             texts[name] = notebook.dumps(nb)
             (folder / name).write_text(texts[name], encoding="utf-8")
-        who = f"{student.name} ({student.student_id})" if student.name else student.student_id
-        readme = README.format(
-            course=course, line="=" * (len(course) + 15), who=who, notebook=student_name
-        )
+        if language == "zh":
+            who = f"{student.name}（{student.student_id}）" if student.name else student.student_id
+            title = f"{course}：你的笔记本"
+            readme = README_ZH.format(
+                course=course, line="=" * width(title), who=who, notebook=student_name
+            )
+        else:
+            who = f"{student.name} ({student.student_id})" if student.name else student.student_id
+            readme = README.format(
+                course=course, line="=" * (len(course) + 15), who=who, notebook=student_name
+            )
         _zip(
             out / "handout" / f"{Path(student_name).stem}.zip",
             {
@@ -170,6 +216,8 @@ def assign(
     record = {
         "format": notebook.FORMAT_VERSION,
         "course": course,
+        # absent means English: an English key is byte for byte what it was before --language
+        **({"language": language} if language != "en" else {}),
         "draws": int(draws),
         "key_draws": key_draws,
         "tolerance_z": ex.TOLERANCE_Z,
@@ -181,8 +229,8 @@ def assign(
     key_path.write_text(
         json.dumps(record, indent=1, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
     )
-    key_table(record).to_csv(out / KEY_CSV, index=False, encoding="utf-8")
-    return Assignment(out, course, len(students), tuple(e.key for e in chosen), key_path)
+    key_table(record).to_csv(out / KEY_CSV, index=False, encoding=csv_encoding(language))
+    return Assignment(out, course, len(students), tuple(e.key for e in chosen), key_path, language)
 
 
 def key_table(record: dict) -> pd.DataFrame:
@@ -218,4 +266,13 @@ def load_key(path: str | Path) -> dict:
     record = json.loads(path.read_text(encoding="utf-8"))
     if record.get("format") != notebook.FORMAT_VERSION:
         raise ValueError(f"{path}: answer key of format {record.get('format')}, expected 1.")
+    try:
+        check_language(record.get("language", "en"))
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
     return record
+
+
+def key_language(record: dict) -> str:
+    """The language the assignment was written in (``"en"`` when the key does not say)."""
+    return check_language(record.get("language", "en"))

@@ -45,6 +45,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from replicate.classroom.language import T, chapter_prompt_zh, pick
+
 Kind = Literal["exact", "mean", "rate", "bool"]
 
 TOLERANCE_Z = 3.0
@@ -248,7 +250,9 @@ class Context:
         return float(stats.norm.ppf(0.975) + stats.norm.ppf(0.80))
 
 
-Mistakes = Callable[[Context], Sequence[tuple[float, str]]]
+Mistakes = Callable[[Context], Sequence[tuple[float, T]]]
+"""The likely wrong answers of an exercise on one twin: ``(value, message)``, the message in
+both languages."""
 
 
 @dataclass(frozen=True)
@@ -273,6 +277,10 @@ class Exercise:
     ask: str = ""
     """For a chapter exercise: the one number (or yes/no) on the student's own twin the
     grader reads, and how to get it in the student's notebook."""
+    zh: Mapping[str, str] = field(default_factory=dict)
+    """The Chinese of ``title``, ``ask``, ``starter_hint`` and (for the kit's own exercises)
+    ``prompt``; a chapter exercise's Chinese prompt is the chapter's translation
+    (:func:`replicate.classroom.language.chapter_prompt_zh`), never written here."""
 
     @property
     def text(self) -> str:
@@ -287,8 +295,64 @@ class Exercise:
     def starter(self) -> str:
         return f'answers["{self.key}"] = None  # {self.starter_hint}'
 
+    def prompt_in(self, language: str) -> str:
+        """The prompt as written (MyST roles kept), in ``language``."""
+        if language != "zh":
+            return self.prompt
+        if self.chapter_label:
+            return chapter_prompt_zh(self.chapter_label, self.prompt)
+        return self.zh["prompt"]
 
-def plain(text: str) -> str:
+    def title_in(self, language: str) -> str:
+        return pick(language, self.title, self.zh.get("title", ""))
+
+    def text_in(self, language: str) -> str:
+        """:attr:`text` in ``language``."""
+        if language != "zh":
+            return self.text
+        shown = plain(self.prompt_in("zh"), "zh")
+        if self.chapter_label:
+            shown += f"\n\n*（本书教学章节的练习 `{self.chapter_label}`。）*"
+        return shown + (f"\n\n**你的答案：**{self.zh['ask']}" if self.ask else "")
+
+    def starter_in(self, language: str) -> str:
+        if language != "zh":
+            return self.starter
+        hint = self.zh.get("starter_hint", STARTER_HINTS_ZH.get(self.starter_hint, ""))
+        return f'answers["{self.key}"] = None  # {hint}'
+
+    def solution_in(self, language: str) -> str:
+        """The solution code, its comments and printed words in ``language``
+        (:data:`SOLUTION_ZH`); the code itself is the same."""
+        if language != "zh":
+            return self.solution
+        code = self.solution
+        for english, chinese in SOLUTION_ZH.items():
+            code = code.replace(english, chinese)
+        return code
+
+
+STARTER_HINTS_ZH = {
+    "your number": "你的数值",
+    "True or False": "True 或 False",
+    "a share between 0 and 1": "0 到 1 之间的比例",
+}
+"""The Chinese of the starter lines' hints (``answers[...] = None  # hint``)."""
+SOLUTION_ZH = {
+    "# the weighting and forbidden parts are zero": "# 方差加权部分和“禁止的”比较部分为零",
+    "# g: dated at implementation": "# g：按实施时间确定的批次",
+    "# one row per twin": "# 每个孪生数据一行",
+    "# every twin at once": "# 一次模拟全部孪生数据",
+    'f"pre-trend test: p = ': 'f"事前趋势检验：p = ',
+    'f"mean error: all {error.mean():.4f}, passed {error[passed].mean():.4f}"': (
+        'f"平均误差：全部 {error.mean():.4f}，通过检验的 {error[passed].mean():.4f}"'
+    ),
+}
+"""The Chinese of the solutions' comments and printed words (a test checks that each is in
+a solution and that no English comment is left)."""
+
+
+def plain(text: str, language: str = "en") -> str:
     """MyST roles as plain Markdown, for a notebook outside the book: ``{term}`x``` → x,
     ``{ref}`ex-…``` → the kit's exercise of that chapter label, ``{cite}`roth_2022_x``` →
     Roth (2022)."""
@@ -298,7 +362,9 @@ def plain(text: str) -> str:
 
     def ref(match):
         label = match.group(1)
-        return f"exercise `{labels[label]}`" if label in labels else f"`{label}`"
+        if label not in labels:
+            return f"`{label}`"
+        return pick(language, f"exercise `{labels[label]}`", f"练习 `{labels[label]}`")
 
     def cite(match):
         names = []
@@ -307,26 +373,44 @@ def plain(text: str) -> str:
             names.append(f"{author.replace('-', ' ').title()} ({rest.split('_')[0]})")
         return "; ".join(names)
 
+    if language == "zh":  # "如 {ref}`…`" → "如练习 `…`": no space after a Chinese character
+        text = re.sub(r"(?<=[\u4e00-\u9fff（])\s+(?=\{ref\})", "", text)
     text = re.sub(r"\{ref\}`([^`]+)`", ref, text)
     text = re.sub(r"\{term\}`([^`<]+?)\s*(?:<[^>]*>)?`", r"\1", text)
     return re.sub(r"\{cite(?::\w+)?\}`([^`]+)`", cite, text)
 
 
-def tolerance(exercise: Exercise, ctx: Context) -> tuple[float, float, str]:
+def tolerance(exercise: Exercise, ctx: Context, language: str = "en") -> tuple[float, float, str]:
     """``(tolerance, Monte Carlo s.e., the rule in words)`` of one exercise on one twin."""
     if exercise.kind == "bool":
-        return 0.0, 0.0, "exact (yes or no)"
+        return 0.0, 0.0, pick(language, "exact (yes or no)", "精确（是或否）")
     if exercise.kind == "exact":
-        return ROUNDING, 0.0, f"exact on your twin; ±{ROUNDING:g} for rounding"
+        return (
+            ROUNDING,
+            0.0,
+            pick(
+                language,
+                f"exact on your twin; ±{ROUNDING:g} for rounding",
+                f"在你的孪生数据上是精确值；允许 ±{ROUNDING:g} 的舍入误差",
+            ),
+        )
     values = np.asarray(exercise.per_draw(ctx), float)
     if exercise.kind == "rate":
         k = len(values)
         p = float(np.clip(values.mean(), 0.5 / k, 1 - 0.5 / k))  # never a zero s.e.
         se = float(np.sqrt(p * (1 - p) / ctx.draws))
-        rule = f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws}), p from {k} twins"
+        rule = pick(
+            language,
+            f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws}), p from {k} twins",
+            f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws})，p 来自 {k} 个孪生数据",
+        )
     else:
         se = float(values.std(ddof=1) / np.sqrt(ctx.draws))
-        rule = f"{TOLERANCE_Z:g} × s.d./√{ctx.draws}, s.d. from {len(values)} twins"
+        rule = pick(
+            language,
+            f"{TOLERANCE_Z:g} × s.d./√{ctx.draws}, s.d. from {len(values)} twins",
+            f"{TOLERANCE_Z:g} × 标准差/√{ctx.draws}，标准差来自 {len(values)} 个孪生数据",
+        )
     return max(TOLERANCE_Z * se, ROUNDING), se, rule
 
 
@@ -345,54 +429,107 @@ def _cohort_mistakes(ctx: Context):
     f = ctx.frame
     truth = ctx.twin.truth
     out = [
-        (ctx.twfe, f"this is the TWFE estimate, not the {BATCH} batch's true ATT"),
-        (truth.att, f"this is the true ATT of all treated city-years, not of the {BATCH} batch"),
+        (
+            ctx.twfe,
+            T(
+                f"this is the TWFE estimate, not the {BATCH} batch's true ATT",
+                f"这是 TWFE 估计值，不是 {BATCH} 批次的真实 ATT",
+            ),
+        ),
+        (
+            truth.att,
+            T(
+                f"this is the true ATT of all treated city-years, not of the {BATCH} batch",
+                f"这是全部受处理城市-年份的真实 ATT，不是 {BATCH} 批次的",
+            ),
+        ),
         (
             float(f.loc[(f["g"] == BATCH) & (f["year"] == BATCH), "tau"].mean()),
-            f"this is the {BATCH} batch's effect in its pilot year only; its ATT averages "
-            "every treated year, and the effect grows each year",
+            T(
+                f"this is the {BATCH} batch's effect in its pilot year only; its ATT averages "
+                "every treated year, and the effect grows each year",
+                f"这只是 {BATCH} 批次在试点当年的效应；它的 ATT 是所有受处理年份的平均，"
+                "而效应逐年增长",
+            ),
         ),
         (
             float(_batch_rows(ctx, None)["tau"].mean()),
-            f"this averages the {BATCH} batch over every year, including the untreated years "
-            "before its pilot",
+            T(
+                f"this averages the {BATCH} batch over every year, including the untreated "
+                "years before its pilot",
+                f"这是 {BATCH} 批次在所有年份上的平均，包括试点之前未受处理的年份",
+            ),
         ),
     ]
     for batch, value in truth.by_cohort.items():
         if int(batch) != BATCH:
             out.append(
-                (float(value), f"this is the {batch} batch's true ATT, not the {BATCH} batch's")
+                (
+                    float(value),
+                    T(
+                        f"this is the {batch} batch's true ATT, not the {BATCH} batch's",
+                        f"这是 {batch} 批次的真实 ATT，不是 {BATCH} 批次的",
+                    ),
+                )
             )
     return out
+
+
+IS_THE_ESTIMATE = T(
+    "this is the TWFE estimate itself; the bias is the estimate minus the true ATT",
+    "这是 TWFE 估计值本身；偏误是估计值减去真实 ATT",
+)
+IS_THE_TRUTH = T(
+    "this is the true ATT; the bias is the TWFE estimate minus it",
+    "这是真实 ATT；偏误是 TWFE 估计值减去它",
+)
 
 
 def _bias_mistakes(ctx: Context):
     shared = float(ctx.parts["variance weighting"] + ctx.parts["forbidden comparison"])
     return [
-        (ctx.twfe, "this is the TWFE estimate itself; the bias is the estimate minus the true ATT"),
+        (ctx.twfe, IS_THE_ESTIMATE),
         (
             shared,
-            "this is only the part of the bias every twin of your design shares (variance "
-            "weighting + forbidden comparisons); your twin's bias also has its noise part",
+            T(
+                "this is only the part of the bias every twin of your design shares (variance "
+                "weighting + forbidden comparisons); your twin's bias also has its noise part",
+                "这只是你这一设计的所有孪生数据共有的那部分偏误（方差加权 + “禁止的”比较）；"
+                "你的孪生数据的偏误还包含噪声部分",
+            ),
         ),
-        (ctx.twin.truth.att, "this is the true ATT; the bias is the TWFE estimate minus it"),
+        (ctx.twin.truth.att, IS_THE_TRUTH),
     ]
 
 
 def _part_mistakes(part: str):
     names = {
-        "variance weighting": "the variance-weighting part",
-        "forbidden comparison": "the forbidden-comparison part",
-        "noise and trend violation": "the noise (and trend-violation) part",
+        "variance weighting": T("the variance-weighting part", "方差加权部分"),
+        "forbidden comparison": T("the forbidden-comparison part", "“禁止的”比较部分"),
+        "noise and trend violation": T(
+            "the noise (and trend-violation) part", "噪声（及趋势违背）部分"
+        ),
     }
+    asked = names[part]
 
     def mistakes(ctx: Context):
         out = [
-            (float(ctx.parts[other]), f"this is {label}, not {names[part]}")
+            (
+                float(ctx.parts[other]),
+                T(f"this is {label.en}, not {asked.en}", f"这是{label.zh}，不是{asked.zh}"),
+            )
             for other, label in names.items()
             if other != part
         ]
-        out.append((float(ctx.parts["total"]), f"this is the whole bias, not {names[part]} alone"))
+        out.append(
+            (
+                float(ctx.parts["total"]),
+                T(
+                    f"this is the whole bias, not {asked.en} alone",
+                    f"这是全部偏误，不只是{asked.zh}",
+                ),
+            )
+        )
         return out
 
     return mistakes
@@ -404,11 +541,18 @@ def _coverage_mistakes(ctx: Context):
     return [
         (
             1 - float(ctx.covered.mean()),
-            "this is the share of intervals that miss the true ATT (1 − coverage)",
+            T(
+                "this is the share of intervals that miss the true ATT (1 − coverage)",
+                "这是未覆盖真实 ATT 的区间所占的比例（1 − 覆盖率）",
+            ),
         ),
         (
             power,
-            "this is the rejection rate of 'effect = 0' (the power), not the coverage of the true ATT",
+            T(
+                "this is the rejection rate of 'effect = 0' (the power), not the coverage of "
+                "the true ATT",
+                "这是“效应 = 0”的拒绝率（功效），不是对真实 ATT 的覆盖率",
+            ),
         ),
     ]
 
@@ -418,36 +562,45 @@ def _mde_mistakes(ctx: Context):
     return [
         (
             1.959964 * se,
-            "this is z₀.₉₇₅ × s.e.: the effect detected with only 50% power; add z₀.₈₀ ≈ 0.84 "
-            "for 80% power",
+            T(
+                "this is z₀.₉₇₅ × s.e.: the effect detected with only 50% power; add z₀.₈₀ ≈ "
+                "0.84 for 80% power",
+                "这是 z₀.₉₇₅ × 标准误：只有 50% 功效时可检测到的效应；要达到 80% 功效，"
+                "还需加上 z₀.₈₀ ≈ 0.84",
+            ),
         ),
         (
             se,
-            f"this is the mean standard error itself; the MDE multiplies it by {MDE_MULTIPLIER_TEXT}",
+            T(
+                "this is the mean standard error itself; the MDE multiplies it by "
+                f"{MDE_MULTIPLIER_TEXT}",
+                f"这是平均标准误本身；最小可检测效应要把它乘以 {MDE_MULTIPLIER_TEXT}",
+            ),
         ),
         (
             ctx.monte_carlo["estimate"].mean(),
-            "this is the mean TWFE estimate, not the minimum detectable effect",
+            T(
+                "this is the mean TWFE estimate, not the minimum detectable effect",
+                "这是 TWFE 估计值的均值，不是最小可检测效应",
+            ),
         ),
     ]
 
 
-def _variant_bias_mistakes(name: str, changes: Mapping):
+def _variant_bias_mistakes(name: T, changes: Mapping):
     def mistakes(ctx: Context):
         v = ctx.variant(**changes)
         return [
-            (
-                v.twfe,
-                "this is the TWFE estimate itself; the bias is the estimate minus the true ATT",
-            ),
+            (v.twfe, IS_THE_ESTIMATE),
             (
                 ctx.twfe - float(ctx.twin.truth.att),
-                f"this is TWFE's bias on your twin as handed out, not on the twin with {name}",
+                T(
+                    f"this is TWFE's bias on your twin as handed out, not on the twin with "
+                    f"{name.en}",
+                    f"这是 TWFE 在发给你的原始孪生数据上的偏误，不是在{name.zh}的孪生数据上的",
+                ),
             ),
-            (
-                float(v.twin.truth.att),
-                "this is the true ATT; the bias is the TWFE estimate minus it",
-            ),
+            (float(v.twin.truth.att), IS_THE_TRUTH),
         ]
 
     return mistakes
@@ -459,15 +612,28 @@ def _anticipation_mistakes(ctx: Context):
     event = f["year"] - f["g"]
     announced = (f["g"] > 0) & (event >= -ANTICIPATION)
     return [
-        (v.imputation, "this is the imputation estimate itself, not its error"),
+        (
+            v.imputation,
+            T(
+                "this is the imputation estimate itself, not its error",
+                "这是插补估计值本身，不是它的误差",
+            ),
+        ),
         (
             v.imputation - float(f.loc[announced, "tau"].mean()),
-            "this is the error against the effect from the announcement on; dated at "
-            "implementation, the estimate is compared with the ATT from the pilot year on",
+            T(
+                "this is the error against the effect from the announcement on; dated at "
+                "implementation, the estimate is compared with the ATT from the pilot year on",
+                "这是相对于从公布时起的效应的误差；批次按实施时间确定时，估计值应与从试点年份起"
+                "的 ATT 比较",
+            ),
         ),
         (
             v.twfe - v.att_treated,
-            "this is TWFE's error; the exercise asks for the imputation estimator's",
+            T(
+                "this is TWFE's error; the exercise asks for the imputation estimator's",
+                "这是 TWFE 的误差；本题问的是插补估计量的误差",
+            ),
         ),
     ]
 
@@ -478,14 +644,21 @@ def _rate_mistakes(slope: float, passing: bool):
         other = PRETREND_SMALL if slope == PRETREND_LARGE else PRETREND_LARGE
         other_rate = float(ctx.rejects(other).mean())
         asked, flip = ("pass", "rejection") if passing else ("rejection", "pass")
+        asked_zh, flip_zh = ("通过率", "拒绝率") if passing else ("拒绝率", "通过率")
         return [
             (
                 rate if passing else 1 - rate,
-                f"this is the {flip} rate (1 − the {asked} rate)",
+                T(
+                    f"this is the {flip} rate (1 − the {asked} rate)",
+                    f"这是{flip_zh}（1 − {asked_zh}）",
+                ),
             ),
             (
                 1 - other_rate if passing else other_rate,
-                f"this is the {asked} rate with pretrend = {other:g}, not {slope:g}",
+                T(
+                    f"this is the {asked} rate with pretrend = {other:g}, not {slope:g}",
+                    f"这是 pretrend = {other:g} 时的{asked_zh}，不是 {slope:g} 时的",
+                ),
             ),
         ]
 
@@ -507,6 +680,13 @@ EXERCISES: dict[str, Exercise] = {
             "exact",
             lambda ctx: float(ctx.twin.truth.by_cohort[BATCH]),
             _cohort_mistakes,
+            zh={
+                "title": f"{BATCH} 批次的真实 ATT",
+                "prompt": f"`frame['tau']` 是孪生数据中试点在每个城市-年份的真实效应（`g` 是城市"
+                f"首次成为试点的年份，从未成为试点则为 0；`did` 从该年起取 1）。**{BATCH} 批次**"
+                "的处理组平均处理效应（ATT），即该批次所有受处理城市-年份上 `tau` 的均值，是多少？"
+                "把它与练习 2 的 TWFE 估计值比较。",
+            },
         ),
         Exercise(
             "twfe_bias",
@@ -520,6 +700,13 @@ EXERCISES: dict[str, Exercise] = {
             "exact",
             lambda ctx: ctx.twfe - float(ctx.twin.truth.att),
             _bias_mistakes,
+            zh={
+                "title": "你的孪生数据上 TWFE 的偏误",
+                "prompt": "在你的孪生数据上估计静态双向固定效应（TWFE）回归 `nqp ~ did | "
+                "city_id + year`，并与全部受处理城市-年份的真实 ATT 比较：它的**偏误**（估计值 − "
+                "真实 ATT）是多少？`twfe_bias(frame, 'nqp', 'tau', **columns)` 给出估计值"
+                "（`.twfe`）、真实值（`.att`）以及练习 3 和 4 所用的分解。",
+            },
         ),
         Exercise(
             "weighting",
@@ -531,6 +718,12 @@ EXERCISES: dict[str, Exercise] = {
             "exact",
             lambda ctx: float(ctx.parts["variance weighting"]),
             _part_mistakes("variance weighting"),
+            zh={
+                "title": "偏误中的方差加权部分",
+                "prompt": "把偏误分解为各个部分（`split.by_part()`：Goodman-Bacon 的 2×2 比较，"
+                "对照真实效应）。**方差加权**部分是多少：每个比较自身的效应减去 ATT，再按 TWFE 的"
+                "权重加权？",
+            },
         ),
         Exercise(
             "forbidden",
@@ -541,6 +734,11 @@ EXERCISES: dict[str, Exercise] = {
             "exact",
             lambda ctx: float(ctx.parts["forbidden comparison"]),
             _part_mistakes("forbidden comparison"),
+            zh={
+                "title": "偏误中的“禁止的”比较部分",
+                "prompt": "**“禁止的”比较**部分是多少：TWFE 用作对照的已受处理城市的效应变化，"
+                "取负号，再按 TWFE 的权重加权？",
+            },
         ),
         Exercise(
             "homogeneous_bias",
@@ -555,7 +753,7 @@ EXERCISES: dict[str, Exercise] = {
             'answers["homogeneous_bias"] = split_h.twfe - split_h.att',
             "exact",
             lambda ctx: ctx.homogeneous.twfe - float(ctx.homogeneous.twin.truth.att),
-            _variant_bias_mistakes("homogeneous effects", HOMOGENEOUS),
+            _variant_bias_mistakes(T("homogeneous effects", "效应同质"), HOMOGENEOUS),
             chapter_label="ex-homogeneous",
             ask="TWFE's bias (estimate − true ATT) on your own twin with these effects: "
             "`homogeneous` (set up above) is your `knobs` with them (and no anticipation, "
@@ -563,6 +761,14 @@ EXERCISES: dict[str, Exercise] = {
             "knobs=synthetic.Knobs(**homogeneous))`, its `frame` as in the setup cell, and "
             "split the bias with `twfe_bias`: the two parts should be zero, so what is left "
             "is noise.",
+            zh={
+                "title": "同质效应：TWFE 无偏吗？",
+                "ask": "在具有这些效应的你自己的孪生数据上，TWFE 的偏误（估计值 − 真实 ATT）："
+                "`homogeneous`（已在上面设定）就是换上这些效应的你的 `knobs`（并且没有预期效应、"
+                "事前趋势和混杂）。用 `synthetic.make_twin(seed=seed, "
+                "knobs=synthetic.Knobs(**homogeneous))` 生成孪生数据，像设置单元格那样构造它的 "
+                "`frame`，再用 `twfe_bias` 分解偏误：两个部分应为零，剩下的就是噪声。",
+            },
         ),
         Exercise(
             "anticipation_bias",
@@ -589,6 +795,14 @@ EXERCISES: dict[str, Exercise] = {
             "`imputation(frame, 'nqp', **columns)` (from `replicate.models.staggered`) minus "
             "the true ATT of the city-years from the pilot year on (mean of `tau` where "
             "`did == 1`).",
+            zh={
+                "title": "预期效应：按实施时间确定的批次",
+                "ask": f"在 `anticipation = {ANTICIPATION}`"
+                f'（`{{**knobs, "anticipation": {ANTICIPATION}}}`）的你自己的孪生数据上，批次按'
+                "实施时间确定时**插补估计量**的误差：`imputation(frame, 'nqp', **columns)`"
+                "（来自 `replicate.models.staggered`）减去从试点年份起各城市-年份的真实 ATT"
+                "（`did == 1` 处 `tau` 的均值）。",
+            },
         ),
         Exercise(
             "conditional_bias",
@@ -606,11 +820,19 @@ EXERCISES: dict[str, Exercise] = {
                 ctx.variant(conditional_trends=True).twfe
                 - float(ctx.variant(conditional_trends=True).twin.truth.att)
             ),
-            _variant_bias_mistakes("conditional trends", {"conditional_trends": True}),
+            _variant_bias_mistakes(
+                T("conditional trends", "条件趋势"), {"conditional_trends": True}
+            ),
             chapter_label="ex-conditional",
             ask="on your own twin with `conditional_trends = True` (`{**knobs, "
             '"conditional_trends": True}`), TWFE\'s bias without controls (estimate − true '
             "ATT), as in exercise `twfe_bias`.",
+            zh={
+                "title": "条件平行趋势：不含控制变量的 TWFE",
+                "ask": "在 `conditional_trends = True`（`{**knobs, "
+                '"conditional_trends": True}`）的你自己的孪生数据上，不含控制变量的 TWFE 的偏误'
+                "（估计值 − 真实 ATT），做法同练习 `twfe_bias`。",
+            },
         ),
         Exercise(
             "pretest",
@@ -624,6 +846,12 @@ EXERCISES: dict[str, Exercise] = {
             "bool",
             lambda ctx: bool(ctx.pretrend_p >= 0.05),
             starter_hint="True or False",
+            zh={
+                "title": "事前检验能通过吗？",
+                "prompt": "运行事件时间为 −5 … 5 的 TWFE 事件研究（`event_study(frame, 'nqp', "
+                "**columns, window=(-5, 5))`）。它的联合事前趋势检验在 5% 水平上是否**通过**，"
+                "即不拒绝（`True` 或 `False`）？",
+            },
         ),
         Exercise(
             "pretrend_reject",
@@ -647,6 +875,14 @@ EXERCISES: dict[str, Exercise] = {
             f'`teaching.run_fast("pretest", montecarlo.Design({{**homogeneous, "pretrend": '
             f"{PRETREND_LARGE}}}, seed=seed), draws)` (from `replicate import teaching`) has "
             "the test's p-value of each twin in column `pretest_p`.",
+            zh={
+                "title": "事前检验多常发现事前趋势？",
+                "ask": f"在你的 `draws` 个 `pretrend = {PRETREND_LARGE}` 的孪生数据中，联合事前"
+                "趋势检验在 5% 水平上拒绝的**比例**（0 到 1 之间）："
+                f'`teaching.run_fast("pretest", montecarlo.Design({{**homogeneous, "pretrend": '
+                f"{PRETREND_LARGE}}}, seed=seed), draws)`（来自 `replicate import teaching`）的 "
+                "`pretest_p` 列是每个孪生数据上该检验的 p 值。",
+            },
         ),
         Exercise(
             "pretest_pass",
@@ -674,6 +910,14 @@ EXERCISES: dict[str, Exercise] = {
             "mean error (`twfe − att`) over all of them and over those that pass, and compare; "
             "that comparison is not graded (a mean over however many of your twins pass, "
             "possibly none).",
+            zh={
+                "title": "较小的事前趋势多常通过事前检验？",
+                "ask": f"在你的 `draws` 个 `pretrend = {PRETREND_SMALL}` 的孪生数据中，事前趋势"
+                "检验在 5% 水平上**不**拒绝的**比例**（0 到 1 之间；即那类文献会发表的抽样），"
+                "做法同练习 `pretrend_reject`。打印 TWFE 在全部抽样上和通过检验的抽样上的平均误差"
+                "（`twfe − att`）并加以比较；这一比较不计分（它是对碰巧通过检验的那些孪生数据求"
+                "均值，可能一个也没有）。",
+            },
         ),
         Exercise(
             "coverage",
@@ -694,6 +938,12 @@ EXERCISES: dict[str, Exercise] = {
             ask="on twins with the same effect in every batch and no dynamics (`mc_knobs`), run "
             "a Monte Carlo of `draws` such twins (`montecarlo.run_fast`) and report the **share** of "
             "them (between 0 and 1) whose 95% interval, clustered by city, covers the true ATT.",
+            zh={
+                "title": "聚类区间的覆盖率",
+                "ask": "在每个批次效应相同、没有动态变化的孪生数据（`mc_knobs`）上，对 `draws` 个"
+                "这样的孪生数据做蒙特卡洛模拟（`montecarlo.run_fast`），报告其中按城市聚类的 95% "
+                "区间覆盖真实 ATT 的**比例**（0 到 1 之间）。",
+            },
         ),
         Exercise(
             "mde",
@@ -713,6 +963,12 @@ EXERCISES: dict[str, Exercise] = {
             f"detects with 80% power in a two-sided 5% test is {MDE_MULTIPLIER_TEXT} × s.e. "
             "Use the mean city-clustered standard error over your twins (column `se` of the "
             "Monte Carlo table). Checking the rejection rate at that effect is not graded.",
+            zh={
+                "title": "最小可检测效应",
+                "ask": "根据练习 `coverage` 的蒙特卡洛结果（`mc`）：在双侧 5% 检验中，TWFE 以 "
+                f"80% 功效能检测到的最小效应是 {MDE_MULTIPLIER_TEXT} × 标准误。使用你的孪生数据上"
+                "按城市聚类的标准误的均值（蒙特卡洛表的 `se` 列）。在该效应下检验拒绝率不计分。",
+            },
         ),
     )
 }
@@ -754,11 +1010,12 @@ def select(keys: Sequence[str] | None) -> list[Exercise]:
     return [e for e in EXERCISES.values() if e.key in keys]
 
 
-def key_entry(exercise: Exercise, ctx: Context) -> dict:
-    """The answer key of one exercise on one student's twin."""
-    tol, se, rule = tolerance(exercise, ctx)
+def key_entry(exercise: Exercise, ctx: Context, language: str = "en") -> dict:
+    """The answer key of one exercise on one student's twin (its messages in ``language``;
+    its numbers do not depend on it)."""
+    tol, se, rule = tolerance(exercise, ctx, language)
     truth = exercise.truth(ctx)
-    mistakes = [{"value": float(v), "message": m} for v, m in exercise.mistakes(ctx)]
+    mistakes = [{"value": float(v), "message": m(language)} for v, m in exercise.mistakes(ctx)]
     entry = {
         "exercise": exercise.key,
         "kind": exercise.kind,

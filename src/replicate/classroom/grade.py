@@ -16,6 +16,10 @@ out, lacks an answer or belongs to no one on the roster gets a clear line and ze
 what is missing; the run goes on. Outputs: ``grades.csv`` (student, exercise, points,
 possible, message), ``totals.csv``, ``feedback/<student>.md`` and the executed copies in
 ``executed/``.
+
+The messages and feedback pages are in the language of the assignment (the key's
+``language``, written by ``assign --language``; English when it says none): the same
+marks, only the words differ.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ import nbformat
 import pandas as pd
 
 import replicate.classroom.record as rec
-from replicate.classroom.assign import KEY_JSON, load_key
+from replicate.classroom.assign import KEY_JSON, csv_encoding, key_language, load_key
+from replicate.classroom.language import pick
 from replicate.classroom.notebook import METADATA_KEY
 from replicate.classroom.roster import slug
 
@@ -46,6 +51,10 @@ FINAL_CELL = (
     "# Added by the grader to its copy of your notebook (your file is not changed).\n"
     "import replicate.classroom.record as _grader_record\n\n"
     '_grader_record.emit_final(globals().get("answers"))'
+)
+FINAL_CELL_ZH = FINAL_CELL.replace(
+    "# Added by the grader to its copy of your notebook (your file is not changed).",
+    "# 评分程序在它的副本末尾加上的单元格（你的文件不会被修改）。",
 )
 PARAMETERS = ("course", "student_id", "seed", "knobs", "mc_knobs", "draws")
 
@@ -147,7 +156,7 @@ def identify(nb) -> tuple[str | None, str | None, str]:
     return (str(sid) if sid else None), (str(course) if course else None), meta.get("role", "")
 
 
-def prepare_copy(nb) -> nbformat.NotebookNode:
+def prepare_copy(nb, language: str = "en") -> nbformat.NotebookNode:
     """The copy the grader runs: no outputs, every cell may raise, a final recording cell."""
     copy = nbformat.from_dict(nb)
     cells = []
@@ -160,7 +169,8 @@ def prepare_copy(nb) -> nbformat.NotebookNode:
                 del cell.metadata["papermill"]
         cells.append(cell)
     final = nbformat.v4.new_code_cell(
-        FINAL_CELL, metadata={"tags": [GRADER_TAG, "raises-exception"]}
+        pick(language, FINAL_CELL, FINAL_CELL_ZH),
+        metadata={"tags": [GRADER_TAG, "raises-exception"]},
     )
     final["id"] = "replicate-grader-final"
     copy.cells = [*cells, final]
@@ -192,6 +202,7 @@ def execute_copy(task: Mapping) -> dict:
 
 
 def _execute(task: Mapping, papermill) -> dict:
+    language = task.get("language", "en")
     with tempfile.TemporaryDirectory(prefix="replicate-grade-") as work:
         try:
             papermill.execute_notebook(
@@ -210,9 +221,15 @@ def _execute(task: Mapping, papermill) -> dict:
         except Exception as error:  # time limit, dead kernel: say so; read what ran
             name = type(error).__name__
             if "Timeout" in name or isinstance(error, TimeoutError):
-                return {"stopped": f"stopped at the time limit ({task['timeout']} s for one cell)"}
+                return {
+                    "stopped": pick(
+                        language,
+                        f"stopped at the time limit ({task['timeout']} s for one cell)",
+                        f"到达时间限制后停止（每个单元格 {task['timeout']} 秒）",
+                    )
+                }
             first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
-            return {"stopped": f"the run stopped: {name}: {first}"}
+            return {"stopped": pick(language, "the run stopped", "运行中止") + f": {name}: {first}"}
     return {"stopped": ""}
 
 
@@ -265,85 +282,132 @@ def _fmt(value: float) -> str:
     return f"{value:.4f}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
 
 
-def check(entry: Mapping, answer: object) -> tuple[float, str]:
-    """``(points, message)`` for one answer against its key entry."""
+def check(entry: Mapping, answer: object, language: str = "en") -> tuple[float, str]:
+    """``(points, message)`` for one answer against its key entry (the message in
+    ``language``; the points do not depend on it)."""
+
+    def say(en: str, zh: str) -> str:
+        return pick(language, en, zh)
+
     points = float(entry["points"])
     truth, tol = entry["truth"], float(entry["tolerance"])
     if answer is None:
-        return 0.0, "blank: the answer is still None"
+        return 0.0, say("blank: the answer is still None", "空白：答案仍是 None")
     if entry["kind"] == "bool":
         p = entry.get("pretrend_p")
         why = (
-            f"the joint pre-trend test on your twin has p = {p:.3f}, "
-            + (
-                "at or above 0.05: it does not reject, so the pre-test passes"
-                if truth
-                else "below 0.05: it rejects, so the pre-test does not pass"
+            say(
+                f"the joint pre-trend test on your twin has p = {p:.3f}, "
+                + (
+                    "at or above 0.05: it does not reject, so the pre-test passes"
+                    if truth
+                    else "below 0.05: it rejects, so the pre-test does not pass"
+                ),
+                f"你的孪生数据上联合事前趋势检验的 p = {p:.3f}，"
+                + (
+                    "不低于 0.05：不拒绝，所以事前检验通过"
+                    if truth
+                    else "低于 0.05：拒绝，所以事前检验未通过"
+                ),
             )
             if p is not None
             else ""
         )
         if isinstance(answer, bool):
             if answer == truth:
-                return points, f"correct: {answer}"
-            return 0.0, f"wrong: the answer is {truth}; {why}"
-        return 0.0, f"give True or False, not {answer!r}; the answer is {truth}: {why}"
+                return points, say(f"correct: {answer}", f"正确：{answer}")
+            return 0.0, say(f"wrong: the answer is {truth}; {why}", f"错误：答案是 {truth}；{why}")
+        return 0.0, say(
+            f"give True or False, not {answer!r}; the answer is {truth}: {why}",
+            f"请给出 True 或 False，而不是 {answer!r}；答案是 {truth}：{why}",
+        )
     if isinstance(answer, bool):
-        return 0.0, f"give a number, not {answer}; the true value is {_fmt(truth)}"
+        return 0.0, say(
+            f"give a number, not {answer}; the true value is {_fmt(truth)}",
+            f"请给出一个数，而不是 {answer}；真实值是 {_fmt(truth)}",
+        )
     if isinstance(answer, str):
-        return 0.0, f"not a number ({answer!r}); the true value is {_fmt(truth)}"
+        return 0.0, say(
+            f"not a number ({answer!r}); the true value is {_fmt(truth)}",
+            f"不是数值（{answer!r}）；真实值是 {_fmt(truth)}",
+        )
     value = float(answer)
     if not math.isfinite(value):
-        return 0.0, f"not a finite number ({value}); the true value is {_fmt(truth)}"
+        return 0.0, say(
+            f"not a finite number ({value}); the true value is {_fmt(truth)}",
+            f"不是有限的数（{value}）；真实值是 {_fmt(truth)}",
+        )
     truth = float(truth)
     gap = abs(value - truth)
-    told = f"the true value is {_fmt(truth)} (±{_fmt(tol)}); your answer {_fmt(value)}"
+    told = say(
+        f"the true value is {_fmt(truth)} (±{_fmt(tol)}); your answer {_fmt(value)}",
+        f"真实值是 {_fmt(truth)}（±{_fmt(tol)}）；你的答案是 {_fmt(value)}",
+    )
     if gap <= tol:
-        return points, f"correct: {_fmt(value)} (true value {_fmt(truth)}, ±{_fmt(tol)})"
+        return points, say(
+            f"correct: {_fmt(value)} (true value {_fmt(truth)}, ±{_fmt(tol)})",
+            f"正确：{_fmt(value)}（真实值 {_fmt(truth)}，±{_fmt(tol)}）",
+        )
     near = [
         (abs(value - float(m["value"])), m["message"])
         for m in entry.get("mistakes", [])
         if abs(value - float(m["value"])) <= tol
     ]
     if near:
-        return 0.0, f"wrong: {min(near)[1]}; {told}"
+        return 0.0, say(f"wrong: {min(near)[1]}; {told}", f"错误：{min(near)[1]}；{told}")
     if truth != 0 and abs(value / 100 - truth) <= tol:
         what = (
-            "give a share between 0 and 1"
+            say("give a share between 0 and 1", "请给出 0 到 1 之间的比例")
             if entry["kind"] == "rate"
-            else "it is 100 times too large"
+            else say("it is 100 times too large", "它大了 100 倍")
         )
-        return 0.0, f"wrong: this looks like a percentage; {what}; {told}"
+        return 0.0, say(
+            f"wrong: this looks like a percentage; {what}; {told}",
+            f"错误：这看起来是百分数；{what}；{told}",
+        )
     if truth != 0 and abs(value + truth) <= tol:
-        return 0.0, f"wrong: the sign is reversed; {told}"
-    return 0.0, f"wrong: off by {_fmt(gap)}; {told}"
+        return 0.0, say(f"wrong: the sign is reversed; {told}", f"错误：符号反了；{told}")
+    return 0.0, say(f"wrong: off by {_fmt(gap)}; {told}", f"错误：相差 {_fmt(gap)}；{told}")
 
 
-def _missing(key: str, run: Run) -> str:
+def _missing(key: str, run: Run, language: str = "en") -> str:
+    def say(en: str, zh: str) -> str:
+        return pick(language, en, zh)
+
     own = [e for e in run.errors if e["exercise"] == key]
     if own:
-        message = f"no answer: the cell of this exercise raised {own[0]['error']}"
+        message = say(
+            f"no answer: the cell of this exercise raised {own[0]['error']}",
+            f"没有答案：本练习的单元格引发了 {own[0]['error']}",
+        )
         before = [
             e
             for e in run.errors
             if not e["exercise"] and not e["grader"] and e["cell"] < own[0]["cell"]
         ]
         if before:
-            message += (
+            message += say(
                 f", after code cell {before[0]['cell']} raised {before[0]['error']} "
-                "(fix that one first)"
+                "(fix that one first)",
+                f"，此前代码单元格 {before[0]['cell']} 已引发 {before[0]['error']}"
+                "（请先修正那一处）",
             )
         return message
     if run.stopped:
-        return f"no answer: {run.stopped}"
+        return say(f"no answer: {run.stopped}", f"没有答案：{run.stopped}")
     others = [e for e in run.errors if not e["grader"]]
     if others:
         first = others[0]
-        return (
+        return say(
             f"no answer recorded (answers[{key!r}] was never set); the notebook raised "
-            f"{first['error']} in code cell {first['cell']}"
+            f"{first['error']} in code cell {first['cell']}",
+            f"没有记录答案（从未设置 answers[{key!r}]）；笔记本在代码单元格 {first['cell']} "
+            f"中引发了 {first['error']}",
         )
-    return f"no answer recorded: answers[{key!r}] was never set"
+    return say(
+        f"no answer recorded: answers[{key!r}] was never set",
+        f"没有记录答案：从未设置 answers[{key!r}]",
+    )
 
 
 def _cell(text: object) -> str:
@@ -351,18 +415,46 @@ def _cell(text: object) -> str:
 
 
 def feedback_page(
-    course: str, sid: str, name: str, run: Run | None, rows: list[dict], key: Mapping | None
+    course: str,
+    sid: str,
+    name: str,
+    run: Run | None,
+    rows: list[dict],
+    key: Mapping | None,
+    language: str = "en",
 ) -> str:
+    def say(en: str, zh: str) -> str:
+        return pick(language, en, zh)
+
     got = sum(r["points"] for r in rows)
     possible = sum(r["possible"] for r in rows)
-    lines = [f"# Feedback: {course}", "", f"Student: **{sid}**" + (f" ({name})" if name else "")]
+    lines = [
+        say(f"# Feedback: {course}", f"# 反馈：{course}"),
+        "",
+        say(
+            f"Student: **{sid}**" + (f" ({name})" if name else ""),
+            f"学生：**{sid}**" + (f"（{name}）" if name else ""),
+        ),
+    ]
     if run is not None:
-        lines.append(f"Submission: `{run.label}` (sha256 `{run.sha256[:16]}…`)")
-    lines += ["", f"Score: **{got:g} / {possible:g}**", ""]
+        lines.append(
+            say(
+                f"Submission: `{run.label}` (sha256 `{run.sha256[:16]}…`)",
+                f"提交的文件：`{run.label}`（sha256 `{run.sha256[:16]}…`）",
+            )
+        )
+    lines += [
+        "",
+        say(f"Score: **{got:g} / {possible:g}**", f"得分：**{got:g} / {possible:g}**"),
+        "",
+    ]
     if run is not None and run.problem:
         lines += [f"**{run.problem}**", ""]
     lines += [
-        "| exercise | points | your answer | true value | message |",
+        say(
+            "| exercise | points | your answer | true value | message |",
+            "| 练习 | 得分 | 你的答案 | 真实值 | 说明 |",
+        ),
         "| --- | ---: | --- | --- | --- |",
     ]
     for r in rows:
@@ -371,21 +463,30 @@ def feedback_page(
             f"| {_cell(r['truth'])} | {_cell(r['message'])} |"
         )
     if run is not None and (run.errors or run.stopped):
-        lines += ["", "## What went wrong while your notebook ran", ""]
+        lines += [
+            "",
+            say("## What went wrong while your notebook ran", "## 你的笔记本运行时出了什么问题"),
+            "",
+        ]
         for e in run.errors:
-            where = f"code cell {e['cell']}" + (
-                f" (exercise {e['exercise']})" if e["exercise"] else ""
-            )
+            where = say(f"code cell {e['cell']}", f"代码单元格 {e['cell']}")
+            if e["exercise"]:
+                where += say(f" (exercise {e['exercise']})", f"（练习 {e['exercise']}）")
             lines.append(f"- {where}, `{_cell(e['line'])}`: {e['error']}")
         if run.stopped:
             lines.append(f"- {run.stopped}")
     if key is not None:
         lines += [
             "",
-            "Your twin: seed "
-            f"{key['seed']}, SYNTHETIC data. A tolerance is zero (up to rounding) for a number "
-            "your twin determines exactly, and three Monte Carlo standard errors for a "
-            "Monte Carlo answer.",
+            say(
+                "Your twin: seed "
+                f"{key['seed']}, SYNTHETIC data. A tolerance is zero (up to rounding) for a "
+                "number your twin determines exactly, and three Monte Carlo standard errors "
+                "for a Monte Carlo answer.",
+                f"你的孪生数据：种子 {key['seed']}，合成数据（SYNTHETIC）。由你的孪生数据精确决定的"
+                "数值，容差为零（只允许舍入误差）；蒙特卡洛模拟得到的答案，容差为三个蒙特卡洛"
+                "标准误。",
+            ),
         ]
     return "\n".join(lines) + "\n"
 
@@ -443,6 +544,11 @@ def grade(
             )
         key = found
     record = load_key(key)
+    language = key_language(record)
+
+    def say(en: str, zh: str) -> str:
+        return pick(language, en, zh)
+
     if int(timeout) < 1:
         raise ValueError(f"--timeout {timeout}: give the seconds a cell may run, e.g. 300.")
     paths = find_submissions(submissions, out)
@@ -461,24 +567,33 @@ def grade(
             try:
                 nb = nbformat.read(path, as_version=4)
             except Exception as error:  # not JSON, not a notebook
-                run.problem = f"{label} is not a readable notebook ({type(error).__name__}); zero"
+                run.problem = say(
+                    f"{label} is not a readable notebook ({type(error).__name__}); zero",
+                    f"{label} 不是可读取的笔记本（{type(error).__name__}）；记零分",
+                )
                 continue
             sid, course, run.role = identify(nb)
             run.student_id = sid
             if sid is None:
-                run.problem = (
+                run.problem = say(
                     f"{label}: cannot tell whose notebook this is (no student id in its "
-                    "metadata or parameters cell); zero"
+                    "metadata or parameters cell); zero",
+                    f"{label}：无法判断这是谁的笔记本（其元数据和参数单元格中都没有学号）；记零分",
                 )
                 continue
             if course is not None and course != record["course"]:
-                run.problem = (
+                run.problem = say(
                     f"{label} is a notebook of course {course!r}, the key is for "
-                    f"{record['course']!r}; zero"
+                    f"{record['course']!r}; zero",
+                    f"{label} 是课程 {course!r} 的笔记本，而答案表属于课程 {record['course']!r}；"
+                    "记零分",
                 )
                 continue
             if sid not in record["students"]:
-                run.problem = f"student {sid!r} is not on the roster of {record['course']!r}; zero"
+                run.problem = say(
+                    f"student {sid!r} is not on the roster of {record['course']!r}; zero",
+                    f"学生 {sid!r} 不在课程 {record['course']!r} 的名单上；记零分",
+                )
                 continue
             student = record["students"][sid]
             stem = slug(sid)
@@ -488,7 +603,7 @@ def grade(
                 stem = f"{slug(sid)}-{n}"
             taken.add(stem)
             source = inputs / f"{stem}.ipynb"
-            nbformat.write(prepare_copy(nb), source)
+            nbformat.write(prepare_copy(nb, language), source)
             run.executed = executed_dir / f"{stem}.ipynb"
             run.executed.unlink(missing_ok=True)
             run.executed.with_suffix(".kernel.log").unlink(missing_ok=True)
@@ -509,6 +624,7 @@ def grade(
                         "log": str(run.executed.with_suffix(".kernel.log")),
                         "parameters": parameters,
                         "timeout": int(timeout),
+                        "language": language,
                     },
                 )
             )
@@ -526,14 +642,21 @@ def grade(
         shutil.rmtree(inputs, ignore_errors=True)
     for run in runs:
         if sha256(run.origin) != origins[run.origin]:
-            run.problem = (run.problem + "; " if run.problem else "") + (
-                f"warning: {run.origin.name} changed on disk while it was graded"
+            run.problem = (run.problem + say("; ", "；") if run.problem else "") + say(
+                f"warning: {run.origin.name} changed on disk while it was graded",
+                f"警告：{run.origin.name} 在评分期间在磁盘上被修改",
             )
     return _write(record, runs, out, missing)
 
 
 def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Grading:
     exercises = record["exercises"]
+    language = key_language(record)
+
+    def say(en: str, zh: str) -> str:
+        return pick(language, en, zh)
+
+    joint = say("; ", "；")
     by_student: dict[str, list[Run]] = {}
     for run in runs:
         by_student.setdefault(run.student_id or f"?{run.path.stem}", []).append(run)
@@ -554,16 +677,22 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
             possible = float(entry["points"]) if entry else 1.0
             answer = None
             if run is None:
-                points, message = 0.0, "no submission"
+                points, message = 0.0, say("no submission", "未提交")
             elif run.problem and run.executed is None:
                 points, message = 0.0, run.problem
             elif entry is None:
-                points, message = 0.0, f"exercise {ex_key!r} is not in this student's key"
+                points, message = (
+                    0.0,
+                    say(
+                        f"exercise {ex_key!r} is not in this student's key",
+                        f"练习 {ex_key!r} 不在该学生的答案表中",
+                    ),
+                )
             elif ex_key not in run.answers:
-                points, message = 0.0, _missing(ex_key, run)
+                points, message = 0.0, _missing(ex_key, run, language)
             else:
                 answer = run.answers[ex_key]
-                points, message = check(entry, answer)
+                points, message = check(entry, answer, language)
             mine.append(
                 {
                     "student": sid,
@@ -576,14 +705,19 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
                 }
             )
         if run is not None and run.role == "teacher":
-            note = f"note: {run.label} is a teacher's copy (solutions filled in)"
-            run.problem = (run.problem + "; " if run.problem else "") + note
-        if len(graded) > 1:
-            note = (
-                f"{len(graded)} submissions found ({', '.join(r.label for r in graded)}); "
-                f"graded the last, {run.label}"
+            note = say(
+                f"note: {run.label} is a teacher's copy (solutions filled in)",
+                f"注意：{run.label} 是教师版（已填入解答）",
             )
-            run.problem = (run.problem + "; " if run.problem else "") + note
+            run.problem = (run.problem + joint if run.problem else "") + note
+        if len(graded) > 1:
+            note = say(
+                f"{len(graded)} submissions found ({', '.join(r.label for r in graded)}); "
+                f"graded the last, {run.label}",
+                f"找到 {len(graded)} 份提交（{'、'.join(r.label for r in graded)}）；"
+                f"评阅的是最后一份 {run.label}",
+            )
+            run.problem = (run.problem + joint if run.problem else "") + note
         rows += mine
         totals.append(
             {
@@ -594,13 +728,13 @@ def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Gr
                 "submission": run.label if run else "",
             }
         )
-        page = feedback_page(record["course"], sid, name, run, mine, student)
+        page = feedback_page(record["course"], sid, name, run, mine, student, language)
         (feedback_dir / f"{slug(sid.lstrip('?'))}.md").write_text(page, encoding="utf-8")
     grades = pd.DataFrame(
         rows, columns=["student", "exercise", "points", "possible", "message", "answer", "truth"]
     )
     table = grades[["student", "exercise", "points", "possible", "message"]]
-    table.to_csv(out / "grades.csv", index=False, encoding="utf-8")
+    table.to_csv(out / "grades.csv", index=False, encoding=csv_encoding(language))
     total = pd.DataFrame(totals, columns=["student", "name", "points", "possible", "submission"])
-    total.to_csv(out / "totals.csv", index=False, encoding="utf-8")
+    total.to_csv(out / "totals.csv", index=False, encoding=csv_encoding(language))
     return Grading(out, grades, total, tuple(runs))

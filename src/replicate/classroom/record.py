@@ -81,16 +81,22 @@ def _show(payload: dict, text: str) -> None:
 class Answers(dict):
     """The answers of one student's notebook; every assignment is recorded for the grader."""
 
-    def __init__(self, student_id: str = ""):
+    def __init__(self, student_id: str = "", language: str = "en"):
         super().__init__()
         self.student_id = str(student_id)
+        self.language = language
+        """``"zh"``: the line a student sees is in Chinese (what is recorded is the same)."""
 
     def __setitem__(self, key: str, value: object) -> None:
         super().__setitem__(key, value)
-        shown = "None (not answered yet)" if value is None else _plain(value)
+        zh = self.language == "zh"
+        if value is None:
+            shown = "None（尚未作答）" if zh else "None (not answered yet)"
+        else:
+            shown = _plain(value)
         _show(
             {"exercise": str(key), "answer": encode(value), "student_id": self.student_id},
-            f"answer recorded: {key} = {shown}",
+            f"已记录答案：{key} = {shown}" if zh else f"answer recorded: {key} = {shown}",
         )
 
 
