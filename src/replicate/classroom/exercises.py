@@ -341,7 +341,7 @@ STARTER_HINTS_ZH = {
 SOLUTION_ZH = {
     "# the weighting and forbidden parts are zero": "# 方差加权部分和“禁止的”比较部分为零",
     "# g: dated at implementation": "# g：按实施时间确定的批次",
-    "# one row per twin": "# 每个孪生数据一行",
+    "# one row per twin": "# 每组孪生数据一行",
     "# every twin at once": "# 一次模拟全部孪生数据",
     'f"pre-trend test: p = ': 'f"事前趋势检验：p = ',
     'f"mean error: all {error.mean():.4f}, passed {error[passed].mean():.4f}"': (
@@ -402,14 +402,14 @@ def tolerance(exercise: Exercise, ctx: Context, language: str = "en") -> tuple[f
         rule = pick(
             language,
             f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws}), p from {k} twins",
-            f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws})，p 来自 {k} 个孪生数据",
+            f"{TOLERANCE_Z:g} × √(p(1 − p)/{ctx.draws})，p 来自 {k} 组孪生数据",
         )
     else:
         se = float(values.std(ddof=1) / np.sqrt(ctx.draws))
         rule = pick(
             language,
             f"{TOLERANCE_Z:g} × s.d./√{ctx.draws}, s.d. from {len(values)} twins",
-            f"{TOLERANCE_Z:g} × 标准差/√{ctx.draws}，标准差来自 {len(values)} 个孪生数据",
+            f"{TOLERANCE_Z:g} × 标准差/√{ctx.draws}，标准差来自 {len(values)} 组孪生数据",
         )
     return max(TOLERANCE_Z * se, ROUNDING), se, rule
 
@@ -440,7 +440,7 @@ def _cohort_mistakes(ctx: Context):
             truth.att,
             T(
                 f"this is the true ATT of all treated city-years, not of the {BATCH} batch",
-                f"这是全部受处理城市-年份的真实 ATT，不是 {BATCH} 批次的",
+                f"这是全部受处理城市—年份的真实 ATT，不是 {BATCH} 批次的",
             ),
         ),
         (
@@ -682,9 +682,9 @@ EXERCISES: dict[str, Exercise] = {
             _cohort_mistakes,
             zh={
                 "title": f"{BATCH} 批次的真实 ATT",
-                "prompt": f"`frame['tau']` 是孪生数据中试点在每个城市-年份的真实效应（`g` 是城市"
+                "prompt": f"`frame['tau']` 是孪生数据中试点在每个城市—年份的真实效应（`g` 是城市"
                 f"首次成为试点的年份，从未成为试点则为 0；`did` 从该年起取 1）。**{BATCH} 批次**"
-                "的处理组平均处理效应（ATT），即该批次所有受处理城市-年份上 `tau` 的均值，是多少？"
+                "的处理组平均处理效应（ATT），即该批次所有受处理城市—年份上 `tau` 的均值，是多少？"
                 "把它与练习 2 的 TWFE 估计值比较。",
             },
         ),
@@ -703,7 +703,7 @@ EXERCISES: dict[str, Exercise] = {
             zh={
                 "title": "你的孪生数据上 TWFE 的偏误",
                 "prompt": "在你的孪生数据上估计静态双向固定效应（TWFE）回归 `nqp ~ did | "
-                "city_id + year`，并与全部受处理城市-年份的真实 ATT 比较：它的**偏误**（估计值 − "
+                "city_id + year`，并与全部受处理城市—年份的真实 ATT 比较：它的**偏误**（估计值 − "
                 "真实 ATT）是多少？`twfe_bias(frame, 'nqp', 'tau', **columns)` 给出估计值"
                 "（`.twfe`）、真实值（`.att`）以及练习 3 和 4 所用的分解。",
             },
@@ -800,7 +800,7 @@ EXERCISES: dict[str, Exercise] = {
                 "ask": f"在 `anticipation = {ANTICIPATION}`"
                 f'（`{{**knobs, "anticipation": {ANTICIPATION}}}`）的你自己的孪生数据上，批次按'
                 "实施时间确定时**插补估计量**的误差：`imputation(frame, 'nqp', **columns)`"
-                "（来自 `replicate.models.staggered`）减去从试点年份起各城市-年份的真实 ATT"
+                "（来自 `replicate.models.staggered`）减去从试点年份起各城市—年份的真实 ATT"
                 "（`did == 1` 处 `tau` 的均值）。",
             },
         ),
@@ -877,11 +877,11 @@ EXERCISES: dict[str, Exercise] = {
             "the test's p-value of each twin in column `pretest_p`.",
             zh={
                 "title": "事前检验多常发现事前趋势？",
-                "ask": f"在你的 `draws` 个 `pretrend = {PRETREND_LARGE}` 的孪生数据中，联合事前"
+                "ask": f"在你的 `draws` 组 `pretrend = {PRETREND_LARGE}` 的孪生数据中，联合事前"
                 "趋势检验在 5% 水平上拒绝的**比例**（0 到 1 之间）："
                 f'`teaching.run_fast("pretest", montecarlo.Design({{**homogeneous, "pretrend": '
                 f"{PRETREND_LARGE}}}, seed=seed), draws)`（来自 `replicate import teaching`）的 "
-                "`pretest_p` 列是每个孪生数据上该检验的 p 值。",
+                "`pretest_p` 列是每组孪生数据上该检验的 p 值。",
             },
         ),
         Exercise(
@@ -912,7 +912,7 @@ EXERCISES: dict[str, Exercise] = {
             "possibly none).",
             zh={
                 "title": "较小的事前趋势多常通过事前检验？",
-                "ask": f"在你的 `draws` 个 `pretrend = {PRETREND_SMALL}` 的孪生数据中，事前趋势"
+                "ask": f"在你的 `draws` 组 `pretrend = {PRETREND_SMALL}` 的孪生数据中，事前趋势"
                 "检验在 5% 水平上**不**拒绝的**比例**（0 到 1 之间；即那类文献会发表的抽样），"
                 "做法同练习 `pretrend_reject`。打印 TWFE 在全部抽样上和通过检验的抽样上的平均误差"
                 "（`twfe − att`）并加以比较；这一比较不计分（它是对碰巧通过检验的那些孪生数据求"
@@ -940,7 +940,7 @@ EXERCISES: dict[str, Exercise] = {
             "them (between 0 and 1) whose 95% interval, clustered by city, covers the true ATT.",
             zh={
                 "title": "聚类区间的覆盖率",
-                "ask": "在每个批次效应相同、没有动态变化的孪生数据（`mc_knobs`）上，对 `draws` 个"
+                "ask": "在每个批次效应相同、没有动态变化的孪生数据（`mc_knobs`）上，对 `draws` 组"
                 "这样的孪生数据做蒙特卡洛模拟（`montecarlo.run_fast`），报告其中按城市聚类的 95% "
                 "区间覆盖真实 ATT 的**比例**（0 到 1 之间）。",
             },

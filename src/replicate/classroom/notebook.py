@@ -56,7 +56,7 @@ SETUP_ZH = {
     "  # the panel's columns": "  # 面板的列名",
     "answers = Answers(student_id)": 'answers = Answers(student_id, language="zh")',
     "print(f\"{twin.label}: {len(frame)} city-years, {frame['city_id'].nunique()} cities\")": (
-        'print(f"合成孪生数据（SYNTHETIC，种子 {seed}）：{len(frame)} 个城市-年份，'
+        'print(f"合成孪生数据（SYNTHETIC，种子 {seed}）：{len(frame)} 个城市—年份，'
         "{frame['city_id'].nunique()} 个城市\")"
     ),
 }
@@ -98,7 +98,7 @@ def parameters_source(
                 "你的蒙特卡洛模拟所用的孪生数据（练习 coverage 和 mde）",
             ),
             f"draws = {draws}  # "
-            + say("twins in your Monte Carlo", "你的蒙特卡洛模拟中的孪生数据个数"),
+            + say("twins in your Monte Carlo", "你的蒙特卡洛模拟中的孪生数据组数"),
         ]
     )
 
@@ -213,7 +213,7 @@ def _intro_zh(course: str, student_id: str, name: str, teacher: bool) -> list:
             f"# {course}：在你自己的孪生数据上做双重差分（DID）\n\n"
             f"学生：**{who}**。{banner}\n\n"
             "你的数据是原文面板（285 个城市，2005–2022 年）的**合成**孪生数据（SYNTHETIC），"
-            "由下面你自己的种子生成：每位学生各有一份，孪生数据知道试点在每个城市、每一年的"
+            "由下面你自己的种子生成：每位学生各有一组，孪生数据知道试点在每个城市、每一年的"
             "真实效应。它不是关于中国城市的证据。"
         )
     ]
