@@ -106,8 +106,14 @@ i18n.glue(
 )
 i18n.glue(
     "truth_sentence",
-    prose.describe_province_truth(base, col1, panel),
-    prose_zh.describe_province_truth(base, col1, panel),
+    prose.describe_province_truth(base, col1, panel)
+    if not (skipped and panel.synthetic)
+    else f"The twin's outcomes were generated with the Broadband China timing, not with "
+    f"{source}'s, so its true effects do not apply to these estimates.",
+    prose_zh.describe_province_truth(base, col1, panel)
+    if not (skipped and panel.synthetic)
+    else f"孪生数据的结果变量是按宽带中国的处理时点生成的，而不是按 {source} 的时点，"
+    "因此其真实效应不适用于这些估计。",
 )
 # the same-sample check: the baseline on column (1)'s sample, without province-by-year effects
 same_sample = panel.frame[~panel.frame["province"].isin(single)]

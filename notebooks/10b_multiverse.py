@@ -150,8 +150,18 @@ ESTIMATOR_NOTE = (
     "CS never / not-yet: Callaway–Sant'Anna with never-treated / not-yet-treated controls; "
     "SA: Sun–Abraham; BJS: imputation (Borusyak–Jaravel–Spiess)."
 )
+texts = multiverse.summary_glue(mv, summary, truth)
 texts_zh = prose_zh.summary_glue(mv, summary, truth)
-for key, text in multiverse.summary_glue(mv, summary, truth).items():
+if source is not None and panel.synthetic:  # the twin's outcomes follow Broadband China
+    texts["mv_truth"] = (
+        f"The twin's outcomes were generated with the Broadband China timing, not with "
+        f"{source}'s, so no true effect applies to these estimates and none is drawn."
+    )
+    texts_zh["mv_truth"] = (
+        f"孪生数据的结果变量是按宽带中国的处理时点生成的，而不是按 {source} 的时点，"
+        "因此这些估计没有可对照的真实效应，图中也不画出。"
+    )
+for key, text in texts.items():
     if key in texts_zh:
         i18n.glue(key, text, texts_zh[key])
     else:

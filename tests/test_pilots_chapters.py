@@ -224,6 +224,8 @@ def test_chapter_07_on_the_pilot_file(chapter_07, other_panel, file_frame, file_
     assert int(glued["n_treated_provinces"]) == treated.nunique()
     assert "made_up_pilots.csv" in glued["coding_lead"] and "skipped" in glued["coding_lead"]
     assert "made_up_pilots.csv" in glued["varied_choices"]
+    # the twin's outcomes follow Broadband China: its truth is not claimed for the file
+    assert "do not apply" in glued["truth_sentence"]
 
 
 # ----------------------------------------------------------------------------- chapter 10b
@@ -255,6 +257,7 @@ def _assert_10b_is_the_files(glued, html, file_frame):
     assert "parent" not in choices
     assert glued["mv_paper_range"] == _paper_range(file_frame)
     assert all(LABEL in h for h in html if "Data:" in h)
+    assert "no true effect applies" in glued["mv_truth"]
 
 
 def test_chapter_10b_on_the_pilot_file_from_a_run_of_its_paper_specifications(
