@@ -860,3 +860,23 @@ def test_a_gloss_column_keeps_its_english_on_purpose():
     assert "<td>new quality productive forces</td>" in chinese
     assert "<td>国家数字战略</td>" in chinese and ">释义</th>" in chinese
     assert "__gloss" not in chinese
+
+
+def test_a_figure_alt_text_is_chinese_on_the_chinese_page_only():
+    alt = "Event study with pointwise intervals, a uniform band and, on the twin, the true effect"
+    nb = {"cells": [{"metadata": {"mystnb": {"image": {"alt": alt}}}, "outputs": []}]}
+    out = zh_glue.chinese_tables(nb)
+    assert out["cells"][0]["metadata"]["mystnb"]["image"]["alt"] == i18n.table_catalogue()[alt]
+    assert re.search(r"[\u4e00-\u9fff]{4}", out["cells"][0]["metadata"]["mystnb"]["image"]["alt"])
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", [p for p in ALL_PAGES if p.startswith("notebooks/")])
+def test_figure_alt_texts_on_a_zh_page_are_chinese(page):
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    english = [
+        a
+        for a in map(html_module.unescape, re.findall(r'<img [^>]*alt="([^"]*)"', zh))
+        if _english_phrases(a)
+    ]
+    assert not english, english

@@ -61,11 +61,15 @@ def chinese_tables(notebook: dict) -> dict:
     (``replicate.report.figures_zh``) and every rendered table's caption, headers, row
     labels and notes in Chinese (:func:`replicate.i18n.translate_tables`, catalogue ``locales/zh_CN/tables.po``),
     and every printed line that has a Chinese form (:func:`replicate.i18n.translate_output_text`:
-    the panel line, data labels); the numbers are the English outputs' own."""
+    the panel line, data labels), and each figure's ``alt`` text that the table catalogue
+    holds; the numbers are the English outputs' own."""
     from replicate import i18n
 
     catalogue = i18n.table_catalogue()
     for cell in notebook.get("cells", []):
+        image = cell.get("metadata", {}).get("mystnb", {}).get("image", {})
+        if image.get("alt") in catalogue:  # a figure's text for screen readers
+            image["alt"] = catalogue[image["alt"]]
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stdout":
                 output["text"] = i18n.translate_output_text(_joined(output["text"]), catalogue)
