@@ -179,6 +179,15 @@ def test_a_stale_or_missing_chinese_prompt_is_an_error_not_english(damage, tmp_p
     assert not (tmp_path / "out").exists()
 
 
+def test_a_kit_exercise_without_its_chinese_is_an_error(monkeypatch):
+    exercise = ex.EXERCISES["twfe_bias"]
+    for part in ("title", "prompt"):
+        bare = dataclasses.replace(exercise, zh={k: v for k, v in exercise.zh.items() if k != part})
+        with pytest.raises(MissingTranslation, match=f"exercise twfe_bias: no Chinese {part}"):
+            bare.title_in("zh") + bare.text_in("zh")
+        assert bare.text_in("en") == exercise.text
+
+
 def test_an_unknown_language_is_refused_with_the_choices(tmp_path):
     from replicate.classroom.assign import assign
 
@@ -413,3 +422,41 @@ def test_the_chinese_slides_translate_the_current_english(tmp_path):
         slides.markdown("zh", english=edited)
     cli("slides", "--out", str(tmp_path / "cli"), "--language", "zh")
     assert 'lang="zh-CN"' in (tmp_path / "cli" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_a_class_of_30_in_chinese(tmp_path):
+    """30 students in Chinese, keys on 2 workers: the English key's numbers, and the
+    Chinese teacher's copies graded through the CLI get full marks."""
+    from replicate.classroom.assign import assign
+
+    rows = [(f"2026{n:03d}", f"学生{n}") for n in range(30)]
+    roster = write_roster(tmp_path / "roster.csv", rows)
+    out = tmp_path / "zh"
+    cli(
+        "assign",
+        str(roster),
+        "--out",
+        str(out),
+        "--draws",
+        "5",
+        "--key-draws",
+        "20",
+        "--language",
+        "zh",
+    )
+    zh = json.loads((out / "answer_key.json").read_text(encoding="utf-8"))
+    assign(roster, tmp_path / "en", draws=5, key_draws=20, jobs=1)
+    en = json.loads((tmp_path / "en" / "answer_key.json").read_text(encoding="utf-8"))
+    for sid, student in en["students"].items():
+        for name, entry in student["entries"].items():
+            assert _numbers_only(entry) == _numbers_only(zh["students"][sid]["entries"][name])
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    for path in out.glob("*/*.teacher-solution.ipynb"):
+        shutil.copy(path, teacher / path.name)
+    graded = tmp_path / "graded"
+    cli("grade", str(teacher), "--out", str(graded), "--key", str(out / "answer_key.json"))
+    grades = pd.read_csv(graded / "grades.csv", dtype={"student": str})
+    assert grades["student"].nunique() == 30 and (grades["points"] == grades["possible"]).all()
+    assert grades["message"].str.startswith("正确：").all()

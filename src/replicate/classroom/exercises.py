@@ -45,7 +45,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from replicate.classroom.language import T, chapter_prompt_zh, pick
+from replicate.classroom.language import MissingTranslation, T, chapter_prompt_zh, pick
 
 Kind = Literal["exact", "mean", "rate", "bool"]
 
@@ -301,10 +301,20 @@ class Exercise:
             return self.prompt
         if self.chapter_label:
             return chapter_prompt_zh(self.chapter_label, self.prompt)
-        return self.zh["prompt"]
+        return self._zh("prompt")
+
+    def _zh(self, part: str) -> str:
+        """One Chinese text of this exercise; missing, it is an error naming it."""
+        text = self.zh.get(part, "")
+        if not text.strip():
+            raise MissingTranslation(
+                f"exercise {self.key}: no Chinese {part}. Fix: add it to the exercise's "
+                f"`zh` in replicate/classroom/exercises.py."
+            )
+        return text
 
     def title_in(self, language: str) -> str:
-        return pick(language, self.title, self.zh.get("title", ""))
+        return self._zh("title") if language == "zh" else self.title
 
     def text_in(self, language: str) -> str:
         """:attr:`text` in ``language``."""
@@ -313,7 +323,7 @@ class Exercise:
         shown = plain(self.prompt_in("zh"), "zh")
         if self.chapter_label:
             shown += f"\n\n*（本书教学章节的练习 `{self.chapter_label}`。）*"
-        return shown + (f"\n\n**你的答案：**{self.zh['ask']}" if self.ask else "")
+        return shown + (f"\n\n**你的答案：**{self._zh('ask')}" if self.ask else "")
 
     def starter_in(self, language: str) -> str:
         if language != "zh":
