@@ -168,17 +168,10 @@ def _translations(path: Path) -> list[tuple[str, int]]:
     return [(chinese, line) for _, chinese, line in messages(path)]
 
 
-# Catalogues whose owners have the fixes (msgid -> new msgstr) in /tmp/coord/notes-ZHR.md but
-# have not applied them yet; not strict, so the test passes again the moment they do.
-PENDING = {"tables.po", "classroom.po", "10_teaching.po"}
-
-
 @pytest.mark.parametrize("path", CATALOGUES, ids=_label)
-def test_translations_use_the_glossary_form_of_each_term(path, request):
+def test_translations_use_the_glossary_form_of_each_term(path):
     if _GENERATED & set(path.parts):
         pytest.skip("generated with the page by each build")
-    if path.name in PENDING:
-        request.applymarker(pytest.mark.xfail(reason="term fixes sent to the owner", strict=False))
     problems = [
         f"{path.name}:{line}: {variant!r} (the book writes {term!r})"
         for chinese, line in _translations(path)
