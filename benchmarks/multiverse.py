@@ -1,19 +1,31 @@
-"""Throughput of the multiverse runner: serial against a 2-worker Dask LocalCluster.
+"""Throughput of the multiverse: the specification-sharing path against the per-specification
+path, and the runner serial against a 2-worker Dask LocalCluster.
 
-1. The specification space on the twin (all of it by default), once in this process and
-   once on a ``LocalCluster`` of ``--workers`` single-threaded processes started
-   beforehand (its start-up time is printed separately). Prints specifications per
-   second for each and the speed-up; target (issue #14): ≥ 1.7× with 2 workers on a
-   2-core machine. Also checks that both result tables are byte-identical.
-2. Scheduling overhead per task: ``--noop`` empty tasks through the runner on the same
-   cluster, and through bare ``Client.map``, per task.
-3. A Monte Carlo of TWFE and imputation, ``--draws`` twins (default 1,000), on the cluster.
+1. Old path against new path (issue #20), both on the same ``--workers`` LocalCluster
+   (the chapter's default: 2), alternated ``--repeat`` times: the *old* path is what each
+   specification cost before: its sample built from the panel (``multiverse.spec_frame``),
+   TWFE through ``replicate.fit`` on it, two-way clustering from three fits (city, year,
+   city × year); the *new* path is ``multiverse``'s own: samples and TWFE demeanings
+   built once per worker and shared by the specifications that use them, two-way
+   clustering from one fit. Prints, per estimator family and in total, the CPU seconds
+   the workers spent (``time.process_time`` around each specification), the ratio
+   old / new, and the wall time of each run; then the largest absolute and relative
+   difference between the two paths over every specification's estimate, s.e., interval
+   and p-value (unrounded), and whether the warnings are the same. Then the chapter's own
+   call, ``run_multiverse(panel, scheduler="local", workers=2)``, cluster start-up
+   included. Wall times move with other jobs on the machine; CPU times and ratios less.
+2. (unless ``--paths-only``) The specification space on the twin, once in this process and
+   once on the cluster: specifications per second and the speed-up (issue #14: ≥ 1.7×
+   with 2 workers on a 2-core machine); both result tables byte-identical.
+3. Scheduling overhead per task: ``--noop`` empty tasks through the runner and through
+   bare ``Client.map``.
+4. A Monte Carlo of TWFE and imputation, ``--draws`` twins (default 1,000), on the cluster.
 
 BLAS and pyfixest's rayon pool are limited to one thread in this process, as in the
 workers (``replicate.multiverse.local_cluster``), so the serial baseline is not a
 multi-threaded one in disguise.
 
-    python benchmarks/multiverse.py [--specs N] [--draws N] [--workers 2] [--repeat 3]
+    python benchmarks/multiverse.py [--specs N] [--workers 2] [--repeat 2] [--paths-only]
 """
 
 from __future__ import annotations
@@ -35,6 +47,180 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
+def _old_inference(estimate: float, se: float, df) -> dict:
+    """The intervals as computed before #20 (frozen scipy distributions)."""
+    import numpy as np
+    from scipy import stats
+
+    if not (np.isfinite(se) and se > 0):
+        return {"lower": np.nan, "upper": np.nan, "pvalue": np.nan}
+    dist = stats.t(df) if df else stats.norm()
+    q = dist.ppf(1 - 0.05 / 2)
+    return {
+        "lower": estimate - q * se,
+        "upper": estimate + q * se,
+        "pvalue": 2 * dist.sf(abs(estimate / se)),
+    }
+
+
+def _old_twfe(spec, frame, trends) -> dict:
+    """TWFE as each specification ran it before #20: ``replicate.fit`` on the
+    specification's own frame; two-way clustering from three fits (CGM 2011, eq. 2.12)."""
+    import numpy as np
+
+    import replicate
+    from replicate import multiverse as mv
+
+    absorb = ["city_id", "year"] + (
+        ["province^year"] if spec.fixed_effects == "city+year+province×year" else []
+    )
+    rhs = " + ".join(["did", *spec.controls, *trends])
+    formula = f"{spec.outcome} ~ {rhs} | {' + '.join(absorb)}"
+    if spec.cluster != "city+year":
+        res = replicate.fit(formula, frame, vcov={"CRV1": mv._CLUSTER_COLUMN[spec.cluster]})
+        estimate, se, df = float(res.params["did"]), float(res.std_errors["did"]), res.df_resid
+        nobs, n_clusters = res.nobs, res.n_clusters
+    else:
+        fits = [
+            replicate.fit(formula, frame, vcov={"CRV1": c}, small_sample="none")
+            for c in ("city_id", "year", "_city_year")
+        ]
+        v = sum(f.cov.loc["did", "did"] * w for f, w in zip(fits, (1, 1, -1), strict=True))
+        n, g = fits[0].nobs, min(fits[0].n_clusters, fits[1].n_clusters)
+        sample = frame.loc[np.asarray(fits[0].sample)]
+
+        def nested(effect: str, outer: str) -> bool:
+            return bool((sample.groupby(effect.split("^"))[outer].nunique() <= 1).all())
+
+        free = sum(
+            sample.groupby(a.split("^")).ngroups - 1
+            for a in absorb
+            if not (nested(a, "city_id") or nested(a, "year"))
+        )
+        k = len(fits[0].params) + free
+        variance = float(v * g / (g - 1) * (n - 1) / (n - k))
+        if not variance > 0:
+            raise ValueError(f"two-way clustered variance is {variance:.3g} (not positive)")
+        estimate, se, df = float(fits[0].params["did"]), float(np.sqrt(variance)), g - 1
+        nobs, n_clusters = fits[0].nobs, g
+    return {
+        "estimate": estimate,
+        "se": se,
+        **_old_inference(estimate, se, df),
+        "nobs": nobs,
+        "n_clusters": n_clusters,
+    }
+
+
+def old_path(spec, prepared) -> dict:
+    """One specification, nothing shared: its own sample, its own fits."""
+    from replicate import multiverse as mv
+
+    frame, trends = mv.spec_frame(spec, prepared)
+    if spec.estimator == "twfe":
+        return _old_twfe(spec, frame, trends)
+    return mv.fit_staggered(spec, frame, trends)
+
+
+def new_path(spec, prepared) -> dict:
+    """One specification as ``replicate.multiverse`` estimates it (shared samples)."""
+    from replicate import multiverse as mv
+
+    return mv._estimate(spec, prepared)
+
+
+def timed(task, prepared, path: str = "new") -> dict:
+    """``path``'s estimate of one specification, unrounded, with its warnings and the CPU
+    seconds it took in this process (the bookkeeping of ``multiverse.estimate_spec``)."""
+    import time
+    import warnings
+
+    from replicate import multiverse as mv
+
+    spec = mv.Spec.from_row(task)
+    start = time.process_time()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            row = {"status": "ok", **(old_path if path == "old" else new_path)(spec, prepared)}
+        except Exception as exc:  # noqa: BLE001 - recorded, as estimate_spec does
+            row = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"[:500]}
+    row["cpu"] = time.process_time() - start
+    row["warning"] = " | ".join(sorted({str(w.message).splitlines()[0][:200] for w in caught}))
+    return row
+
+
+def _old_task(task, prepared):
+    return timed(task, prepared, "old")
+
+
+def _new_task(task, prepared):
+    return timed(task, prepared, "new")
+
+
+def compare_paths(specs, panel, scheduler: str, repeat: int) -> None:
+    """Section 1: old path against new path on the cluster, per family and in total."""
+    import numpy as np
+
+    from replicate import multiverse as mv
+
+    best = {}
+    for _ in range(repeat):  # alternated, so both see the same background load
+        for path, fn in (("old", _old_task), ("new", _new_task)):
+            prepared = mv.prepare(panel)  # a new object: the workers' caches start empty
+            start = time.perf_counter()
+            report = mv.run_tasks(
+                specs, fn, prepared, data_hash=path, scheduler=scheduler, progress=False
+            )
+            wall = time.perf_counter() - start
+            if path not in best or wall < best[path][0]:
+                best[path] = (wall, report.results.merge(specs[["hash", "estimator"]], on="hash"))
+    old, new = best["old"][1], best["new"][1]
+    cpu = {p: best[p][1].groupby("estimator")["cpu"].sum() for p in best}
+    counts = old.groupby("estimator").size()
+    print(
+        f"{'family':12s} {'specs':>6s} {'old CPU s':>10s} {'new CPU s':>10s} {'old/new':>8s} "
+        f"{'old ms/spec':>12s} {'new ms/spec':>12s}"
+    )
+    for family in [*mv.ESTIMATORS, "total"]:
+        if family == "total":
+            n, a, b = len(old), cpu["old"].sum(), cpu["new"].sum()
+        elif family in counts:
+            n, a, b = counts[family], cpu["old"][family], cpu["new"][family]
+        else:
+            continue
+        print(
+            f"{family:12s} {n:6d} {a:10.2f} {b:10.2f} {a / b:7.2f}× "
+            f"{1e3 * a / n:12.1f} {1e3 * b / n:12.1f}"
+        )
+    w_old, w_new = best["old"][0], best["new"][0]
+    print(
+        f"wall on the cluster (best of {repeat}): old {w_old:.1f} s, new {w_new:.1f} s, "
+        f"{w_old / w_new:.2f}×"
+    )
+    a, b = old.set_index("hash").sort_index(), new.set_index("hash").sort_index()
+    worst_abs = worst_rel = 0.0
+    identical = True
+    for column in ("estimate", "se", "lower", "upper", "pvalue"):
+        x, y = a[column].to_numpy(float), b[column].to_numpy(float)
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            identical, worst_abs, worst_rel = False, np.inf, np.inf
+            continue
+        ok = ~np.isnan(x)
+        diff = np.abs(x[ok] - y[ok])
+        worst_abs = max(worst_abs, float(diff.max(initial=0)))
+        rel = diff / np.maximum(np.abs(x[ok]), np.finfo(float).tiny)
+        worst_rel = max(worst_rel, float(rel.max(initial=0)))
+        identical &= bool((x[ok] == y[ok]).all())
+    same = {c: bool((a[c].fillna("") == b[c].fillna("")).all()) for c in ("status", "warning")}
+    print(
+        f"old vs new over {len(a):,} specifications (estimate, s.e., interval, p-value, "
+        f"unrounded): max abs diff {worst_abs:.3g}, max rel diff {worst_rel:.3g}, "
+        f"bit-identical: {identical}; same status: {same['status']}, "
+        f"same warnings: {same['warning']}"
+    )
+
+
 def noop(task, shared):
     """An empty task: what the runner costs when the work costs nothing."""
     return {"status": "ok"}
@@ -45,6 +231,7 @@ def _warm(specs, prepared):
 
     for row in specs:
         mv.estimate_spec(row, prepared)
+        timed(row, prepared, "old")
 
 
 def _bare(x):
@@ -60,7 +247,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--noop", type=int, default=2000)
     parser.add_argument(
-        "--repeat", type=int, default=1, help="alternate serial and cluster runs, keep the best"
+        "--repeat", type=int, default=2, help="alternate the runs compared, keep the best"
+    )
+    parser.add_argument(
+        "--paths-only", action="store_true", help="only section 1 (old path against new path)"
     )
     args = parser.parse_args()
 
@@ -85,7 +275,10 @@ def main() -> None:
     client, cluster = mv.local_cluster(args.workers)
     print(f"LocalCluster({args.workers} workers) start-up: {time.perf_counter() - start:.1f} s")
     try:
-        client.run(_warm, warm, prepared)  # every worker warmed the same way
+        client.run(_warm, warm, mv.prepare(panel))  # every worker warmed the same way
+        compare_paths(specs, panel, cluster.scheduler_address, args.repeat)
+        if args.paths_only:
+            return
         t_serial = t_dist = float("inf")
         for _ in range(args.repeat):  # alternated, so both see the same background load
             start = time.perf_counter()

@@ -55,8 +55,9 @@ import os
 import sys
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -407,6 +408,52 @@ def spec_frame(spec: Spec, prepared: Prepared) -> tuple[pd.DataFrame, list[str]]
     return frame.reset_index(drop=True), trends
 
 
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per prepared panel (in each worker process): the estimation samples and TWFE
+demeanings that several specifications share, built on first use."""
+
+
+def _shared(prepared: Prepared, key: tuple, build: Callable[[], object]):
+    store = _SHARED.setdefault(prepared, {})
+    if key not in store:
+        store[key] = build()
+    return store[key]
+
+
+def _sample(spec: Spec, prepared: Prepared) -> tuple[pd.DataFrame, list[str]]:
+    """:func:`spec_frame`, built once per pilot coding, window and effects, with the
+    ``_city_year`` column of two-way clustering whatever the clustering (the estimators
+    never modify their data, and ignore columns they are not given; ``tests/test_multiverse.py``)."""
+    key = ("frame", spec.pilot_coding, spec.window, spec.fixed_effects)
+    twoway = replace(spec, cluster="city+year")
+    return _shared(prepared, key, lambda: spec_frame(twoway, prepared))
+
+
+def _absorb(spec: Spec) -> list[str]:
+    """The fixed effects a TWFE specification absorbs."""
+    if spec.fixed_effects == "city+year+province×year":
+        return ["city_id", "year", "province#year"]
+    return ["city_id", "year"]
+
+
+def _within(spec: Spec, prepared: Prepared, frame: pd.DataFrame, trends: list[str]):
+    """The TWFE demeaning of the outcome, ``did``, every control and the trends on this
+    sample, once for all its control sets and clusterings (None where it cannot be built:
+    each fit then demeans on its own and reports the problem)."""
+    from replicate.models.twfe import within
+
+    def build():
+        try:
+            with warnings.catch_warnings():  # said by each spec's own fit, not once here
+                warnings.simplefilter("ignore")
+                return within(frame, [spec.outcome, "did", *CONTROLS, *trends], _absorb(spec))
+        except Exception:  # noqa: BLE001 - the spec's own fit raises it, with its message
+            return None
+
+    key = ("within", spec.pilot_coding, spec.window, spec.fixed_effects, spec.outcome)
+    return _shared(prepared, key, build)
+
+
 # ----------------------------------------------------------------------------- estimation
 
 
@@ -415,31 +462,35 @@ def _round(value) -> float:
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if np.isfinite(value) else float("nan")
 
 
-def _is_nested(frame: pd.DataFrame, inner: str, outer: str) -> bool:
-    parts = inner.split("#")
-    return bool((frame.groupby(parts)[outer].nunique() <= 1).all())
+def twoway_cluster(model, result, name: str = "did") -> tuple[float, int]:
+    """Two-way (city, year) clustered variance of one coefficient, from one fit.
 
-
-def twoway_cluster(fits: Sequence, frame: pd.DataFrame, absorb: Sequence[str], name: str = "did"):
-    """Two-way (city, year) clustered variance of one coefficient.
-
-    ``fits``: the same model clustered on city, on year and on city × year (each cell
-    its own cluster), each with ``small_sample="none"`` (raw sandwiches). Cameron,
-    Gelbach & Miller (2011), eq. 2.12: ``V = V_city + V_year − V_city∩year``, times
-    pyfixest's default ``ssc``: ``G/(G − 1) · (N − 1)/(N − K)`` with ``G`` the smaller
-    number of clusters and ``K`` the regressors, the intercept and the levels of fixed
-    effects nested in neither clustering. Returns ``(variance, df = G − 1)``.
+    ``model``: the :class:`~replicate.models.twfe.TWFE` model, on a frame with a
+    ``_city_year`` column (each city-year its own cluster); ``result``: its
+    ``fit(cluster="city_id", small_sample="none")`` (the raw city sandwich). The year and
+    city × year sandwiches are computed from the same demeaned regressors and residuals.
+    Cameron, Gelbach & Miller (2011), eq. 2.12: ``V = V_city + V_year − V_city∩year``,
+    times pyfixest's default ``ssc``: ``G/(G − 1) · (N − 1)/(N − K)`` with ``G`` the
+    smaller number of clusters and ``K`` the regressors, the intercept and the levels of
+    fixed effects nested in neither clustering. Returns ``(variance, df = G − 1)``.
     """
-    v = fits[0].cov.loc[name, name] + fits[1].cov.loc[name, name] - fits[2].cov.loc[name, name]
-    n = fits[0].nobs
-    g = min(fits[0].n_clusters, fits[1].n_clusters)
-    sample = frame.loc[np.asarray(fits[0].sample)]
+    from replicate.models import fixed_effects as fe
+    from replicate.models.twfe import sandwich
+
+    j = result.params.index.get_loc(name)
+    v = result.cov.loc[name, name]
+    city = model.cluster_codes("city_id")
+    year = model._clusters("year")  # warns below 30 clusters, as a fit clustered on it
+    for column, sign in ((year, 1), (model._clusters("_city_year"), -1)):
+        v = v + sign * sandwich(model.X_tilde, result.resid, "cluster", column, 1.0)[j, j]
+    n = result.nobs
+    g = min(result.n_clusters, int(year.max()) + 1)
     free = sum(
-        sample.groupby(a.split("#")).ngroups - 1
-        for a in absorb
-        if not (_is_nested(sample, a, "city_id") or _is_nested(sample, a, "year"))
+        fe.n_levels(c) - 1
+        for c in model.codes
+        if not (fe.is_nested(c, city) or fe.is_nested(c, year))
     )
-    k = len(fits[0].params) - 1 + 1 + free  # slopes, the intercept, non-nested effects
+    k = len(result.params) - 1 + 1 + free  # slopes, the intercept, non-nested effects
     return float(v * g / (g - 1) * (n - 1) / (n - k)), g - 1
 
 
@@ -448,29 +499,52 @@ def _inference(estimate: float, se: float, df: float | None) -> dict:
 
     if not (np.isfinite(se) and se > 0):
         return {"lower": np.nan, "upper": np.nan, "pvalue": np.nan}
-    dist = stats.t(df) if df else stats.norm()
-    q = dist.ppf(1 - ALPHA / 2)
+    dist, args = (stats.t, (df,)) if df else (stats.norm, ())  # unfrozen: 10× cheaper
+    q = dist.ppf(1 - ALPHA / 2, *args)
     return {
         "lower": estimate - q * se,
         "upper": estimate + q * se,
-        "pvalue": 2 * dist.sf(abs(estimate / se)),
+        "pvalue": 2 * dist.sf(abs(estimate / se), *args),
     }
 
 
 _CLUSTER_COLUMN = {"city": "city_id", "province": "province"}
 
 
-def _fit_twfe(spec: Spec, frame: pd.DataFrame, trends: list[str]) -> dict:
-    import replicate
+def _warn_few_treated(model, result, column: str) -> None:
+    """What ``fit(..., vcov={"CRV1": column})`` warns of few treated clusters
+    (:func:`replicate.models.fit._warn_treated_clusters`, on the estimation sample's 0/1
+    regressors and the cluster codes instead of the whole frame: the same counts)."""
+    from replicate.models.fit import FEW_TREATED_CLUSTERS, _warn_treated_clusters
 
-    absorb = ["city_id", "year"]
-    if spec.fixed_effects == "city+year+province×year":
-        absorb.append("province^year")
-    formula = (
-        f"{spec.outcome} ~ {' + '.join(['did', *spec.controls, *trends])} | {' + '.join(absorb)}"
-    )
+    X = model.X
+    binary = {
+        name: X[:, j]
+        for j, name in enumerate(model.regressors)
+        if X[:, j].min() != X[:, j].max() and np.isin(X[:, j], (0.0, 1.0)).all()
+    }
+    if not binary:
+        return
+    codes = model.cluster_codes(column)
+    fewest = min(np.unique(codes[x == 1]).size for x in binary.values())
+    if fewest < FEW_TREATED_CLUSTERS:  # the message is fit()'s own
+        lean = pd.DataFrame({**binary, column: codes})
+        everyone = np.ones(len(lean), dtype=bool)
+        _warn_treated_clusters(lean, replace(result, cluster=column, sample=everyone), [*binary])
+
+
+def _fit_twfe(spec: Spec, frame: pd.DataFrame, trends: list[str], within=None) -> dict:
+    """TWFE as ``replicate.fit(f"{outcome} ~ did + controls + trends | effects", frame,
+    vcov={"CRV1": cluster})`` computes it (same numbers and warnings), on ``within``'s
+    shared demeaning when given; two-way clusters from one fit (:func:`twoway_cluster`)."""
+    from replicate.models.twfe import TWFE
+
+    regressors = ["did", *spec.controls, *trends]
+    model = TWFE(frame, spec.outcome, regressors, _absorb(spec), within=within)
     if spec.cluster != "city+year":
-        res = replicate.fit(formula, frame, vcov={"CRV1": _CLUSTER_COLUMN[spec.cluster]})
+        column = _CLUSTER_COLUMN[spec.cluster]
+        res = model.fit(cov_type="cluster", cluster=column)
+        _warn_few_treated(model, res, column)
         estimate, se = float(res.params["did"]), float(res.std_errors["did"])
         return {
             "estimate": estimate,
@@ -479,22 +553,21 @@ def _fit_twfe(spec: Spec, frame: pd.DataFrame, trends: list[str]) -> dict:
             "nobs": res.nobs,
             "n_clusters": res.n_clusters,
         }
-    fits = [
-        replicate.fit(formula, frame, vcov={"CRV1": c}, small_sample="none")
-        for c in ("city_id", "year", "_city_year")
-    ]
-    variance, df = twoway_cluster(fits, frame, [a.replace("^", "#") for a in absorb])
+    res = model.fit(cov_type="cluster", cluster="city_id", small_sample="none")
+    variance, df = twoway_cluster(model, res)
+    for column in ("city_id", "year", "_city_year"):  # what fit() says of each clustering
+        _warn_few_treated(model, res, column)
     if not variance > 0:
         raise ValueError(
             f"two-way clustered variance is {variance:.3g} (not positive); the "
             "Cameron–Gelbach–Miller sum can be negative in small samples."
         )
-    estimate, se = float(fits[0].params["did"]), float(np.sqrt(variance))
+    estimate, se = float(res.params["did"]), float(np.sqrt(variance))
     return {
         "estimate": estimate,
         "se": se,
         **_inference(estimate, se, df),
-        "nobs": fits[0].nobs,
+        "nobs": res.nobs,
         "n_clusters": df + 1,
     }
 
@@ -502,17 +575,25 @@ def _fit_twfe(spec: Spec, frame: pd.DataFrame, trends: list[str]) -> dict:
 def _estimate(spec: Spec, prepared: Prepared) -> dict:
     """The estimation itself (everything else in this module is bookkeeping).
 
-    TWFE through :func:`replicate.fit` (t distribution with G − 1 degrees of freedom, as
-    the paper's tables); the heterogeneity-robust estimators of
-    :mod:`replicate.models.staggered` with normal intervals, as their packages report.
-    Callaway–Sant'Anna: doubly robust, ``simple`` aggregation (the ATT over treated
-    city-years, the estimand closest to TWFE's), bootstrap seeded from the spec's hash.
+    TWFE as :func:`replicate.fit` computes it (t distribution with G − 1 degrees of
+    freedom, as the paper's tables), on the demeaning its sample shares with the other
+    control sets and clusterings (:func:`_within`); the heterogeneity-robust estimators
+    (:func:`fit_staggered`). Each sample is built once per worker (:func:`_sample`).
     """
+    frame, trends = _sample(spec, prepared)
+    if spec.estimator == "twfe":
+        return _fit_twfe(spec, frame, trends, _within(spec, prepared, frame, trends))
+    return fit_staggered(spec, frame, trends)
+
+
+def fit_staggered(spec: Spec, frame: pd.DataFrame, trends: list[str]) -> dict:
+    """A heterogeneity-robust specification on its sample (:func:`spec_frame`): the
+    estimators of :mod:`replicate.models.staggered` with normal intervals, as their
+    packages report. Callaway–Sant'Anna: doubly robust, ``simple`` aggregation (the ATT
+    over treated city-years, the estimand closest to TWFE's), bootstrap seeded from the
+    spec's hash."""
     from replicate.models import staggered as st
 
-    frame, trends = spec_frame(spec, prepared)
-    if spec.estimator == "twfe":
-        return _fit_twfe(spec, frame, trends)
     y, controls = spec.outcome, list(spec.controls)
     keys = {"cohort": "g", "unit": "city_id", "time": "year"}
     cluster = _CLUSTER_COLUMN[spec.cluster]

@@ -348,6 +348,93 @@ FitResults = TWFEResults
 """The results object of :func:`replicate.fit` (the historical name is ``TWFEResults``)."""
 
 
+def _sample(
+    data: pd.DataFrame, absorb: tuple[str, ...], w_all: np.ndarray, drop_singletons: bool
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Rows of positive weight, the estimation sample (singletons dropped) and the
+    fixed-effect codes on it."""
+    positive = w_all > 0  # rows of weight zero (e.g. unmatched units) carry no information
+    codes = fe.encode(data, absorb) if absorb else [np.zeros(len(data), dtype=np.int64)]
+    keep = positive.copy()
+    if drop_singletons and absorb:
+        keep[positive] = fe.singleton_mask([c[positive] for c in codes])
+    # Without absorbed effects the intercept is the one "fixed effect" (a single level).
+    codes = codes if keep.all() else [fe.factorize(c[keep]) for c in codes]
+    return positive, keep, codes
+
+
+@dataclass(frozen=True, eq=False)
+class Within:
+    """The estimation sample, fixed-effect codes and demeaned columns of one frame, shared
+    by several unweighted :class:`TWFE` fits on it (``TWFE(..., within=w)``), e.g. the
+    multiverse's control sets and clusterings on one sample. Build it with :func:`within`.
+
+    The fits are the same numbers as without it, bit for bit: the sample and codes depend
+    on the fixed effects alone, and pyfixest's alternating projections converge column by
+    column, so a column demeaned beside others equals the column demeaned alone (checked
+    in ``tests/test_twfe.py``).
+    """
+
+    data: pd.DataFrame = field(repr=False)
+    absorb: tuple[str, ...]
+    drop_singletons: bool
+    names: tuple[str, ...]
+    positive: np.ndarray = field(repr=False)
+    sample: np.ndarray = field(repr=False)
+    codes: list = field(repr=False)
+    values: np.ndarray = field(repr=False)
+    demeaned: np.ndarray = field(repr=False)
+    memo: dict = field(default_factory=dict, repr=False)
+    """Cluster codes and absorbed degrees of freedom per cluster column, once computed."""
+
+    def serves(self, data: pd.DataFrame, columns: Sequence[str], absorb: Sequence[str]) -> bool:
+        """Whether a fit of ``columns`` on ``data`` absorbing ``absorb`` can use this."""
+        names = set(self.names)
+        return data is self.data and tuple(absorb) == self.absorb and names.issuperset(columns)
+
+    def _index(self, columns: Sequence[str]) -> list[int]:
+        return [self.names.index(c) for c in columns]
+
+    def columns_of(self, columns: Sequence[str]) -> np.ndarray:
+        """The demeaned ``columns`` on the sample (n × p, C order, as ``fe.demean`` returns)."""
+        return np.ascontiguousarray(self.demeaned[:, self._index(columns)])
+
+    def values_of(self, columns: Sequence[str]) -> np.ndarray:
+        """The raw ``columns`` on every row (N × p, Fortran order: as
+        ``data[columns].to_numpy(float)`` returns them, so sums run in the same order)."""
+        return np.asfortranarray(self.values[:, self._index(columns)])
+
+
+def within(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    absorb: Sequence[str] = ("city_id", "year"),
+    drop_singletons: bool = True,
+) -> Within:
+    """Demean ``columns`` of ``data`` on ``absorb`` once, for several :class:`TWFE` fits.
+
+    Only columns with finite values throughout are kept (a fit naming another column
+    demeans on its own, with its own checks and errors).
+    """
+    absorb = tuple(absorb)
+    fe_columns = [p for a in absorb for p in a.split(fe.INTERACTION)]
+    check_finite(data, fe_columns, [])
+    numeric = [
+        c
+        for c in dict.fromkeys(columns)
+        if c in data.columns
+        and (pd.api.types.is_numeric_dtype(data[c]) or pd.api.types.is_bool_dtype(data[c]))
+    ]
+    values = data[numeric].to_numpy(float)
+    finite = np.isfinite(values).all(axis=0)
+    names = tuple(c for c, ok in zip(numeric, finite, strict=True) if ok)
+    values = np.asfortranarray(values[:, finite])
+    positive, keep, codes = _sample(data, absorb, np.ones(len(data)), drop_singletons)
+    rows = slice(None) if keep.all() else keep
+    demeaned = fe.demean(values[rows], codes)
+    return Within(data, absorb, drop_singletons, names, positive, keep, codes, values, demeaned)
+
+
 class TWFE:
     """Linear regression with absorbed fixed effects: the machinery behind :func:`replicate.fit`.
 
@@ -369,6 +456,10 @@ class TWFE:
     weights : str, optional
         Column of non-negative analytic weights (weighted least squares, e.g. matching
         weights); rows of weight zero are left out.
+    within : Within, optional
+        The sample, codes and demeaned columns of ``data`` computed once by :func:`within`
+        for several fits (used when it holds every column of this fit, unweighted, with
+        the same ``absorb``; otherwise ignored). Same numbers either way.
     """
 
     def __init__(
@@ -379,6 +470,7 @@ class TWFE:
         absorb: Sequence[str] = ("city_id", "year"),
         drop_singletons: bool = True,
         weights: str | None = None,
+        within: Within | None = None,
     ) -> None:
         regressors = list(regressors)
         if not regressors:
@@ -392,7 +484,10 @@ class TWFE:
                 f"columns {missing} are not in the data; available: {sorted(map(str, data.columns))}."
             )
         numeric = [outcome, *regressors] + ([weights] if weights else [])
-        check_finite(data, [*numeric, *fe_columns], numeric)
+        shared = within is not None and within.serves(data, [outcome, *regressors], absorb)
+        shared = shared and within.drop_singletons == drop_singletons and not weights
+        if not shared:  # a shared Within holds only columns it checked (see within())
+            check_finite(data, [*numeric, *fe_columns], numeric)
         self.outcome = outcome
         self.absorb = absorb
         self.data = data
@@ -402,18 +497,20 @@ class TWFE:
                 f"weights column {weights!r} must hold finite, non-negative values; "
                 f"{_rows(data.index, w_all < 0)} are negative."
             )
-        positive = w_all > 0  # rows of weight zero (e.g. unmatched units) carry no information
-        codes = fe.encode(data, absorb) if absorb else [np.zeros(len(data), dtype=np.int64)]
-        keep = positive.copy()
-        if drop_singletons and absorb:
-            keep[positive] = fe.singleton_mask([c[positive] for c in codes])
+        self._within = within if shared else None
+        if shared:  # the sample, codes and demeaned columns computed once for several fits
+            positive, keep, self.codes = within.positive, within.sample, within.codes
+        else:
+            positive, keep, self.codes = _sample(data, absorb, w_all, drop_singletons)
         self.positive = positive
         self.sample = keep
-        # Without absorbed effects the intercept is the one "fixed effect" (a single level).
-        self.codes = codes if keep.all() else [fe.factorize(c[keep]) for c in codes]
         rows = slice(None) if keep.all() else keep  # no copies when every row stays
-        self.y = data[outcome].to_numpy(float)[rows]
-        X = data[regressors].to_numpy(float)[rows]
+        if shared:
+            self.y = within.values_of([outcome])[:, 0][rows]
+            X = within.values_of(regressors)[rows]
+        else:
+            self.y = data[outcome].to_numpy(float)[rows]
+            X = data[regressors].to_numpy(float)[rows]
         self.w = w_all[rows]
         if self.y.size == 0:
             raise ValueError(
@@ -427,7 +524,10 @@ class TWFE:
                 f"the outcome {outcome!r} is constant ({self.y[0]!r}) on the estimation sample: "
                 "there is nothing to explain; check the column or the sample."
             )
-        demeaned = fe.demean(np.column_stack([self.y, X]), self.codes, weights=self.w)
+        if shared:
+            demeaned = within.columns_of([outcome, *regressors])
+        else:
+            demeaned = fe.demean(np.column_stack([self.y, X]), self.codes, weights=self.w)
         # Weighted least squares = OLS on rows scaled by √w after the weighted within step.
         self.root = np.sqrt(self.w)
         if weights:
@@ -464,7 +564,12 @@ class TWFE:
         self.tss = tss
         self.weights = weights
 
-    def _clusters(self, cluster: str) -> np.ndarray:
+    def cluster_codes(self, cluster: str) -> np.ndarray:
+        """Codes 0..G-1 of the ``cluster`` column on the estimation sample (computed once
+        per shared :class:`Within`); raises when the column is absent or has missing values."""
+        return self._shared(("clusters", cluster), lambda: self._cluster_codes(cluster))
+
+    def _cluster_codes(self, cluster: str) -> np.ndarray:
         if cluster not in self.data.columns:
             raise ValueError(
                 f"cluster column {cluster!r} is not in the data; available: "
@@ -477,7 +582,18 @@ class TWFE:
                 f"cluster column {cluster!r} has {int(bad.sum())} missing value(s) in the "
                 f"estimation sample ({_rows(self.data.index, bad)}). Fix: " + MISSING_FIX
             )
-        groups = fe.factorize(column.to_numpy()[self.sample])
+        return fe.factorize(column.to_numpy()[self.sample])
+
+    def _shared(self, key: tuple, build):
+        """``build()``, computed once per :class:`Within` when the fit shares one."""
+        if self._within is None:
+            return build()
+        if key not in self._within.memo:
+            self._within.memo[key] = build()
+        return self._within.memo[key]
+
+    def _clusters(self, cluster: str) -> np.ndarray:
+        groups = self.cluster_codes(cluster)
         n_groups = int(groups.max()) + 1
         if n_groups < 2:
             raise ValueError(
@@ -519,7 +635,8 @@ class TWFE:
         resid = yt - matvec(Xt, beta)
         n, k = Xt.shape
         groups = self._clusters(cluster) if cov_type == "cluster" else None
-        dof = fe.absorbed_dof(self.codes, groups)
+        key = ("dof", cluster if groups is not None else None)
+        dof = self._shared(key, lambda: fe.absorbed_dof(self.codes, groups))
         ybar, xbar = float(cross(self.w, self.y)) / self.sum_w, cross(self.w, self.X) / self.sum_w
         constant = ybar - xbar @ beta
         # Augmented design of xtreg/reghdfe: slopes unchanged, intercept = ybar - xbar'b.
