@@ -124,6 +124,62 @@ def test_twoway_clustering_equals_pyfixest(prepared):
         assert row["se"] == pytest.approx(ref.se()["did"], rel=TWOWAY_RTOL)
 
 
+@pytest.mark.parametrize(
+    "fixed", ["city+year", "city+year+province×year", "city+year+province trends"]
+)
+def test_twoway_clustering_from_one_fit_equals_three_fits(prepared, fixed):
+    """The CGM sum from one fit (the year and city × year sandwiches on the city fit's
+    demeaned regressors and residuals) equals it from three separate fits, clustered on
+    city, year and city × year, each with raw sandwiches — and pyfixest's, to noise."""
+    import pyfixest as pf
+
+    from replicate.models.twfe import TWFE
+
+    spec = mv.Spec("twfe", ("fdi", "hum"), fixed, "ignore", "2010–2020", "city+year")
+    row = mv.estimate_spec(spec, prepared)
+    frame, trends = mv.spec_frame(spec, prepared)
+    effects = "city_id + year" + (" + province^year" if "×" in fixed else "")
+    formula = f"nqp ~ {' + '.join(['did', 'fdi', 'hum', *trends])} | {effects}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = [
+            replicate.fit(formula, frame, vcov={"CRV1": c}, small_sample="none")
+            for c in ("city_id", "year", "_city_year")
+        ]
+        ref = pf.feols(formula, data=frame, vcov={"CRV1": "city_id+year"})
+    v = fits[0].cov.loc["did", "did"] + fits[1].cov.loc["did", "did"]
+    v -= fits[2].cov.loc["did", "did"]
+    n, g = fits[0].nobs, min(fits[0].n_clusters, fits[1].n_clusters)
+    k = len(fits[0].params)  # slopes and the intercept; every effect is nested in a clustering
+    three = np.sqrt(v * g / (g - 1) * (n - 1) / (n - k))
+    assert row["status"] == "ok" and row["n_clusters"] == g == 11
+    assert row["se"] == mv._round(three)  # the same number, to the stored digits
+    absorb = ["city_id", "year", *(["province#year"] if "×" in fixed else [])]
+    model = TWFE(frame, "nqp", ["did", "fdi", "hum", *trends], absorb)
+    variance, df = mv.twoway_cluster(model, model.fit(cluster="city_id", small_sample="none"))
+    assert np.sqrt(variance) == three and df == g - 1  # bit for bit, unrounded
+    assert row["se"] == pytest.approx(ref.se()["did"], rel=TWOWAY_RTOL)
+    assert "only 11 clusters in 'year'" in row["warning"]  # the year clustering's warning kept
+
+
+def test_estimators_leave_the_shared_samples_unchanged(prepared, small_space):
+    """The samples every worker builds once are handed to the estimators as they are:
+    after every specification of the small space they still equal a fresh build."""
+    fresh = mv.Prepared(prepared.frame, prepared.codings, "x", False, "x")
+    rows = [mv.estimate_spec(spec, fresh) for spec in small_space.to_dict("records")]
+    assert all(r["status"] == "ok" for r in rows)
+    shared = mv._SHARED[fresh]
+    assert any(key[0] == "within" for key in shared)
+    for key, value in shared.items():
+        if key[0] != "frame":
+            continue
+        _, coding, window, fixed = key
+        spec = mv.Spec("twfe", (), fixed, coding, window, "city+year")
+        pd.testing.assert_frame_equal(value[0], mv.spec_frame(spec, fresh)[0])
+    again = [mv.estimate_spec(spec, prepared) for spec in small_space.to_dict("records")]
+    assert rows == again  # shared or not, warm or cold cache: the same rows
+
+
 def test_failure_is_recorded_not_raised(prepared):
     frame = prepared.frame.assign(nqp=1.0)  # constant outcome
     bad = mv.Prepared(frame, prepared.codings, "const", False, "x")

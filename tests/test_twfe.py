@@ -164,3 +164,54 @@ def test_weighted_fit_matches_statsmodels_wls(frame):
     assert ours.nobs == len(kept) and ours.n_singletons == 0
     with pytest.raises(ValueError, match="finite, non-negative"):
         fit(formula(regressors), weighted.assign(w=-1.0), weights="w")
+
+
+def _results_equal(a, b) -> None:
+    """Two fits equal to the bit: slopes, covariance, residuals, sample, fit statistics."""
+    pd.testing.assert_series_equal(a.params, b.params, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(a.cov, b.cov, rtol=0, atol=0)
+    np.testing.assert_array_equal(a.resid, b.resid)
+    np.testing.assert_array_equal(a.sample, b.sample)
+    assert (a.nobs, a.n_clusters, a.df_resid, a.rsquared) == (
+        b.nobs,
+        b.n_clusters,
+        b.df_resid,
+        b.rsquared,
+    )
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # few provinces; the trend is collinear
+@pytest.mark.parametrize("absorb", [("city_id", "year"), ("city_id", "year", "province#year")])
+def test_shared_within_gives_the_same_fits_bit_for_bit(frame, absorb):
+    """TWFE(within=...) — the sample, codes and demeaned columns computed once for several
+    fits (the multiverse's control sets and clusterings) — equals each fit on its own."""
+    from replicate.models.twfe import TWFE, within
+
+    data = frame.assign(trend=(frame["year"] - 2005) * (frame["province"] == "Hebei"))
+    shared = within(data, ["nqp", "did", *CONTROLS, "trend"], absorb)
+    assert shared.names == ("nqp", "did", *CONTROLS, "trend")
+    for regressors in (["did"], ["did", *CONTROLS[:3]], ["did", *CONTROLS, "trend"]):
+        for cluster in ("city_id", "province"):
+            alone = TWFE(data, "nqp", regressors, absorb).fit(cluster=cluster)
+            model = TWFE(data, "nqp", regressors, absorb, within=shared)
+            assert model._within is shared  # the shared path was taken
+            _results_equal(model.fit(cluster=cluster), alone)
+    # A column within() left out (not finite throughout) makes the fit demean on its own,
+    # with its own error; so does another frame.
+    holes = data.assign(hum=data["hum"].where(data.index > 0))
+    partial = within(holes, ["nqp", "did", "hum", "fdi"], absorb)
+    assert partial.names == ("nqp", "did", "fdi")
+    assert TWFE(holes, "nqp", ["did", "fdi"], absorb, within=partial)._within is partial
+    with pytest.raises(ValueError, match="column 'hum' has 1 missing"):
+        TWFE(holes, "nqp", ["did", "hum"], absorb, within=partial)
+    assert TWFE(data, "nqp", ["did"], absorb, within=partial)._within is None
+
+
+def test_demeaning_is_column_by_column(frame):
+    """What makes a shared Within exact: pyfixest's alternating projections converge each
+    column on its own, so a column demeaned beside others equals it demeaned alone."""
+    codes = fe.encode(frame, ["city_id", "year", "province#year"])
+    values = frame[["nqp", "did", *CONTROLS]].to_numpy(float)
+    together = fe.demean(values, codes)
+    for j in range(values.shape[1]):
+        np.testing.assert_array_equal(together[:, j], fe.demean(values[:, [j]], codes)[:, 0])
