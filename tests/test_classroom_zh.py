@@ -361,6 +361,24 @@ def test_the_same_submissions_get_the_same_points_in_both_languages(both):
     assert any(s.startswith("已记录答案：mde = ") for s in shown)
 
 
+def test_grading_follows_the_key_s_language_unless_told(both, tmp_path):
+    """No kernel needed: an empty folder of submissions, every student listed as missing."""
+    from replicate.classroom.grade import grade
+
+    root, _ = both
+    (tmp_path / "none").mkdir()
+    key = root / "zh" / "answer_key.json"
+    said = {}
+    for lang in (None, "en"):
+        done = grade(
+            tmp_path / "none", tmp_path / f"out-{lang}", key=key, missing=True, language=lang
+        )
+        said[lang] = set(done.grades["message"])
+    assert said == {None: {"未提交"}, "en": {"no submission"}}
+    page = (tmp_path / "out-None" / "feedback" / "S001.md").read_text(encoding="utf-8")
+    assert page.startswith(f"# 反馈：{COURSE}") and "学生：**S001**（张三）" in page
+
+
 def test_check_messages_in_chinese_have_the_english_points():
     entry = {
         "kind": "rate",

@@ -59,6 +59,7 @@ def _cmd_grade(args) -> int:
         timeout=args.timeout,
         jobs=args.jobs,
         missing=args.missing,
+        language=args.language,
     )
     for run in done.runs:
         if run.problem:
@@ -154,6 +155,12 @@ def register(subparsers) -> None:
     g.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     g.add_argument(
         "--missing", action="store_true", help="also list roster students with no submission"
+    )
+    g.add_argument(
+        "--language",
+        choices=("en", "zh"),
+        default=None,
+        help="language of the messages and feedback pages (default: the assignment's)",
     )
     g.set_defaults(func=_cmd_grade)
     s = sub.add_parser(

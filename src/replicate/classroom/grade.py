@@ -40,7 +40,7 @@ import pandas as pd
 
 import replicate.classroom.record as rec
 from replicate.classroom.assign import KEY_JSON, csv_encoding, key_language, load_key
-from replicate.classroom.language import pick
+from replicate.classroom.language import check_language, pick
 from replicate.classroom.notebook import METADATA_KEY
 from replicate.classroom.roster import slug
 
@@ -517,11 +517,13 @@ def grade(
     timeout: int = DEFAULT_TIMEOUT,
     jobs: int = 2,
     missing: bool = False,
+    language: str | None = None,
 ) -> Grading:
     """Grade every notebook in ``submissions`` (see the module docstring).
 
     ``key`` defaults to the ``answer_key.json`` in ``submissions`` or a folder above it;
-    ``missing=True`` adds zero rows for students of the roster with no submission.
+    ``missing=True`` adds zero rows for students of the roster with no submission;
+    ``language`` (``"en"``/``"zh"``) overrides the assignment's language for the messages.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -544,7 +546,7 @@ def grade(
             )
         key = found
     record = load_key(key)
-    language = key_language(record)
+    language = check_language(language) if language else key_language(record)
 
     def say(en: str, zh: str) -> str:
         return pick(language, en, zh)
@@ -646,12 +648,13 @@ def grade(
                 f"warning: {run.origin.name} changed on disk while it was graded",
                 f"警告：{run.origin.name} 在评分期间在磁盘上被修改",
             )
-    return _write(record, runs, out, missing)
+    return _write(record, runs, out, missing, language)
 
 
-def _write(record: Mapping, runs: Sequence[Run], out: Path, missing: bool) -> Grading:
+def _write(
+    record: Mapping, runs: Sequence[Run], out: Path, missing: bool, language: str = "en"
+) -> Grading:
     exercises = record["exercises"]
-    language = key_language(record)
 
     def say(en: str, zh: str) -> str:
         return pick(language, en, zh)
