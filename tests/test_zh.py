@@ -880,3 +880,14 @@ def test_figure_alt_texts_on_a_zh_page_are_chinese(page):
         if _english_phrases(a)
     ]
     assert not english, english
+
+
+def test_the_summary_of_a_panel_of_other_roles_is_chinese_with_its_numbers():
+    english = (
+        "mpdta.parquet (origin unverified): 500 units (countyreal) × 5 periods (year) = "
+        "2,500 rows; 191 units treated by the last period; outcome lemp"
+    )
+    chinese = i18n.translate_output_text(english)
+    assert chinese.startswith("mpdta.parquet（来源未经核实）：500 个单位（countyreal）")
+    assert not _english_phrases(chinese), chinese
+    assert _panel_numbers(chinese) == _panel_numbers(english)

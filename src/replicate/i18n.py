@@ -402,6 +402,17 @@ _TEXT_RULES = [
         r"rows; did mean (?P<mean>-?[\d.]+)",
         _panel_line,
     ),
+    # the same for a panel of other roles (replicate.data.validate.RolePanel.summary)
+    (
+        r"(?P<label>.+?): (?P<units>[\d,]+) units \((?P<unit>[^)]+)\) × (?P<periods>\d+) periods "
+        r"\((?P<time>[^)]+)\) = (?P<rows>[\d,]+) rows; (?P<treated>[\d,]+) units treated by the "
+        r"last period; outcome (?P<outcome>.+)",
+        lambda m, c: (
+            f"{translate_table_text(m['label'], c, prose=True)}：{m['units']} 个单位"
+            f"（{m['unit']}）× {m['periods']} 期（{m['time']}）= {m['rows']} 行；到最后一期有 "
+            f"{m['treated']} 个单位受处理；结果变量 {m['outcome']}"
+        ),
+    ),
     # a data label and its description (chapter 03)
     (r"(?:SYNTHETIC|Real data|Not data)[^—]* — .+", _dashed_label),
     # the Government Work Reports read (chapter 04)
