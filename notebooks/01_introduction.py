@@ -16,7 +16,7 @@ reading = "parent"  # how sub-city pilot entries are coded: "parent" or "ignore"
 # %% tags=["hide-input"]
 import numpy as np
 
-from replicate import paper
+from replicate import i18n, paper
 from replicate.data import code_pilots, pilot_entries
 from replicate.report import figures, tables
 from replicate.report.glue import glue
@@ -62,7 +62,11 @@ tables.show(
 
 # %% tags=["hide-input"]
 per_batch = pilot_entries()["batch_year"].value_counts().sort_index()
-glue("entries_per_batch", ", ".join(f"{n} in {y}" for y, n in per_batch.items()), display=False)
+i18n.glue(
+    "entries_per_batch",
+    ", ".join(f"{n} in {y}" for y, n in per_batch.items()),
+    "，".join(f"{y} 年 {n} 个" for y, n in per_batch.items()),
+)
 timing = coding.panel()
 last_batch = int(per_batch.index.max())
 share_then = timing.loc[timing["year"] == last_batch, "did"].mean()
@@ -80,10 +84,10 @@ allowed = range(
 treated = int(timing["did"].sum())
 gaps = sorted({abs(treated - k) for k in allowed})
 word = "more" if treated > allowed[-1] else "fewer" if treated < allowed[0] else None
-glue(
+i18n.glue(
     "did_gap",
     f"between {gaps[0]} and {gaps[-1]} {word}" if word else "no more and no fewer",
-    display=False,
+    f"{'多' if word == 'more' else '少'} {gaps[0]} 至 {gaps[-1]} 个" if word else "既不多也不少",
 )
 
 # %% tags=["remove-stderr"] mystnb={"figure": {"caption": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic.", "name": "fig-pilot-timeline"}, "image": {"alt": "Broadband China pilot cities among the 285 sample cities, by batch (bars, left axis), and the share of cities treated in each year (line, right axis). Drawn from the official lists shipped in data/raw; this figure is real data, not synthetic."}}
