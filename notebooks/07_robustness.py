@@ -45,7 +45,7 @@ i18n.glue(
     "Broadband China lists are not varied)",
     "试点名单的编码方式和聚类方式"
     if not skipped
-    else f"聚类方式（该面板的处理时点来自 {source}，因此不改变宽带中国名单的编码）",
+    else f"聚类方式（该面板的处理时点来自 {source}，因此不改变“宽带中国”名单的编码）",
 )
 
 # %% [markdown]
@@ -180,7 +180,7 @@ i18n.glue(
     "readings and evidence levels) do not apply to it and are skipped:",
     "有些试点条目只有单一的二手来源；去掉这些条目，会改变相应城市的首个试点年份："
     if not skipped
-    else f"该面板的处理时点来自 {source}，即一份城市及其首个试点年份的名单；对宽带中国名单"
+    else f"该面板的处理时点来自 {source}，即一份城市及其首个试点年份的名单；对“宽带中国”名单"
     f"重新编码的 {len(skipped)} 个变体（地级以下条目的解读方式和证据等级）不适用于它，因此跳过：",
 )
 if skipped:

@@ -68,7 +68,7 @@ if source is None:
         f"The {len(codings)} pilot codings ({'; '.join(codings)}) read the Broadband China "
         "lists' sub-city entries two ways and keep or drop the entries resting on a single "
         "secondary source.",
-        f"{len(codings)} 种试点编码（{'；'.join(codings)}）以两种方式解读宽带中国名单中的"
+        f"{len(codings)} 种试点编码（{'；'.join(codings)}）以两种方式解读“宽带中国”名单中的"
         "地级以下试点条目，并保留或删除只有单一二手来源的条目。",
     )
 else:
@@ -79,7 +79,7 @@ else:
         "its timing as in the data: the Broadband China lists' sub-city readings and "
         "evidence levels, which the other codings vary, do not apply to it.",
         f"该面板的处理时点来自 {source}，因此试点编码只有一个取值，即数据中的处理时点："
-        "其他编码所改变的宽带中国名单地级以下条目解读方式和证据等级不适用于它。",
+        "其他编码所改变的“宽带中国”名单地级以下条目解读方式和证据等级不适用于它。",
     )
 glue(
     "mv_paper_regressions",

@@ -386,7 +386,7 @@ def summary_glue(result, summary, truth: float | None = None) -> dict[str, str]:
     }
     if truth is not None and "interval covers the truth" in overall:
         texts["mv_truth"] = (
-            f"在这个合成孪生数据上，真实效应为 {truth:.3f}；"
+            f"在这组合成孪生数据上，真实效应为 {truth:.3f}；"
             f"{overall['interval covers the truth']:.0%} 的 95% 置信区间覆盖了它。"
         )
     return texts
@@ -541,7 +541,7 @@ def describe_breakdown(table, symbol: str = "M̄") -> str:
 
     lower, upper = table.attrs.get("original", (np.nan, np.nan))
     if lower <= 0 <= upper:
-        return "无定义：常规 95% 区间已经包含零"
+        return "无定义：常规 95% 置信区间已经包含零"
     value = breakdown(table)
     grid = table.index.to_numpy(float)
     if np.isnan(value):
@@ -578,7 +578,7 @@ def sensitivity_sentence(honest, names, names_zh: Mapping[str, str] | None = Non
         subject = null[0] if len(null) == 1 else "、".join(null[:-1]) + "和" + null[-1]
         whose = "其" if len(null) == 1 else "它们的"
         sentences.append(
-            f"在平行趋势完全成立时，{subject}的常规 95% 区间已经包含零，因此没有可供违背"
+            f"在平行趋势完全成立时，{subject}的常规 95% 置信区间已经包含零，因此没有可供违背"
             f"推翻的结论，{whose}临界值没有定义。"
         )
     sentences += [text + "。" for text in found]
