@@ -891,3 +891,30 @@ def test_the_summary_of_a_panel_of_other_roles_is_chinese_with_its_numbers():
     assert chinese.startswith("mpdta.parquet（来源未经核实）：500 个单位（countyreal）")
     assert not _english_phrases(chinese), chinese
     assert _panel_numbers(chinese) == _panel_numbers(english)
+
+
+def _printed(html: str) -> list[str]:
+    """The text of every printed output (stream or plain value) on a page."""
+    blocks = re.findall(
+        r'<div class="output (?:stream|text_plain)[^"]*">\s*<div class="highlight[^"]*"><pre>'
+        r"(.*?)</pre>",
+        html,
+        re.S,
+    )
+    return [html_module.unescape(re.sub(r"<[^>]+>", "", b)) for b in blocks]
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", [p for p in ALL_PAGES if p.startswith("notebooks/")])
+def test_printed_outputs_on_a_zh_page_have_no_english_sentence(page):
+    """Every printed line on a Chinese page is Chinese, code-like (a repr, a CSV header) or
+    part of a terminal transcript (``$ replicate …``, quoted as the command prints it)."""
+    zh = _printed((ZH / f"{page}.html").read_text(encoding="utf-8"))
+    english = [
+        line
+        for text in zh
+        if not text.startswith("$ ")
+        for line in text.splitlines()
+        if _english_phrases(re.sub(r"\w+\([^)]*\)", "", line))  # a repr like Roles(...)
+    ]
+    assert not english, english
