@@ -918,3 +918,24 @@ def test_printed_outputs_on_a_zh_page_have_no_english_sentence(page):
         if _english_phrases(re.sub(r"\w+\([^)]*\)", "", line))  # a repr like Roles(...)
     ]
     assert not english, english
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_table_captions_headers_and_notes_on_a_zh_page_are_chinese(page):
+    """Every rendered table of a Chinese page: its caption, header cells and notes hold no
+    English phrase (column names such as ``fdi, hum, gov`` aside)."""
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    parts = [
+        part
+        for table in re.findall(r'<table class="replication">(.*?)</table>', zh, re.S)
+        for part in re.findall(r"<caption>(.*?)</caption>|<th[^>]*>(.*?)</th>", table, re.S)
+    ]
+    texts = [a or b for a, b in parts]
+    texts += re.findall(r'<p class="(?:synthetic-label|table-notes)">(.*?)</p>', zh, re.S)
+    english = [
+        t
+        for t in (html_module.unescape(re.sub(r"<[^>]+>", "", x)) for x in texts)
+        if _english_phrases(t)
+    ]
+    assert not english, english
