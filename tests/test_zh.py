@@ -939,3 +939,21 @@ def test_table_captions_headers_and_notes_on_a_zh_page_are_chinese(page):
         if _english_phrases(t)
     ]
     assert not english, english
+
+
+def test_chapter_07s_skipped_variants_on_another_pilot_policy_are_chinese():
+    from replicate import replication
+
+    class Coding:  # a panel whose pilot timing comes from a file (load_panel(pilots=...))
+        is_broadband = False
+        source = "made_up_pilots.csv"
+
+    class Panel:
+        coding = Coding()
+
+    lines = replication.robustness_skipped(Panel())
+    assert lines
+    for line in lines.values():
+        chinese = i18n.translate_output_text(line)
+        assert chinese.startswith("跳过 ") and "made_up_pilots.csv" in chinese, chinese
+        assert not _english_phrases(chinese), chinese

@@ -415,6 +415,17 @@ _TEXT_RULES = [
     ),
     # a data label and its description (chapter 03)
     (r"(?:SYNTHETIC|Real data|Not data)[^—]* — .+", _dashed_label),
+    # chapter 07 on another pilot policy: the variants that re-code the Broadband China lists
+    # (replication.robustness_skipped)
+    (
+        r"(?P<name>sub-city|weak dropped|weak recoded) skipped: it .+, and this panel's timing "
+        r"comes from (?P<source>.+), which has neither sub-city readings nor the lists' evidence "
+        r"levels",
+        lambda m, c: (
+            f"跳过 {c.get(m['name'], m['name'])}：这一变体对“宽带中国”名单重新编码"
+            f"（县区级条目的解读或证据等级），而该面板的试点时间来自 {m['source']}，其中没有这些信息"
+        ),
+    ),
     # the Government Work Reports read (chapter 04)
     (
         r"(\d+) reports, (\d{4})–(\d{4}); missing years: \[([\d, ]*)\]",
