@@ -957,3 +957,26 @@ def test_chapter_07s_skipped_variants_on_another_pilot_policy_are_chinese():
         chinese = i18n.translate_output_text(line)
         assert chinese.startswith("跳过 ") and "made_up_pilots.csv" in chinese, chinese
         assert not _english_phrases(chinese), chinese
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", ["book/preface", "notebooks/05_baseline", "book/generated/status"])
+def test_part_captions_are_the_preface_catalogues_chinese(page):
+    """The sidebar's part captions on a Chinese page are the Chinese of ``_toc.yml``'s
+    captions from the root page's catalogue, in order; the English page keeps the English."""
+    import yaml
+    from babel.messages.pofile import read_po
+
+    toc = yaml.safe_load((paths.ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    english = [part["caption"] for part in toc["parts"]]
+    with (i18n.CATALOGUES / f"{toc['root']}.po").open("rb") as handle:
+        chinese = {m.id: m.string for m in read_po(handle) if m.id}
+    shown = {}
+    for edition, root in (("en", paths.HTML_DIR), ("zh", ZH)):
+        markup = (root / f"{page}.html").read_text(encoding="utf-8")
+        sidebar = markup.split('class="bd-sidebar-primary', 1)[1].split("</nav>", 1)[0]
+        shown[edition] = [
+            html_module.unescape(c) for c in re.findall(r'caption-text">([^<]*)<', sidebar)
+        ]
+    assert shown["en"] == english
+    assert shown["zh"] == [chinese[c] for c in english]

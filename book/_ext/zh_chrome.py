@@ -14,10 +14,9 @@ so the English site never runs it. What it puts in Chinese:
   ``outputs``, ``content``), which :class:`ChinesePromptTypes` replaces (代码, 输出,
   代码与输出). The summary's hard-coded ``aria-label`` is written by :func:`visit_hidden`.
 * **the theme's labels that are not in its catalogue, or are written into its templates
-  without** ``_()`` (``title="Toggle primary sidebar"``, ``aria-label="Main"``): every
-  page is read back after the build and the values of the attributes in
-  :data:`ATTRIBUTES` that the interface catalogue translates are replaced
-  (:func:`translate_attributes`). The catalogue is ``book/_ext/locales/zh_CN/LC_MESSAGES/
+  without** ``_()`` (``title="Toggle primary sidebar"``, ``aria-label="Main"``): as each
+  page is rendered, the values of the attributes in :data:`ATTRIBUTES` that the interface
+  catalogue translates are replaced (:func:`translate_attributes`). The catalogue is ``book/_ext/locales/zh_CN/LC_MESSAGES/
   sphinx.po``, first in Sphinx's chain for the ``sphinx`` domain, so it also serves the
   labels that go through ``_()`` (``Color mode``, ``Link to this heading``, the footer's
   ``© Copyright``).
@@ -50,7 +49,8 @@ class TranslateTocCaptions(SphinxTransform):
     default_priority = 101  # right after sphinx_external_toc.events.InsertToctrees (100)
 
     def apply(self, **kwargs) -> None:
-        if not is_chinese(self.app):
+        toctrees = [t for t in self.document.findall(addnodes.toctree) if t.get("rawcaption")]
+        if not toctrees or not is_chinese(self.app):
             return
         from sphinx.locale import init as init_locale
         from sphinx.util.i18n import docname_to_domain
@@ -58,11 +58,9 @@ class TranslateTocCaptions(SphinxTransform):
         domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
         dirs = [str(Path(self.env.srcdir, d)) for d in self.config.locale_dirs]
         catalogue, found = init_locale(dirs, self.config.language, domain)
-        if not found:
-            return
-        for toctree in self.document.findall(addnodes.toctree):
-            raw = toctree.get("rawcaption")
-            if raw and (chinese := catalogue.gettext(raw)) != raw:
+        for toctree in toctrees if found else ():
+            raw = toctree["rawcaption"]
+            if (chinese := catalogue.gettext(raw)) != raw:
                 toctree.apply_translated_message(raw, chinese)
 
 
@@ -122,22 +120,24 @@ def translate_attributes(markup: str, gettext) -> str:
     return _ATTRIBUTE.sub(one, markup)
 
 
-def rewrite_pages(app, exception) -> None:
-    """After the build: the template-written labels of every HTML page in Chinese."""
-    if exception is not None or not is_chinese(app) or app.builder.format != "html":
+def _translate_rendered_pages(app) -> None:
+    """Each page the HTML builder renders, with its template-written labels in Chinese
+    (wraps the builder's template renderer, so a page is right when it is written, even
+    if the build fails later)."""
+    templates = getattr(app.builder, "templates", None)
+    if templates is None or getattr(templates, "zh_chrome", False):
         return
-    gettext = app.translator.gettext
-    for page in Path(app.outdir).rglob("*.html"):
-        if "_static" in page.parts or "_sources" in page.parts:
-            continue
-        text = page.read_text(encoding="utf-8")
-        chinese = translate_attributes(text, gettext)
-        if chinese != text:
-            page.write_text(chinese, encoding="utf-8")
+    render, gettext = templates.render, app.translator.gettext
+
+    def chinese_render(template: str, context: dict) -> str:
+        return translate_attributes(render(template, context), gettext)
+
+    templates.render, templates.zh_chrome = chinese_render, True
 
 
-def _chinese_hidden_cells(app) -> None:
+def _chinese_builder(app) -> None:
     if is_chinese(app):
+        _translate_rendered_pages(app)
         from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
 
         app.add_node(HideCodeCellNode, override=True, html=(visit_hidden, depart_HideCellInput))
@@ -147,6 +147,5 @@ def setup(app):
     app.setup_extension("myst_nb")
     app.add_transform(TranslateTocCaptions)
     app.add_post_transform(ChinesePromptTypes)
-    app.connect("builder-inited", _chinese_hidden_cells)
-    app.connect("build-finished", rewrite_pages)
+    app.connect("builder-inited", _chinese_builder)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
