@@ -134,10 +134,19 @@ def _rows(frame: pd.DataFrame, mask: np.ndarray) -> str:
     return f"{len(index)} {'row' if len(index) == 1 else 'rows'}, index {shown}{more}"
 
 
+def _plainly_finite(values: pd.Series) -> bool:
+    """True for a NumPy integer, boolean or all-finite float column: nothing to report."""
+    kind = getattr(values.dtype, "kind", "O") if isinstance(values.dtype, np.dtype) else "O"
+    return kind in "iub" or (kind == "f" and bool(np.isfinite(values.to_numpy()).all()))
+
+
 def check_finite(frame: pd.DataFrame, columns: Sequence[str], role: str = "") -> None:
     """Raise if a column holds NaN, infinite or non-numeric values, naming column and rows."""
+    columns = list(dict.fromkeys(columns))
+    if all(_plainly_finite(frame[c]) for c in columns):  # the common case, without parsing
+        return
     problems = []
-    for column in dict.fromkeys(columns):
+    for column in columns:
         values = pd.to_numeric(frame[column], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan
         )

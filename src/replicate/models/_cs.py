@@ -25,10 +25,13 @@ equal to 1e-8):
   overall effect the mean over ``e ≥ 0``), ``calendar`` (per period, then the mean); the
   estimated-weights term of the influence function (``wif``) exactly as there; ``min_e``,
   ``max_e``, ``balance_e`` as R ``aggte``. Wald pre-test of the pre-treatment cells.
-* **Bootstrap**: moderndid's own multiplier-bootstrap primitive
-  (``moderndid.did.mboot.mboot``: Mammen two-point weights, cluster means of ψ, IQR
-  standard errors, sup-t critical value) applied to our influence-function matrix, with
-  units in moderndid's order, so the same seed gives the same draws and the same numbers.
+* **Bootstrap**: moderndid's multiplier bootstrap (``moderndid.did.mboot.mboot``: Mammen
+  two-point weights, cluster means of ψ, IQR standard errors, sup-t critical value)
+  applied to our influence-function matrix, with units in moderndid's order, so the same
+  seed gives the same draws and the same numbers. Its steps are moderndid's, in the same
+  order, with the same random stream; only the draws are computed a block of draws at a
+  time instead of one by one (moderndid's loop is meant for numba, which this project
+  does not install): equal to ``mboot`` bit for bit (``tests/test_multiverse.py``).
 
 What is ours: the data layout — one sort of the panel into a units × periods array of the
 outcome (and of each covariate), cohort codes as integers, cells computed from that array
@@ -428,9 +431,71 @@ def aggregate(
     raise ValueError(f"unknown aggregation {kind!r}")
 
 
-def sup_t(inf: np.ndarray, n: int, draws: int, seed: int, cluster=None, alpha: float = 0.05):
-    """moderndid's multiplier bootstrap on ``inf`` (columns = estimates): ``(se, crit)``."""
-    from moderndid.did.mboot import mboot
+MAMMEN = (0.5 * (1 - np.sqrt(5)), 0.5 * (1 + np.sqrt(5)))
+"""Mammen's two-point multipliers (drawn with probability (1 + √5)/(2√5) for the first)."""
+BLOCK_CELLS = 1 << 18
+"""Draws × rows × columns multiplied at once (a few MiB: the block stays in cache)."""
 
-    res = mboot(inf, n_units=n, biters=draws, alp=alpha, cluster=cluster, random_state=seed)
-    return np.asarray(res["se"]), float(res["crit_val"])
+
+def multiplier_draws(inf: np.ndarray, draws: int, seed) -> np.ndarray:
+    """``moderndid.core.numba_utils.multiplier_bootstrap``: ``draws`` × k means of ``inf``
+    (n × k) times Mammen multipliers, the same random stream (same batches of
+    ``rng.binomial``) and the same sums (``np.mean`` over the rows of each draw's
+    product), a block of draws at a time."""
+    inf = np.ascontiguousarray(np.asarray(inf, dtype=np.float64))
+    if inf.ndim == 1:
+        inf = inf.reshape(-1, 1)
+    n, k = inf.shape
+    rng = np.random.default_rng(seed)
+    p_kappa = 0.5 * (1 + np.sqrt(5)) / np.sqrt(5)
+    batch = min(max(1, (1 << 30) // n), draws)  # moderndid's batches of weights
+    block = max(1, BLOCK_CELLS // (n * k))
+    out = np.empty((draws, k), dtype=np.float64)
+    for start in range(0, draws, batch):
+        size = min(batch, draws - start)
+        weights = rng.binomial(1, p_kappa, size=(size, n)).astype(np.int8)
+        v = np.where(weights == 1, *MAMMEN)
+        for b in range(0, size, block):
+            rows = slice(start + b, start + min(b + block, size))
+            out[rows] = np.mean(inf[None] * v[b : b + block, :, None], axis=1)
+    return out
+
+
+def sup_t(inf: np.ndarray, n: int, draws: int, seed: int, cluster=None, alpha: float = 0.05):
+    """moderndid's multiplier bootstrap (``mboot``) on ``inf`` (columns = estimates):
+    ``(se, crit)``, step by step as there (see the module docstring)."""
+    import warnings
+
+    inf = inf.reshape(-1, 1) if inf.ndim == 1 else np.atleast_2d(inf)
+    n_params = inf.shape[1]
+    if cluster is None:
+        n_clusters = n
+        bres = np.sqrt(n) * multiplier_draws(inf, draws, seed)
+    else:
+        if len(cluster) != n:
+            raise ValueError("cluster must have length equal to n_units.")
+        _, inverse, counts = np.unique(cluster, return_inverse=True, return_counts=True)
+        n_clusters = len(counts)
+        sums = np.zeros((n_clusters, n_params))
+        for i in range(n_params):
+            sums[:, i] = np.bincount(inverse, weights=inf[:, i])
+        bres = np.sqrt(n_clusters) * multiplier_draws(sums / counts[:, None], draws, seed)
+    col_sums_sq = np.sum(bres**2, axis=0)
+    keep = (~np.isnan(col_sums_sq)) & (col_sums_sq > np.sqrt(np.finfo(float).eps) * 10)
+    clean = bres[:, keep]
+    if clean.shape[1] == 0:
+        np.cov(clean.T)  # mboot computes it (unused here); kept for the warnings it gives
+    se = np.full(n_params, np.nan)
+    crit = np.nan
+    if clean.shape[1] > 0:
+        q75 = np.percentile(clean, 75, axis=0, method="inverted_cdf")
+        q25 = np.percentile(clean, 25, axis=0, method="inverted_cdf")
+        se_boot = (q75 - q25) / (1.3489795)
+        se[keep] = se_boot / np.sqrt(n_clusters)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            b_t = np.max(np.abs(clean / se_boot), axis=1)
+        finite = b_t[np.isfinite(b_t)]
+        if len(finite) > 0:
+            crit = np.percentile(finite, 100 * (1 - alpha), method="inverted_cdf")
+    return se, float(crit)
