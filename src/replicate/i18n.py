@@ -299,6 +299,18 @@ def table_catalogue(path: Path = TABLE_CATALOGUE) -> dict[str, str]:
     return {m.id: m.string for m in catalogue if m.id and m.string and not m.fuzzy}
 
 
+_PHRASES: list = [None, -1, ()]
+
+
+def _phrases(catalogue: dict[str, str]) -> tuple[str, ...]:
+    """The catalogue's multi-word entries, longest first (kept for the catalogue last asked
+    about, while its size is unchanged: a render passes the same one for every table)."""
+    if _PHRASES[0] is not catalogue or _PHRASES[1] != len(catalogue):
+        phrases = sorted((e for e in catalogue if " " in e), key=len, reverse=True)
+        _PHRASES[:] = [catalogue, len(catalogue), tuple(phrases)]
+    return _PHRASES[2]
+
+
 def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = False) -> str:
     """One table string in Chinese: the whole string from the catalogue, else the rules
     for the data label, clustering and table names; ``prose`` (captions, notes) also
@@ -315,7 +327,7 @@ def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = Fal
     for pattern, replacement in _SENTENCE_RULES:  # before the catalogue's words replace theirs
         out = re.sub(pattern, replacement, out)
     if prose:
-        for english in sorted((e for e in catalogue if " " in e), key=len, reverse=True):
+        for english in _phrases(catalogue):
             if english in out:
                 out = out.replace(english, catalogue[english])
     for pattern, replacement in _TABLE_RULES:
