@@ -361,6 +361,30 @@ def test_the_same_submissions_get_the_same_points_in_both_languages(both):
     assert any(s.startswith("已记录答案：mde = ") for s in shown)
 
 
+def test_the_chinese_teacher_s_copy_runs_as_handed_out_and_reproduces_the_key(both, tmp_path):
+    """Run as a teacher would in JupyterLab (no parameters injected, no cell allowed to
+    fail): every answer recorded, in Chinese, and each within its key's tolerance."""
+    from nbclient import NotebookClient
+
+    from replicate.classroom.grade import read_results
+
+    root, keys = both
+    nb = nbformat.read(_notebook(root / "zh", "学生02", True), as_version=4)
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    nbformat.write(nb, tmp_path / "ran.ipynb")
+    answers, errors, _ = read_results(tmp_path / "ran.ipynb")
+    entries = keys["zh"]["students"]["学生02"]["entries"]
+    assert not errors and set(answers) == set(entries)
+    for name, entry in entries.items():
+        assert check(entry, answers[name], "zh")[0] == entry["points"], (name, answers[name])
+    printed = "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "合成孪生数据（SYNTHETIC，种子" in printed and "事前趋势检验：p = " in printed
+
+
 def test_grading_follows_the_key_s_language_unless_told(both, tmp_path):
     """No kernel needed: an empty folder of submissions, every student listed as missing."""
     from replicate.classroom.grade import grade
