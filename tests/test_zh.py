@@ -980,3 +980,19 @@ def test_part_captions_are_the_preface_catalogues_chinese(page):
         ]
     assert shown["en"] == english
     assert shown["zh"] == [chinese[c] for c in english]
+
+
+def test_the_parameters_cell_comments_are_chinese_and_the_code_is_unchanged():
+    source = (
+        'data = "synthetic"  # "synthetic" or a path to your panel\n'
+        'absorb = ["city_id", "year"]  # fixed effects of the two-way columns, e.g. add '
+        '"province#year"\n'
+        "seed = 1  # a comment no catalogue has"
+    )
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": source}]}
+    out = zh_glue.chinese_tables(nb)["cells"][0]["source"].split("\n")
+    assert out[0] == 'data = "synthetic"  # "synthetic" 或你的面板文件路径'
+    assert out[1].startswith('absorb = ["city_id", "year"]  # 双向固定效应各列的固定效应')
+    assert out[2] == "seed = 1  # a comment no catalogue has"
+    plain = {"cells": [{"cell_type": "code", "metadata": {}, "source": source}]}
+    assert zh_glue.chinese_tables(plain)["cells"][0]["source"] == source

@@ -61,12 +61,15 @@ def chinese_tables(notebook: dict) -> dict:
     (``replicate.report.figures_zh``) and every rendered table's caption, headers, row
     labels and notes in Chinese (:func:`replicate.i18n.translate_tables`, catalogue ``locales/zh_CN/tables.po``),
     and every printed line that has a Chinese form (:func:`replicate.i18n.translate_output_text`:
-    the panel line, data labels), and each figure's ``alt`` text that the table catalogue
-    holds; the numbers are the English outputs' own."""
+    the panel line, data labels), each figure's ``alt`` text and each parameter's comment
+    (:func:`chinese_comments`) that the table catalogue holds; the numbers are the English
+    outputs' own."""
     from replicate import i18n
 
     catalogue = i18n.table_catalogue()
     for cell in notebook.get("cells", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = chinese_comments(_joined(cell.get("source", "")), catalogue)
         image = cell.get("metadata", {}).get("mystnb", {}).get("image", {})
         if image.get("alt") in catalogue:  # a figure's text for screen readers
             image["alt"] = catalogue[image["alt"]]
@@ -87,6 +90,18 @@ def chinese_tables(notebook: dict) -> dict:
                 continue
             data["text/html"] = i18n.translate_tables(_joined(markup), catalogue)
     return notebook
+
+
+def chinese_comments(source: str, catalogue: dict[str, str]) -> str:
+    """A chapter's parameters cell with each line's ``  # meaning`` in Chinese where the
+    table catalogue has it (the same meanings the Specifications page lists); the code
+    itself, and every comment without a Chinese form, is left as it is."""
+    lines = []
+    for line in source.split("\n"):
+        code, mark, comment = line.partition("  # ")
+        chinese = catalogue.get(comment.strip()) if mark else None
+        lines.append(f"{code}{mark}{chinese}" if chinese else line)
+    return "\n".join(lines)
 
 
 def _joined(text: str | list[str]) -> str:
