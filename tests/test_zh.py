@@ -996,3 +996,13 @@ def test_the_parameters_cell_comments_are_chinese_and_the_code_is_unchanged():
     assert out[2] == "seed = 1  # a comment no catalogue has"
     plain = {"cells": [{"cell_type": "code", "metadata": {}, "source": source}]}
     assert zh_glue.chinese_tables(plain)["cells"][0]["source"] == source
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", [p for p in ALL_PAGES if p.startswith("notebooks/")])
+def test_parameter_comments_on_a_zh_page_are_chinese(page):
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    cell = zh.split("tag_parameters", 1)[1].split("</pre>", 1)[0] if "tag_parameters" in zh else ""
+    comments = [html_module.unescape(c) for c in re.findall(r'<span class="c1">([^<]*)<', cell)]
+    english = [c for c in comments if not re.search(r"[\u4e00-\u9fff]", c)]
+    assert not english, english

@@ -98,7 +98,9 @@ def chinese_comments(source: str, catalogue: dict[str, str]) -> str:
     itself, and every comment without a Chinese form, is left as it is."""
     lines = []
     for line in source.split("\n"):
-        code, mark, comment = line.partition("  # ")
+        code, mark, comment = (
+            ("", "# ", line[2:]) if line.startswith("# ") else line.partition("  # ")
+        )
         chinese = catalogue.get(comment.strip()) if mark else None
         lines.append(f"{code}{mark}{chinese}" if chinese else line)
     return "\n".join(lines)
