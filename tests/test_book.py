@@ -136,6 +136,7 @@ def test_every_subcommand_has_help_and_is_in_the_readme(capsys):
 def test_status_page_gives_each_chapter_its_share_of_the_execution_time(tmp_path, monkeypatch):
     page = tmp_path / "status.md"
     monkeypatch.setattr(book, "STATUS_PAGE", page)
+    monkeypatch.setattr(book, "STATUS_CATALOGUE", tmp_path / "status.po")  # not the build's
     runs = [book.NotebookRun("a", 30.0, True, ""), book.NotebookRun("b", 10.0, False, "boom")]
     book.write_status_page(runs, {})
     rows = re.findall(r"^\| `(\w+)` \| ([\d.]+) \| (\d+) % \| (.+) \|$", page.read_text(), re.M)

@@ -603,10 +603,12 @@ def test_interface_catalogue_translates_template_attributes():
     markup = (
         '<button title="Toggle primary sidebar"><nav aria-label="Main">'
         '<input placeholder="Search..." aria-label="Search..."><a title="Jonathan Roth.">'
+        '<button title="列印成 PDF">'
     )
     chinese = zh_chrome.translate_attributes(markup, lambda s: messages.get(s, s))
     assert 'title="显示或隐藏左侧目录"' in chinese and 'aria-label="全书目录"' in chinese
     assert 'placeholder="搜索……"' in chinese
+    assert 'title="打印为 PDF"' in chinese  # the theme's zh_CN wording is Taiwanese usage
     assert 'title="Jonathan Roth."' in chinese  # not in the catalogue: as it was
 
 
