@@ -5,11 +5,13 @@ path, and the runner serial against a 2-worker Dask LocalCluster.
    (the chapter's default: 2), alternated ``--repeat`` times: the *old* path is what each
    specification cost before: its sample built from the panel (``multiverse.spec_frame``),
    TWFE through ``replicate.fit`` on it, two-way clustering from three fits (city, year,
-   city × year); the *new* path is ``multiverse``'s own: samples and TWFE demeanings
-   built once per worker and shared by the specifications that use them, two-way
-   clustering from one fit. Prints, per estimator family and in total, the CPU seconds
+   city × year), one Dask task per specification; the *new* path is ``multiverse``'s
+   own: samples and TWFE demeanings built once per worker and shared by the
+   specifications that use them, two-way clustering from one fit, the specifications
+   sent in chunks in ``multiverse.as_tasks`` order. Prints, per estimator family and in total, the CPU seconds
    the workers spent (``time.thread_time`` around each specification), the ratio
-   old / new, and the wall time of each run; then the largest absolute and relative
+   old / new, the wall time of each run and the CPU of the worker processes and this one
+   in it (the scheduler's and the workers' own threads included); then the largest absolute and relative
    difference between the two paths over every specification's estimate, s.e., interval
    and p-value (unrounded), and whether the warnings are the same. Then the chapter's own
    call, ``run_multiverse(panel, scheduler="local", workers=2)``, cluster start-up
@@ -188,20 +190,38 @@ def _new_task(task, prepared):
 def compare_paths(specs, panel, scheduler: str, repeat: int) -> None:
     """Section 1: old path against new path on the cluster, per family and in total."""
     import numpy as np
+    from distributed import Client
 
     from replicate import multiverse as mv
 
+    client = Client(scheduler)
+
+    def process_cpu() -> float:  # the workers' processes and this one, every thread
+        return sum(client.run(time.process_time).values()) + time.process_time()
+
+    runs = {  # old: one Dask task per specification, by hash; new: as run_multiverse sends them
+        "old": (_old_task, specs.assign(priority=specs["estimator"].map(mv.COST)), 1),
+        "new": (_new_task, mv.as_tasks(specs), None),
+    }
     best = {}
     for _ in range(repeat):  # alternated, so both see the same background load
-        for path, fn in (("old", _old_task), ("new", _new_task)):
+        for path, (fn, tasks, chunk) in runs.items():
             prepared = mv.prepare(panel)  # a new object: the workers' caches start empty
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), process_cpu()
             report = mv.run_tasks(
-                specs, fn, prepared, data_hash=path, scheduler=scheduler, progress=False
+                tasks,
+                fn,
+                prepared,
+                data_hash=path,
+                scheduler=scheduler,
+                progress=False,
+                chunk=chunk,
             )
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, process_cpu() - cpu_start
             if path not in best or wall < best[path][0]:
-                best[path] = (wall, report.results.merge(specs[["hash", "estimator"]], on="hash"))
+                rows = report.results.merge(specs[["hash", "estimator"]], on="hash")
+                best[path] = (wall, rows, cpu)
+    client.close()
     old, new = best["old"][1], best["new"][1]
     cpu = {p: best[p][1].groupby("estimator")["cpu"].sum() for p in best}
     counts = old.groupby("estimator").size()
@@ -221,9 +241,11 @@ def compare_paths(specs, panel, scheduler: str, repeat: int) -> None:
             f"{1e3 * a / n:12.1f} {1e3 * b / n:12.1f}"
         )
     w_old, w_new = best["old"][0], best["new"][0]
+    p_old, p_new = best["old"][2], best["new"][2]
     print(
         f"wall on the cluster (best of {repeat}): old {w_old:.1f} s, new {w_new:.1f} s, "
-        f"{w_old / w_new:.2f}×"
+        f"{w_old / w_new:.2f}×; CPU of the worker processes and this one (Dask included) in "
+        f"those runs: old {p_old:.1f} s, new {p_new:.1f} s, {p_old / p_new:.2f}×"
     )
     a, b = old.set_index("hash").sort_index(), new.set_index("hash").sort_index()
     worst_abs = worst_rel = 0.0

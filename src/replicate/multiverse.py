@@ -1052,6 +1052,16 @@ COST = {"cs_never": 10, "cs_notyet": 10, "sun_abraham": 3, "imputation": 1, "twf
 """Rough relative run time of each estimator's specifications (Dask priority)."""
 
 
+def as_tasks(specs: pd.DataFrame) -> pd.DataFrame:
+    """The specifications in the order they are sent to Dask, with a ``priority``: long
+    tasks first, so no worker is left alone with a slow one at the end; then the
+    specifications that share a sample side by side, so a chunk shares it on one worker."""
+    tasks = specs.assign(priority=specs["estimator"].map(COST).fillna(1).astype(int))
+    order = ["priority", "estimator", "pilot_coding", "window", "fixed_effects", "controls"]
+    order = [c for c in order if c in tasks.columns]
+    return tasks.sort_values(order, ascending=[False] + [True] * (len(order) - 1), kind="stable")
+
+
 def _spec_task(task: Mapping, prepared: Prepared) -> dict:
     return estimate_spec(task, prepared)
 
@@ -1080,15 +1090,8 @@ def run_multiverse(
         specs = space(codings=codings_of(prepared))
     if not len(specs):
         raise ValueError("specs is empty: pass at least one row of multiverse.space().")
-    # Long tasks first, so no worker is left alone with a slow one at the end; then the
-    # specifications that share a sample side by side, so a chunk shares it on one worker.
-    priority = specs["estimator"].map(COST).fillna(1).astype(int)
-    order = ["priority", "estimator", "pilot_coding", "window", "fixed_effects", "controls"]
-    tasks = specs.assign(priority=priority)
-    order = [c for c in order if c in tasks.columns]
-    tasks = tasks.sort_values(order, ascending=[False, *[True] * (len(order) - 1)], kind="stable")
     report = run_tasks(
-        tasks,
+        as_tasks(specs),
         _spec_task,
         prepared,
         data_hash=prepared.fingerprint,
