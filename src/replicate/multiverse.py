@@ -37,6 +37,15 @@ rerun with nothing changed computes nothing. Seeds come from the hashes and resu
 sorted by hash with floats rounded to 10 significant digits, so the result table is
 byte-identical serially and on a cluster of any size.
 
+What specifications share is computed once per worker, on first use, and the numbers are
+the same as each specification computed alone, bit for bit (``tests/test_multiverse.py``,
+``benchmarks/multiverse.py``): each sample (pilot coding × years × effects, with its
+province trends and city × year cells), and on it the TWFE demeaning of the outcome,
+``did``, every control and trend (:class:`replicate.models.twfe.Within`), which each
+control set and clustering then selects from; two-way clustering takes its three
+sandwiches from one fit. On Dask, short specifications travel in chunks
+(:func:`chunk_size`), ordered so that a chunk shares its sample (:func:`as_tasks`).
+
 Written here: the space, the adapter, the two-way clustered variance (Cameron, Gelbach &
 Miller 2011, "Robust inference with multiway clustering", *JBES* 29(2), eq. 2.12:
 ``V = V_city + V_year − V_city∩year``, with pyfixest's default small-sample factor
