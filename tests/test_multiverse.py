@@ -439,3 +439,26 @@ def test_multiplier_bootstrap_equals_moderndid_bit_for_bit(n, k, clusters):
         theirs = mboot(inf, n_units=n, biters=999, cluster=cluster, random_state=seed)
         np.testing.assert_array_equal(ours[0], theirs["se"])
         assert ours[1] == theirs["crit_val"] or (np.isnan(ours[1]) and np.isnan(theirs["crit_val"]))
+
+
+def test_the_local_cluster_listens_on_loopback_only():
+    """Scheduler, nanny, worker and dashboard of ``local_cluster`` bind 127.0.0.1 (Dask's
+    ``dashboard_address=":0"`` alone listens on every interface), and close with the cluster."""
+    import psutil
+
+    client, cluster = mv.local_cluster(1)
+    try:
+        me = psutil.Process()
+        processes = [me, *me.children(recursive=True)]
+        pids = {p.pid for p in processes}
+        listening = [
+            c.laddr
+            for c in psutil.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN and c.pid in pids
+        ]
+        assert len(listening) >= 3, listening  # scheduler, dashboard, worker (and nanny)
+        assert {address.ip for address in listening} == {"127.0.0.1"}, listening
+        assert client.dashboard_link.startswith("http://127.0.0.1:")
+    finally:
+        client.close()
+        cluster.close()

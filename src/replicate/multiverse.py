@@ -807,7 +807,10 @@ def local_cluster(workers: int | None = None):
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=":0",  # any free port: never clashes with another cluster
+            # scheduler, workers and dashboard on loopback only, each on a free port (never
+            # clashes with another cluster); Dask's ":0" dashboard would listen on 0.0.0.0
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         )
     return Client(cluster), cluster
 
