@@ -864,6 +864,29 @@ def test_a_gloss_column_keeps_its_english_on_purpose():
     assert "__gloss" not in chinese
 
 
+def test_parameter_names_a_reader_types_stay_as_in_the_code():
+    import pandas as pd
+
+    names = ["reading", "seed", "twins", "controls", "permutations", "cluster"]
+    frame = pd.DataFrame(
+        {
+            "notebook": ["05_baseline"] * len(names),
+            "parameter": names,
+            "default": ["1"] * len(names),
+            "meaning": ["seed"] * len(names),
+        }
+    )
+    chinese = i18n.translate_tables(frame.to_html(index=False))
+    for name in names:
+        assert f"<td>{name}</td>" in chinese  # `-p seed 7` must still work
+    assert ">默认值</th>" in chinese and ">参数</th>" in chinese and "默认孪生数据" not in chinese
+    assert chinese.count("<td>种子</td>") == len(names)  # the meaning column is translated
+    assert "__gloss" not in chinese
+    # elsewhere (chapter 08's scorecard) "default" is still the default twin
+    other = i18n.translate_tables(pd.DataFrame({"default": [1.0]}).to_html())
+    assert ">默认孪生数据</th>" in other
+
+
 def test_a_figure_alt_text_is_chinese_on_the_chinese_page_only():
     alt = "Event study with pointwise intervals, a uniform band and, on the twin, the true effect"
     nb = {"cells": [{"metadata": {"mystnb": {"image": {"alt": alt}}}, "outputs": []}]}

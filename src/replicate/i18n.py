@@ -376,22 +376,36 @@ def translate_tables(markup: str, catalogue: dict[str, str] | None = None) -> st
 
 _GLOSS_MARK = re.compile(r"<td(?=__gloss)__gloss")
 
+_KEPT_COLUMNS = ("gloss", "parameter")
+"""Columns whose cells stay as written: a ``gloss`` column (chapter 04's dictionary: the
+English of each Chinese term) and a ``parameter`` column (chapter 13: names a reader types,
+``-p seed 7``)."""
+
+_HEADERS_BESIDE = {"parameter": {"default": "默认值"}}
+"""A header's Chinese form in a table that has the key column (chapter 13's ``default`` is a
+parameter's default value, not the scorecard's default twin)."""
+
 
 def _keep_glosses(markup: str) -> str:
-    """A ``gloss`` column (chapter 04's dictionary: the English of each Chinese term) is the
-    English on purpose: its cells are marked so that :data:`_CELL` passes them by."""
-    rows = re.findall(r"<tr\b.*?</tr>", markup, re.S)
-    header = next((r for r in rows if re.search(r"<th[^>]*>gloss</th>", r)), None)
-    if header is None:
-        return markup
-    column = re.findall(r"<th[^>]*>(.*?)</th>", header, re.S).index("gloss")
-    for row in rows:
-        cells = list(re.finditer(r"<t([hd])\b", row))
-        if row is header or column >= len(cells) or cells[column][1] != "d":
+    """Mark the cells of a column of :data:`_KEPT_COLUMNS` so that :data:`_CELL` passes them
+    by, and give the headers of :data:`_HEADERS_BESIDE` their Chinese form for that table."""
+    for name in _KEPT_COLUMNS:
+        rows = re.findall(r"<tr\b.*?</tr>", markup, re.S)
+        header = next((r for r in rows if re.search(rf"<th[^>]*>{name}</th>", r)), None)
+        if header is None:
             continue
-        start = cells[column].start()
-        marked = row[:start] + "<td__gloss" + row[start + 3 :]
-        markup = markup.replace(row, marked, 1)
+        column = re.findall(r"<th[^>]*>(.*?)</th>", header, re.S).index(name)
+        for row in rows:
+            cells = list(re.finditer(r"<t([hd])\b", row))
+            if row is header or column >= len(cells) or cells[column][1] != "d":
+                continue
+            start = cells[column].start()
+            marked = row[:start] + "<td__gloss" + row[start + 3 :]
+            markup = markup.replace(row, marked, 1)
+        renamed = header
+        for english, chinese in _HEADERS_BESIDE.get(name, {}).items():
+            renamed = re.sub(rf"(<th[^>]*>){english}(</th>)", rf"\g<1>{chinese}\2", renamed)
+        markup = markup.replace(header, renamed, 1)
     return markup
 
 
