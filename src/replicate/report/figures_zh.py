@@ -19,6 +19,7 @@ text artists and IPython's display formatters.
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import logging
 import re
@@ -32,6 +33,10 @@ FIGURE_CATALOGUE = i18n.LOCALE_DIR / i18n.LANGUAGE / "figures.po"
 
 FIGURE_RULES = [
     (r"^(\d{4}) batch \((\d+) cities\)$", r"\1 年批次（\2 个城市）"),
+    (r"^(\d{4}) batch$", r"\1 年批次"),
+    (r"^(\d{4}): no report in the corpus$", r"\1 年：语料中没有该年的报告"),
+    (r"^truth ([-−\d.]+)$", r"真实值 \1"),
+    (r"^seed (\d+): ([-−\d.]+)$", r"种子 \1：\2"),
     (r"^true effect \(([-−\d.]+)\)$", r"真实效应（\1）"),
     (r"^true effect ([-−\d.]+)$", r"真实效应 \1"),
     (r"^true value ([-−\d.]+)$", r"真实值 \1"),
@@ -40,7 +45,20 @@ FIGURE_RULES = [
     (r"^published numbers within tolerance \(of (\d+)\)$", r"容差范围内的公布数值（共 \1 个）"),
     (
         r"^Broadband China pilots among the (\d+) sample cities \('(.+)' reading\)$",
-        r"\1 个样本城市中的宽带中国试点（'\2' 口径）",
+        r"\1 个样本城市中的宽带中国试点（“\2”口径）",
+    ),
+    # labels composed with a variable's name (an outcome, a treatment): the whole label is
+    # translated, the name (a named group) carried over verbatim
+    (r"^placebo estimate of the effect on (?P<name>\S+)$", r"对 \1 效应的安慰剂估计值"),
+    (r"^2×2 DID estimate on (?P<name>\S+)$", r"\1 的 2×2 双重差分估计值"),
+    (r"^effect of the pilot on (?P<name>\S+)$", r"试点对 \1 的效应"),
+    (r"^effect on (?P<name>\S+)$", r"对 \1 的效应"),
+    (r"^TWFE estimate of (?P<name>\S+)$", r"\1 的 TWFE 估计值"),
+    # the specification curve's indicator rows, "dimension: choice"
+    (
+        r"^(estimator|controls|number of controls|fixed effects|pilot coding|years|clusters): "
+        r"(.+)$",
+        r"\1：\2",
     ),
     (r"^([\d,]+) specifications, sorted by estimate$", r"\1 个设定，按估计值排序"),
     (r"^(.+), pointwise 95% CI$", r"\1，逐点 95% 置信区间"),
@@ -50,8 +68,22 @@ FIGURE_RULES = [
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, str]:
-    """Figure strings, then table strings (a figure's axis may name a table's column)."""
-    return {**i18n.table_catalogue(), **i18n.table_catalogue(FIGURE_CATALOGUE)}
+    """Figure strings, then table strings (a figure's axis may name a table's column), and
+    the provinces' Chinese names from the reference city list (a figure's categories)."""
+    return {
+        **province_names(),
+        **i18n.table_catalogue(),
+        **i18n.table_catalogue(FIGURE_CATALOGUE),
+    }
+
+
+@lru_cache(maxsize=1)
+def province_names() -> dict[str, str]:
+    """English province name → Chinese, read from ``data/raw/reference/cities.csv``."""
+    from replicate.data.raw import cities
+
+    frame = cities()[["province_en", "province_zh"]].drop_duplicates()
+    return dict(zip(frame["province_en"], frame["province_zh"], strict=True))
 
 
 def translate(text: str, strings: dict[str, str] | None = None) -> str:
@@ -62,10 +94,12 @@ def translate(text: str, strings: dict[str, str] | None = None) -> str:
     for pattern, replacement in FIGURE_RULES:
         match = re.search(pattern, text)
         if match:
-            # captured words are translated too (the label inside "…, pointwise 95% CI")
+            # captured words are translated too (the label inside "…, pointwise 95% CI"),
+            # numbers and named groups (a variable's name) are carried over
+            names = set(match.re.groupindex.values())
             groups = [
-                g if re.fullmatch(r"[-−\d.,]*", g) else translate(g, strings)
-                for g in match.groups()
+                g if i in names or re.fullmatch(r"[-−\d.,]*", g) else translate(g, strings)
+                for i, g in enumerate(match.groups(), start=1)
             ]
             return re.sub(r"\\(\d)", lambda k, g=groups: g[int(k.group(1)) - 1], replacement)
     return i18n.translate_table_text(text, strings, prose=True)
@@ -78,6 +112,7 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
     ``figures``, which registers it). The figure is left exactly as it was (texts, fonts,
     tick formatters restored)."""
     import matplotlib.pyplot as plt
+    from matplotlib.category import StrCategoryFormatter
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter
 
@@ -85,7 +120,7 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
         family = style()["font.family"]
     except RuntimeError:  # no CJK font: the Chinese page shows the English figure
         return None
-    texts, formatters = [], []
+    texts, formatters, categories, labelled = [], [], [], []
     try:
         for artist in fig.findobj(Text):
             texts.append((artist, artist.get_text(), artist.get_fontfamily()))
@@ -97,6 +132,17 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
                 if isinstance(formatter, FixedFormatter):
                     formatters.append((formatter, list(formatter.seq)))
                     formatter.seq = [translate(str(s), strings) for s in formatter.seq]
+                elif _labels_of(formatter) is not None:  # set_ticks(…, labels) (matplotlib ≥ 3.9)
+                    func = formatter.func
+                    labelled.append((formatter, func))
+                    tickd = {
+                        k: translate(str(v), strings) for k, v in _labels_of(formatter).items()
+                    }
+                    formatter.func = functools.partial(func.func, tickd, *func.args[1:])
+                elif isinstance(formatter, StrCategoryFormatter):  # bars named by strings
+                    units = formatter._units
+                    categories.append((formatter, units))
+                    formatter._units = {translate(str(k), strings): v for k, v in units.items()}
         buffer = io.BytesIO()
         # WenQuanYi Zen Hei has one weight: matplotlib logs "Failed to find font weight
         # normal …, now using 500" on every text; that is the font we want, so keep it quiet
@@ -122,6 +168,26 @@ def chinese_png(fig, style, strings: dict[str, str] | None = None) -> bytes | No
             artist.set_fontfamily(fonts)
         for formatter, seq in formatters:
             formatter.seq = seq
+        for formatter, units in categories:
+            formatter._units = units
+        for formatter, func in labelled:
+            formatter.func = func
+
+
+def _labels_of(formatter) -> dict | None:
+    """The {tick: label} of a formatter made by ``set_ticks(ticks, labels)``, else None
+    (matplotlib wraps the dict in a ``FuncFormatter`` of ``functools.partial``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    func = getattr(formatter, "func", None)
+    if (
+        isinstance(formatter, FuncFormatter)
+        and isinstance(func, functools.partial)
+        and func.args
+        and isinstance(func.args[0], dict)
+    ):
+        return func.args[0]
+    return None
 
 
 def register(shell, style) -> None:
