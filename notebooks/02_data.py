@@ -136,7 +136,7 @@ paper_treated = round(paper.TABLE1.loc["did", "mean"] * rows)
 closest = (readings["treated city-years"] - paper_treated).abs().idxmin()
 glue("paper_did_mean", f"{paper.TABLE1.loc['did', 'mean']:.3f}", display=False)
 glue("paper_treated_cityyears", f"{paper_treated:,}", display=False)
-glue("closest", closest, display=False)
+i18n.glue("closest", closest, prose_zh.coding_zh(closest, code=True))
 gap = int(readings.loc[closest, "treated city-years"] - paper_treated)
 i18n.glue(
     "gap_cityyears",
@@ -152,7 +152,7 @@ i18n.glue(
     if not readings["reproduces"].any()
     else "只有“" + "”和“".join(readings.index[readings["reproduces"]]) + "”解读能复现",
 )
-glue("reading", reading, display=False)
+i18n.glue("reading", reading, prose_zh.coding_zh(reading, code=True))
 
 # %% [markdown]
 # {glue:text}`readings_verdict` {glue:text}`paper_did_mean`, which corresponds to about

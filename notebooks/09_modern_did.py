@@ -106,7 +106,7 @@ i18n.glue(
 i18n.glue(
     "starts",
     ", ".join(map(str, starts[:-1])) + (" and " if len(starts) > 1 else "") + str(starts[-1]),
-    "、".join(map(str, starts[:-1])) + (" 和 " if len(starts) > 1 else "") + str(starts[-1]),
+    "、".join(map(str, starts[:-1])) + (" 和 " if len(starts) > 1 else "") + f"{starts[-1]} 年",
 )
 print(panel.summary())
 
@@ -682,7 +682,8 @@ if len(ri) > 1:
         f"{tables.number(stratified.se / free.se, 2)} times as dispersed"
     )
     ri_zh += (
-        f"；在 {strata} 之内分配时，p {tables.p_value(stratified.pvalue)}，安慰剂估计值的"
+        f"；在{prose_zh.column_zh(strata)}之内分配时，p {tables.p_value(stratified.pvalue)}，"
+        "安慰剂估计值的"
         f"离散程度是前者的 {tables.number(stratified.se / free.se, 2)} 倍"
     )
 else:

@@ -47,7 +47,11 @@ else:
         "this process" if scheduler == "serial" else f"Dask ({scheduler}, {workers} workers)"
     )
     provenance_zh = (
-        "在本进程中" if scheduler == "serial" else f"在 Dask（{scheduler}，{workers} 个工作进程）上"
+        "在本进程中"
+        if scheduler == "serial"
+        else f"在本机的 Dask 集群（{workers} 个工作进程）上"
+        if scheduler == "local"
+        else f"在 Dask 集群 {scheduler} 上"
     ) + f"用 {report.seconds:.0f} 秒估计了 {report.computed:,} 个设定"
 if mv.data_hash != multiverse.prepare(panel).fingerprint:
     raise ValueError(f"{results} was computed on other data than {panel.label}; rerun the CLI.")
@@ -68,7 +72,7 @@ if source is None:
         f"The {len(codings)} pilot codings ({'; '.join(codings)}) read the Broadband China "
         "lists' sub-city entries two ways and keep or drop the entries resting on a single "
         "secondary source.",
-        f"{len(codings)} 种试点编码（{'；'.join(codings)}）以两种方式解读“宽带中国”名单中的"
+        f"{len(codings)} 种试点编码（{'；'.join(map(prose_zh.coding_zh, codings))}）以两种方式解读“宽带中国”名单中的"
         "地级以下试点条目，并保留或删除只有单一二手来源的条目。",
     )
 else:

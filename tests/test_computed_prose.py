@@ -555,6 +555,19 @@ def test_chinese_estimator_sentences_follow_the_english_on_two_twins(seed):
             assert en.count(e) == zh.count(z), (e, en, zh)
         _words_agree(en, zh, {"is few": "属于少", "not few": "不算少", "far more than": "远多于"})
         _words_agree(en, zh, {" more than the": "多于", "no more than": "不多于"})
+        assert zh.startswith("在城市层面") and ("city_id" not in zh and "province" not in zh)
+        if c is not None:
+            assert "个省份聚类中" in zh
+    county = prose_zh.bootstrap_sentence(fine, t_interval, fine_level="county")
+    assert county.startswith("在 county 层面")  # a user's column keeps its name
+
+
+def test_pilot_codings_in_chinese_keep_the_value_a_reader_types():
+    from replicate import multiverse
+
+    assert prose_zh.coding_zh("ignore", code=True) == "忽略（ignore）"
+    for coding in multiverse.codings_of(multiverse.prepare(load_panel("synthetic"))):
+        assert not re.search(r"[A-Za-z]", prose_zh.coding_zh(coding)), coding
 
 
 def test_chinese_breakdown_and_did_m_sentences_follow_the_same_cases():
@@ -889,7 +902,7 @@ def test_no_english_fragment_in_the_chinese_exercise_solutions():
 
 # Glued values that are code the reader types (a parameter value, a formula), the same on
 # both editions; everything else with words needs a Chinese twin.
-_CODE_GLUE = {"closest", "reading", "spec_table2_7"}
+_CODE_GLUE = {"spec_table2_7"}
 
 
 @pytest.mark.parametrize("stem", sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("[0-9]*.py")))

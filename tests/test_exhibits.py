@@ -174,3 +174,17 @@ def test_labelled_tables_and_figures_carry_the_panels_label():
     assert any("SYNTHETIC" in t.get_text() for t in fig.texts)
     fig = figures.label(matplotlib.pyplot.figure(), unverified)
     assert any("origin unverified" in t.get_text() for t in fig.texts)
+
+
+def test_calendar_years_print_without_thousands_separators():
+    """A column of years (``first_year``, ``cohort``) prints 2015, not 2,015, in every format;
+    counts beside it keep their separators (chapter 12's made-up pilot list showed 2,012)."""
+    frame = pd.DataFrame(
+        {"first_year": [2012, 2015.0], "cohort": [0, 2016], "rows": [5130, 12]},
+        index=pd.Index(["hegang", "ningbo"], name="city"),
+    )
+    for fmt in ("md", "csv", "html", "latex"):
+        text = tables.render(frame, fmt, caption="Pilots")
+        assert "2012" in text and "2015" in text and "2016" in text, fmt
+        assert "2,01" not in text, fmt
+        assert "5,130" in text, fmt

@@ -73,6 +73,32 @@ STATUS = {
 
 _CLUSTERS = {"city": "城市", "province": "省份", "region": "地区"}
 
+_COLUMNS = {"city_id": "城市", "province": "省份", "region": "地区", "year": "年份"}
+
+
+_CODINGS = {
+    "parent": "上级城市",
+    "ignore": "忽略",
+    "multi-source": "多来源",
+    "as in the data": "按数据原样",
+}
+
+
+def coding_zh(label: str, code: bool = False) -> str:
+    """A pilot coding or sub-city reading in the figures' words ("parent, multi-source" →
+    上级城市，多来源); with ``code`` the value a reader types follows in parentheses
+    (上级城市（parent）). An unknown part stays as it is."""
+    parts = [_CODINGS.get(part.strip(), part.strip()) for part in label.split(",")]
+    chinese = "，".join(parts)
+    return f"{chinese}（{label}）" if code and chinese != label else chinese
+
+
+def column_zh(name: str) -> str:
+    """A column named in a Chinese sentence: the paper panel's ``city_id``, ``province``,
+    ``region`` and ``year`` as 城市, 省份, 地区, 年份; any other (a user's) column as it is,
+    with the spaces that set Latin letters off from Chinese ("在 county 层面")."""
+    return _COLUMNS.get(name, f" {name} ")
+
 
 def _specification_zh(text: str) -> str:
     """``"Table 2 column 7"`` → ``"表 2 第 7 列"`` (other text is returned unchanged)."""
@@ -688,14 +714,14 @@ def bootstrap_sentence(
     low, high = fine.conf_int()
     width, t_width = high - low, fine_t_interval[1] - fine_t_interval[0]
     text = (
-        f"在 {fine_level} 层面（{fine.n_clusters:,} 个聚类），自助法区间的宽度"
+        f"在{column_zh(fine_level)}层面（{fine.n_clusters:,} 个聚类），自助法区间的宽度"
         f"{relative_size(width, t_width)}聚类稳健区间（{number(width, 3)} 对 "
         f"{number(t_width, 3)}）。"
     )
     if coarse is None:
         return text
     g, treated, draws = coarse.n_clusters, coarse.n_treated_clusters, coarse.n_draws
-    text += f"在 {g} 个 {coarse_level} 聚类中，{treated} 个包含受处理单位"
+    text += f"在 {g} 个{column_zh(coarse_level)}聚类中，{treated} 个包含受处理单位"
     if mixed is not None:
         text += f"，{mixed} 个同时包含受处理单位和从未处理的单位"
     text += f"。若以少于 {FEW_TREATED_CLUSTERS} 个受处理聚类为“少”，{treated} 个" + (

@@ -348,6 +348,30 @@ def _row_labels(frame: pd.DataFrame) -> tuple[list[str], list[list[str]], list[s
     return [str(index.name or "")], [[number(v)] for v in index], [""] * len(index)
 
 
+CALENDAR = re.compile(r"(^|_)(year|cohort)s?($|_)", re.IGNORECASE)
+"""Columns of calendar years (``year``, ``first_year``, ``cohort``): printed 2015, not
+2,015."""
+
+
+def _cells(frame: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """Every cell as printed by :func:`number`; whole numbers in a calendar-year column
+    without thousands separators."""
+    cells = frame.map(lambda v: number(v, decimals))
+    for position, name in enumerate(_flat_columns(frame)):
+        if CALENDAR.search(name):
+            column = frame.iloc[:, position]
+            whole = column.map(
+                lambda v: (
+                    isinstance(v, int | np.integer | float | np.floating)
+                    and not isinstance(v, bool | np.bool_)
+                    and np.isfinite(v)
+                    and float(v).is_integer()
+                )
+            )
+            cells.iloc[whole.to_numpy(), position] = [str(int(v)) for v in column[whole]]
+    return cells
+
+
 def render(
     frame: pd.DataFrame,
     fmt: Format = "md",
@@ -371,9 +395,9 @@ def render(
     banner = SYNTHETIC_NOTE if synthetic and SYNTHETIC_NOTE not in notes else ""
     footer = " ".join(x for x in (notes, banner) if x)
     if fmt == "csv":
-        return frame.map(lambda v: number(v, decimals)).to_csv(lineterminator="\n")
+        return _cells(frame, decimals).to_csv(lineterminator="\n")
     label_head, label_cells, lines = _row_labels(frame)
-    body = frame.map(lambda v: number(v, decimals)).to_numpy().tolist()
+    body = _cells(frame, decimals).to_numpy().tolist()
     columns = label_head + _flat_columns(frame)
     rows = [labels + list(values) for labels, values in zip(label_cells, body, strict=True)]
     n_labels = len(label_head)
