@@ -40,8 +40,18 @@ def _cmd_assign(args) -> int:
         jobs=args.jobs,
         language=args.language,
     )
+    if done.language == "zh":
+        print(
+            f"{done.students} 名学生，练习 {'、'.join(done.exercises)}，课程 {done.course!r}：\n"
+            f"  笔记本和教师版在 {done.out}/<学号>/\n"
+            f"  要分发的 ZIP 在 {done.out / 'handout'}/\n"
+            f"  答案表（请妥善保管）：{done.key} 和 {done.key.with_suffix('.csv')}"
+        )
+        return 0
+    plural = "student" if done.students == 1 else "students"
     print(
-        f"{done.students} students, exercises {', '.join(done.exercises)}, course {done.course!r}:\n"
+        f"{done.students} {plural}, exercises {', '.join(done.exercises)}, "
+        f"course {done.course!r}:\n"
         f"  notebooks and teacher's copies in {done.out}/<student id>/\n"
         f"  ZIPs to hand out in {done.out / 'handout'}/\n"
         f"  answer key (keep it): {done.key} and {done.key.with_suffix('.csv')}"
@@ -66,8 +76,24 @@ def _cmd_grade(args) -> int:
             print(f"  {run.label}: {run.problem}", file=sys.stderr)
         elif run.stopped:
             print(f"  {run.label}: {run.stopped}", file=sys.stderr)
+    zh = done.language == "zh"
+    if not done.runs:  # only with --missing: an empty folder is otherwise refused
+        print(
+            f"  警告：{args.submissions} 中没有提交的笔记本；每个学生都记为未提交"
+            if zh
+            else f"  warning: no submitted notebooks in {args.submissions}; every student "
+            "is listed as not submitted",
+            file=sys.stderr,
+        )
     for row in done.totals.itertuples(index=False):
-        print(f"  {row.student}: {row.points:g} / {row.possible:g}")
+        note = ("（未提交）" if zh else " (no submission)") if not row.submission else ""
+        print(f"  {row.student}: {row.points:g} / {row.possible:g}{note}")
+    if zh:
+        print(
+            f"已评阅 {len(done.runs)} 份提交：{done.out / 'grades.csv'}，"
+            f"反馈页面在 {done.out / 'feedback'}/"
+        )
+        return 0
     print(
         f"{len(done.runs)} submission(s) graded: {done.out / 'grades.csv'}, "
         f"feedback pages in {done.out / 'feedback'}/"

@@ -1025,7 +1025,12 @@ def key_entry(exercise: Exercise, ctx: Context, language: str = "en") -> dict:
     its numbers do not depend on it)."""
     tol, se, rule = tolerance(exercise, ctx, language)
     truth = exercise.truth(ctx)
-    mistakes = [{"value": float(v), "message": m(language)} for v, m in exercise.mistakes(ctx)]
+    # Every message in both languages too, so that `grade --language` can override the
+    # assignment's language without recomputing the twin.
+    mistakes = [
+        {"value": float(v), "message": m(language), "messages": {"en": m.en, "zh": m.zh}}
+        for v, m in exercise.mistakes(ctx)
+    ]
     entry = {
         "exercise": exercise.key,
         "kind": exercise.kind,

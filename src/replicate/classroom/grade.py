@@ -349,7 +349,7 @@ def check(entry: Mapping, answer: object, language: str = "en") -> tuple[float, 
             f"正确：{_fmt(value)}（真实值 {_fmt(truth)}，±{_fmt(tol)}）",
         )
     near = [
-        (abs(value - float(m["value"])), m["message"])
+        (abs(value - float(m["value"])), (m.get("messages") or {}).get(language) or m["message"])
         for m in entry.get("mistakes", [])
         if abs(value - float(m["value"])) <= tol
     ]
@@ -410,6 +410,18 @@ def _missing(key: str, run: Run, language: str = "en") -> str:
     )
 
 
+def _exercise_title(key: str, language: str) -> str:
+    """How the feedback page names an exercise: its id in English; in Chinese its Chinese
+    title with the id after it in code (the id alone if the registry no longer has it)."""
+    if language != "zh":
+        return key
+    from replicate.classroom.exercises import EXERCISES
+
+    exercise = EXERCISES.get(key)
+    title = exercise.zh.get("title", "") if exercise is not None else ""
+    return f"{_cell(title)} `{key}`" if title.strip() else f"`{key}`"
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -459,7 +471,7 @@ def feedback_page(
     ]
     for r in rows:
         lines.append(
-            f"| {r['exercise']} | {r['points']:g} / {r['possible']:g} | {_cell(r['answer'])} "
+            f"| {_exercise_title(r['exercise'], language)} | {r['points']:g} / {r['possible']:g} | {_cell(r['answer'])} "
             f"| {_cell(r['truth'])} | {_cell(r['message'])} |"
         )
     if run is not None and (run.errors or run.stopped):
@@ -471,8 +483,16 @@ def feedback_page(
         for e in run.errors:
             where = say(f"code cell {e['cell']}", f"代码单元格 {e['cell']}")
             if e["exercise"]:
-                where += say(f" (exercise {e['exercise']})", f"（练习 {e['exercise']}）")
-            lines.append(f"- {where}, `{_cell(e['line'])}`: {e['error']}")
+                where += say(
+                    f" (exercise {e['exercise']})",
+                    f"（练习 {_exercise_title(e['exercise'], language)}）",
+                )
+            lines.append(
+                say(
+                    f"- {where}, `{_cell(e['line'])}`: {e['error']}",
+                    f"- {where}，`{_cell(e['line'])}`：{e['error']}",
+                )
+            )
         if run.stopped:
             lines.append(f"- {run.stopped}")
     if key is not None:
@@ -499,6 +519,8 @@ class Grading:
     grades: pd.DataFrame
     totals: pd.DataFrame
     runs: tuple
+    language: str = "en"
+    """The language the messages were written in."""
 
 
 def _shown(answer: object) -> str:
@@ -553,7 +575,31 @@ def grade(
 
     if int(timeout) < 1:
         raise ValueError(f"--timeout {timeout}: give the seconds a cell may run, e.g. 300.")
+    if submissions.is_file() and submissions.suffix.lower() not in (".ipynb", ".zip"):
+        raise ValueError(
+            say(
+                f"{submissions} is not a notebook: SUBMISSIONS is a folder of submitted "
+                "notebooks (<student id>.ipynb, or the ZIPs an LMS downloads), or one .ipynb "
+                "or .zip. Fix: pass the folder the students' notebooks are in (the roster is "
+                "not needed: the key knows the class).",
+                f"{submissions} 不是笔记本：SUBMISSIONS 应是存放学生提交的笔记本的文件夹"
+                "（<学号>.ipynb，或学习平台下载的 ZIP），或单个 .ipynb 或 .zip 文件。"
+                "解决办法：给出学生笔记本所在的文件夹（不需要名单：答案表里已有全班）。",
+            )
+        )
     paths = find_submissions(submissions, out)
+    if not paths and not missing:
+        raise ValueError(
+            say(
+                f"{submissions}: no submissions found (expected notebooks named <student id>"
+                ".ipynb, or .zip files holding them, in this folder or below it). Fix: pass "
+                "the folder the students' notebooks are in, or add --missing to list every "
+                "student of the key as not submitted.",
+                f"{submissions}：没有找到提交的文件（应在此文件夹或其子文件夹中有名为 <学号>.ipynb "
+                "的笔记本，或装有它们的 .zip 文件）。解决办法：给出学生笔记本所在的文件夹，"
+                "或加上 --missing，把答案表中的每个学生都列为未提交。",
+            )
+        )
     out.mkdir(parents=True, exist_ok=True)
     executed_dir = out / "executed"
     executed_dir.mkdir(exist_ok=True)
@@ -740,4 +786,4 @@ def _write(
     table.to_csv(out / "grades.csv", index=False, encoding=csv_encoding(language))
     total = pd.DataFrame(totals, columns=["student", "name", "points", "possible", "submission"])
     total.to_csv(out / "totals.csv", index=False, encoding=csv_encoding(language))
-    return Grading(out, grades, total, tuple(runs))
+    return Grading(out, grades, total, tuple(runs), language)
