@@ -15,7 +15,9 @@ a reversed sign) to say what went wrong. A notebook that cannot be read, raises,
 out, lacks an answer or belongs to no one on the roster gets a clear line and zero for
 what is missing; the run goes on. Outputs: ``grades.csv`` (student, exercise, points,
 possible, message), ``totals.csv``, ``feedback/<student>.md`` and the executed copies in
-``executed/``.
+``executed/``. A SUBMISSIONS that is one file but not a ``.ipynb`` or ``.zip`` (the roster
+given by mistake), or a folder with no notebook in it, is an error and nothing is written,
+unless ``missing`` asks for every student of the key (then each is marked not submitted).
 
 The messages and feedback pages are in the language of the assignment (the key's
 ``language``, written by ``assign --language``; English when it says none): the same
