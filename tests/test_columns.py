@@ -248,9 +248,12 @@ def test_a_file_with_did_gets_the_pilot_timing_with_a_note(tmp_path, default_pan
     ("rows", "words"),
     [
         ("city,first_year\nHegnag,2012\n", ["Hegnag", "hegang", "row 1", "fix:"]),
-        ("city,first_year\nNingbo,2012\nningbo,2014\n", ["more than once", "row 1, row 2"]),
+        (
+            "city,first_year\nNingbo,2012\n宁波市,2014\n",
+            ["more than once: ['Ningbo', '宁波市']", "row 1, row 2"],
+        ),
         ("city,first_year\nNingbo,2030\n", ["[2030]", "2005–2022", "fix:"]),
-        ("city,first_year\nNingbo,2012.5\n", ["not whole years"]),
+        ("city,first_year\nNingbo,2012.5\n", ["not whole years (or are empty): ['2012.5']"]),
         ("city_id,first_year\nningbo_zj,2012\n", ["ningbo_zj", "ningbo", "fix:"]),
         ("town,when\nNingbo,2012\n", ["city", "first_year", "'town'", "fix:"]),
         ("city,first_year,evidence\nNingbo,2012,rumour\n", ["['rumour']", "multi_source"]),

@@ -260,10 +260,11 @@ def _pilot_years(
     rows = tuple(f"row {i + 1}" for i in frame.index)
     bad = values.isna() | (values % 1 != 0)
     if bad.any():
+        shown = sorted({str(v) for v in frame.loc[bad.to_numpy(), column]})[:SHOW_ROWS]
         problems.append(
             Problem(
                 column,
-                "first pilot years that are not whole years (or are empty)",
+                f"first pilot years that are not whole years (or are empty): {shown}",
                 tuple(r for r, b in zip(rows, bad, strict=True) if b),
                 int(bad.sum()),
                 "give every city its first pilot year as an integer such as 2012",
@@ -381,7 +382,8 @@ def _city_year_layout(
     first = _pilot_years(mapped, year_col, years, problems)
     dup = ids.notna() & ids.duplicated(keep=False)
     if dup.any():
-        shown = sorted(set(ids[dup]))[:SHOW_ROWS]
+        # as the file spells them ("Hegang", "鹤岗市"), not the ids they map to
+        shown = sorted(set(mapped.loc[dup, city_cols[0]].astype(str)))[:SHOW_ROWS]
         problems.append(
             Problem(
                 city_cols[0],
