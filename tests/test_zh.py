@@ -826,13 +826,58 @@ def test_computed_note_sentences_keep_their_numbers_and_column(level, clusters):
         "(2), (3)."
     )
     chinese = i18n.translate_table_text(english, i18n.table_catalogue(), prose=True)
-    assert f"按 {level} 聚类（{clusters} 个聚类），reghdfe 小样本校正" in chinese, chinese
-    assert "异方差稳健" in chinese and "原文第 (2), (3) 列" in chinese
+    by = "按省份聚类" if level == "province" else f"按 {level} 聚类"  # a level, or a column
+    assert f"{by}（{clusters} 个聚类），reghdfe 小样本校正" in chinese, chinese
+    assert "异方差稳健" in chinese and "原文第 (2)、(3) 列。" in chinese  # 、 between columns
+    assert "]；异方差" in chinese and "; " not in chinese  # Chinese punctuation
     assert not _english_phrases(chinese), chinese
     assert sorted(_numbers(chinese)) == sorted(_numbers(english))
     assert i18n.translate_table_text("mpdta.parquet (origin unverified)", {}) == (
         "mpdta.parquet（来源未经核实）"
     )
+
+
+def test_note_sentences_take_chinese_punctuation_and_column_labels():
+    english = (
+        "* p < 0.10, ** p < 0.05, *** p < 0.01. Fixed effects: city_id + year. N: 5,130. "
+        "Standard errors: clustered by city_id (285 clusters), none small-sample correction "
+        "[CRV1 none]; clustered by city_id (279 clusters), reghdfe small-sample correction "
+        "[Table 4 (1)]. Monte Carlo s.e. in parentheses."
+    )
+    chinese = i18n.translate_table_text(english, i18n.table_catalogue(), prose=True)
+    assert "*** p < 0.01。固定效应：city_id + year。N：5,130。" in chinese, chinese
+    assert "不做小样本校正 [CRV1 none]；" in chinese and "none 小样本" not in chinese
+    assert "[原文表 4 第 (1) 列]。" in chinese and "Table" not in chinese
+    assert "s.e. in" in chinese  # an abbreviation's dots are not full stops
+    assert _numbers(chinese) == _numbers(english)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("hum coef", "hum 系数"),
+        ("lninstra se", "lninstra 标准误"),
+        ("fdi mean", "fdi 均值"),
+        ("nqp sd", "nqp 标准差"),
+        ("did min", "did 最小值"),
+        ("mar max", "mar 最大值"),
+        ("constant coef", "常数项 系数"),
+        ("T2 (1) constant se", "T2 (1) 常数项 标准误"),
+        ("T1 did mean", "T1 did 均值"),
+        ("nqp N", "nqp N"),
+        ("2 years earlier", "提前 2 年"),
+        ("107 of 109", "107 个（共 109 个）"),  # the numbers in the English order
+        ("Callaway–Sant'Anna (never treated)", "Callaway–Sant'Anna（以从未处理组为对照）"),
+        ("Callaway–Sant'Anna, never treated", "Callaway–Sant'Anna（以从未处理组为对照）"),
+        ("rounding", "舍入范围内"),
+        ("within rounding", "舍入范围内"),
+        ("tolerance", "容差范围内"),
+        ("within tolerance", "容差范围内"),
+        ("generator_version", "生成器版本"),
+    ],
+)
+def test_short_table_labels_have_one_chinese_form(english, chinese):
+    assert i18n.translate_table_text(english, i18n.table_catalogue()) == chinese
 
 
 def test_a_plain_dataframe_a_chapter_displays_gets_chinese_labels_and_same_numbers():

@@ -95,16 +95,23 @@ _TABLE_RULES = [
     ),
     (r"^Table (\d+)\b", r"表 \1"),
     (r"^pilots moved (\d+) years earlier$", r"试点提前 \1 年"),
-    (r"^(T\d.*) mean$", r"\1 均值"),
-    (r"^(T\d.*) sd$", r"\1 标准差"),
-    (r"^(T\d.*) min$", r"\1 最小值"),
-    (r"^(T\d.*) max$", r"\1 最大值"),
-    (r"^(T\d.*) coef$", r"\1 系数"),
-    (r"^(T\d.*) se$", r"\1 标准误"),
+    # a scorecard's statistic of a variable: "T2 (1) did coef" (chapter 03b), "hum sd" (08)
+    (r"^(T\d.*|[a-z_][a-z_\d]*) mean$", r"\1 均值"),
+    (r"^(T\d.*|[a-z_][a-z_\d]*) sd$", r"\1 标准差"),
+    (r"^(T\d.*|[a-z_][a-z_\d]*) min$", r"\1 最小值"),
+    (r"^(T\d.*|[a-z_][a-z_\d]*) max$", r"\1 最大值"),
+    (r"^(T\d.*|[a-z_][a-z_\d]*) coef$", r"\1 系数"),
+    (r"^(T\d.*|[a-z_][a-z_\d]*) se$", r"\1 标准误"),
+    (r"^((?:T\d \(\d+\) )?)constant (?=系数$|标准误$)", r"\1常数项 "),
+    (r"^(\d+) years? earlier$", r"提前 \1 年"),  # chapter 09's placebo in time
+    (r"^([\d,]+) of ([\d,]+)$", r"\1 个（共 \2 个）"),  # "107 of 109" treated matched (09)
 ]
 
 
 _PILOT = {"the pilot": "试点", "the treatment": "处理"}
+
+_LEVELS = {"province": "省份"}
+"""Clustering levels a note names in Chinese (a column like ``city_id`` stays as it is)."""
 
 
 def _controls(text: str) -> str:
@@ -245,8 +252,14 @@ _SENTENCE_RULES = [
     # phrases, which would otherwise take words out of them ("by province" → 按省聚类)
     (
         r"clustered by (\w+) \((\d+) clusters\), (\w+) small-sample correction",
-        r"按 \1 聚类（\2 个聚类），\3 小样本校正",
+        lambda m: (
+            (f"按{_LEVELS[m[1]]}聚类" if m[1] in _LEVELS else f"按 {m[1]} 聚类")
+            + f"（{m[2]} 个聚类），"
+            + ("不做小样本校正" if m[3] == "none" else f"{m[3]} 小样本校正")
+        ),
     ),
+    (r"\[Table (\d+) \((\d+)\)\]", r"[原文表 \1 第 (\2) 列]"),  # a column's label in a note
+    (r"\[yours\]", "[你的设定]"),
     (r"heteroskedasticity-robust, (\w+) correction", r"异方差稳健，\1 校正"),
     (r"unadjusted \(homoskedastic\), (\w+) correction", r"未调整（同方差），\1 校正"),
     (r"\bTable 1's mean of did: ([\d.]+)\.", r"表 1 中 did 的均值：\1。"),
@@ -262,7 +275,7 @@ _SENTENCE_RULES = [
     (
         r"Not estimated with the published regressors, so not compared: published column\(s\) "
         r"((?:\(\d+\)(?:, )?)+)\.",
-        r"未用原文的回归变量估计，因此不作比较：原文第 \1 列。",
+        lambda m: f"未用原文的回归变量估计，因此不作比较：原文第 {m[1].replace(', ', '、')} 列。",
     ),
     (
         r"number: table \(and column\) and number, T1 the summary statistics; twins: mean over "
@@ -332,10 +345,12 @@ def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = Fal
                 out = out.replace(english, catalogue[english])
     for pattern, replacement in _TABLE_RULES:
         out = re.sub(pattern, replacement, out)
-    if prose:
-        out = re.sub(
-            r"(?<=[\u4e00-\u9fff）])\.(?= |$)", "。", out
-        )  # a Chinese sentence's full stop
+    if prose and re.search(r"[\u4e00-\u9fff]", out):  # a Chinese sentence's punctuation,
+        # also after the English it keeps ("… + year. N: 5,130."), not inside "s.e." or "0.01"
+        out = re.sub(r"(?<!\b[A-Za-z])\.(?= |$)", "。", out)
+        out = re.sub(r"; ", "；", out)
+        out = re.sub(r"(?<=\S): ", "：", out)
+        out = re.sub(r"(?<=\S) (?=（)", "", out)  # "5,022 （删除 108 个单例观测）"
         out = re.sub(r"(?<=[。；：，）]) (?=\S)", "", out)  # no space after Chinese punctuation
     return out
 
