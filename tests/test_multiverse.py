@@ -462,3 +462,20 @@ def test_the_local_cluster_listens_on_loopback_only():
     finally:
         client.close()
         cluster.close()
+
+
+def test_cli_takes_estimator_names_in_any_case(tmp_path):
+    """``replicate multiverse --estimators TWFE`` (as a user types it) runs the twfe family."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "replicate.cli", "multiverse", "--estimators", "TWFE, Imputation"]
+        + ["--limit", "4", "--serial", "--quiet", "--out", str(tmp_path / "mv")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    stored = pd.read_parquet(tmp_path / "mv" / "results.parquet")
+    assert set(stored["estimator"]) <= {"twfe", "imputation"} and len(stored) == 4

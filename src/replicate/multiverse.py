@@ -1346,7 +1346,9 @@ def _cmd_multiverse(args) -> int:
     prepared = prepare(panel)
     specs = space(
         controls=args.controls,
-        estimators=args.estimators.split(",") if args.estimators else ESTIMATORS,
+        estimators=[e.strip().lower() for e in args.estimators.split(",")]
+        if args.estimators
+        else ESTIMATORS,
         codings=codings_of(prepared),
     )
     if args.limit is not None:
@@ -1387,7 +1389,9 @@ def runner_options(parser, out: str) -> None:
     parser.add_argument(
         "--workers", type=int, help="LocalCluster worker processes (default: cores)"
     )
-    parser.add_argument("--out", default=out, help="result store directory (resumable)")
+    parser.add_argument(
+        "--out", default=out, help=f"result store directory, resumable (default: ./{out})"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -1412,7 +1416,16 @@ def register(subparsers) -> None:
     )
     runner_options(p, "multiverse-results")
     p.add_argument("--export", help="also write the result table to this Parquet file")
-    p.add_argument("--controls", choices=["stepwise", "subsets"], default="stepwise")
-    p.add_argument("--estimators", help=f"comma-separated subset of {','.join(ESTIMATORS)}")
+    p.add_argument(
+        "--controls",
+        choices=["stepwise", "subsets"],
+        default="stepwise",
+        help="control sets: the paper's stepwise sets, Table 2's columns (default), or all "
+        "64 subsets of the six controls",
+    )
+    p.add_argument(
+        "--estimators",
+        help=f"comma-separated subset of {','.join(ESTIMATORS)} (any case)",
+    )
     p.add_argument("--limit", type=int, help="only the first N specifications (by hash)")
     p.set_defaults(func=_cmd_multiverse)
