@@ -1011,6 +1011,57 @@ def test_table_captions_headers_and_notes_on_a_zh_page_are_chinese(page):
     assert not english, english
 
 
+CODE_VALUES = {"calibrated", "jieba", "iid", "imputation", "twfe", "CS never", "note"}
+"""Cell values that are code a reader passes or reads back (an estimator's or a method's
+name, a pandas column of the reader's CSV), kept English on purpose."""
+
+SHORT_ENGLISH = re.compile(r"[a-z][a-z'\-]+(?: [a-z][a-z'\-.]+)*|[A-Z]{2,5} [a-z][a-z.]+")
+"""A whole cell of one or two lowercase English words (``statistic``, ``treated cells``,
+``SA s.e.``): under the three-word threshold of :data:`LATIN_PHRASE`."""
+
+
+def _short_english_cells(markup: str) -> list[str]:
+    from replicate.data import schema
+
+    names = {*schema.VARIABLES, *schema.PAPER_VARIABLES}
+    found = []
+    for table in re.findall(
+        r'<table class="(?:replication|dataframe)[^"]*">(.*?)</table>', markup, re.S
+    ):
+        rows = [
+            re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)
+            for r in re.findall(r"<tr\b.*?</tr>", table, re.S)
+        ]
+        header = next((r for r in rows if "参数" in r or "释义" in r), [])
+        kept = {i for i, h in enumerate(header) if h in ("参数", "释义")}  # code, or a gloss
+        for row in rows:
+            for i, cell in enumerate(row):
+                text = html_module.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+                if i in kept or text in names or text in CODE_VALUES:
+                    continue
+                if SHORT_ENGLISH.fullmatch(text):
+                    found.append(text)
+    return found
+
+
+def test_the_short_english_cell_check_finds_a_short_label():
+    markup = (
+        '<table class="replication"><thead><tr><th>statistic</th><th>参数</th></tr></thead>'
+        "<tbody><tr><td>treated cells</td><td>seed</td></tr><tr><td>SA s.e.</td><td>fdi</td>"
+        "</tr></tbody></table>"
+    )
+    assert _short_english_cells(markup) == ["statistic", "treated cells", "SA s.e."]
+
+
+@needs_zh_build
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_no_short_english_label_in_a_zh_table(page):
+    """Headers and label cells of one or two English words (which the three-word phrase
+    test lets through) have a Chinese form; a parameter's name and a gloss stay English."""
+    zh = (ZH / f"{page}.html").read_text(encoding="utf-8")
+    assert not _short_english_cells(zh)
+
+
 def test_chapter_07s_skipped_variants_on_another_pilot_policy_are_chinese():
     from replicate import replication
 
