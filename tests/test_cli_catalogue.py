@@ -428,6 +428,11 @@ CASES: dict[str, Case] = {
     "run: unknown notebook": Case(
         lambda d, f: ["run", "99"], 1, ("no single notebook matches '99'", "05_baseline")
     ),
+    "run: --out is a file": Case(
+        lambda d, f: ["run", "01", "--out", _csv(d, f)],
+        1,
+        ("--out", "panel.csv", "not a directory", "Fix: give a directory"),
+    ),
     "run: data file missing": Case(
         lambda d, f: ["run", "05", "--data", str(d / "gone.dta")],
         1,
@@ -699,3 +704,24 @@ def test_scalar_parameters_keep_their_declared_types():
     source = book.resolve_notebook("05")
     parsed = book.parse_parameters(source, [("cluster", "05"), ("rescale", "{mar: 1}")])
     assert parsed == {"cluster": "05", "rescale": {"mar": 1}}
+
+
+def test_run_writes_the_executed_notebook_where_out_says(tmp_path):
+    """``replicate run 01 --out DIR`` (a subprocess, as a user runs it) writes DIR/01_….ipynb,
+    so two variants of one chapter no longer replace each other in _build/executed/."""
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "variant-a"
+    done = subprocess.run(
+        [sys.executable, "-m", "replicate.cli", "run", "01", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    executed = out / "01_introduction.ipynb"
+    assert "executed" in done.stdout and executed.name in done.stdout
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    assert any(cell.get("outputs") for cell in cells)

@@ -287,7 +287,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise book.BuildError(book.skip_reason(source, name, f"does not take --{name}"))
     reading = parameters.get("reading", getattr(declared.get("reading"), "value", "parent"))
     _chapter_options(args, parameters, RUN_HINTS, reading)
-    target = book.run_one(args.notebook, parameters)
+    if args.out:
+        out_dir = Path(args.out)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise book.BuildError(f"--out {args.out}: not a directory. Fix: give a directory.")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise book.BuildError(
+                f"--out {args.out}: cannot create it ({exc.strerror}). Fix: a writable directory."
+            ) from None
+        target = book.run_one(args.notebook, parameters, out_dir)
+    else:
+        target = book.run_one(args.notebook, parameters)
     print(f"executed {_shown(target)}")
     return 0
 
@@ -501,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a parameter (repeatable)",
     )
     p.add_argument("--data", metavar="PATH", help="shorthand for -p data PATH")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="directory for the executed notebook (default: _build/executed/, which the next "
+        "run of the same chapter replaces; give each variant its own DIR to keep both)",
+    )
     _data_flags(p, reading=False)
     p.set_defaults(func=_cmd_run)
 
