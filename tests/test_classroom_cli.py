@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -97,6 +98,12 @@ def test_an_empty_folder_is_refused_unless_missing_students_are_asked_for(one, l
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert str(empty) in ran.stderr and "<" in ran.stderr and ".ipynb" in ran.stderr
     assert "--missing" in ran.stderr and "Traceback" not in ran.stderr
+    assert not out.exists()
+    with zipfile.ZipFile(empty / "lms-download.zip", "w") as archive:  # no notebook inside
+        archive.writestr("readme.txt", "nothing to grade")
+    ran = cli("grade", str(empty), "--out", str(out), "--key", key, check_ok=False)
+    assert ran.returncode == 1 and "lms-download.zip" in ran.stderr, ran.stdout + ran.stderr
+    assert ("中没有笔记本" if lang == "zh" else "hold no notebook") in ran.stderr
     assert not out.exists()
     ran = cli("grade", str(empty), "--out", str(out), "--key", key, "--missing")
     if lang == "zh":

@@ -533,6 +533,24 @@ def _shown(answer: object) -> str:
     return str(answer)
 
 
+def _nothing_to_grade(submissions: Path, zips: Sequence[Path], language: str) -> str:
+    """The error for a folder with no notebook in it (nor in its ZIPs)."""
+    names = ", ".join(p.name for p in zips[:3]) + (", …" if len(zips) > 3 else "")
+    return pick(
+        language,
+        f"{submissions}: no submissions found (expected notebooks named <student id>.ipynb, "
+        "or .zip files holding them, in this folder or below it"
+        + (f"; {names} hold no notebook" if zips else "")
+        + "). Fix: pass the folder the students' notebooks are in, or add --missing to list "
+        "every student of the key as not submitted.",
+        f"{submissions}：没有找到提交的文件（应在此文件夹或其子文件夹中有名为 <学号>.ipynb 的"
+        "笔记本，或装有它们的 .zip 文件"
+        + (f"；{names} 中没有笔记本" if zips else "")
+        + "）。解决办法：给出学生笔记本所在的文件夹，或加上 --missing，把答案表中的每个学生"
+        "都列为未提交。",
+    )
+
+
 def grade(
     submissions: str | Path,
     out: str | Path,
@@ -590,28 +608,19 @@ def grade(
             )
         )
     paths = find_submissions(submissions, out)
-    if not paths and not missing:
-        raise ValueError(
-            say(
-                f"{submissions}: no submissions found (expected notebooks named <student id>"
-                ".ipynb, or .zip files holding them, in this folder or below it). Fix: pass "
-                "the folder the students' notebooks are in, or add --missing to list every "
-                "student of the key as not submitted.",
-                f"{submissions}：没有找到提交的文件（应在此文件夹或其子文件夹中有名为 <学号>.ipynb "
-                "的笔记本，或装有它们的 .zip 文件）。解决办法：给出学生笔记本所在的文件夹，"
-                "或加上 --missing，把答案表中的每个学生都列为未提交。",
-            )
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    executed_dir = out / "executed"
-    executed_dir.mkdir(exist_ok=True)
     runs: list[Run] = []
     tasks = []
     inputs = Path(tempfile.mkdtemp(prefix="replicate-grade-inputs-"))
     try:
+        items = unpack(paths, inputs / "unzipped")
+        if not items and not missing:
+            raise ValueError(_nothing_to_grade(submissions, paths, language))
+        out.mkdir(parents=True, exist_ok=True)
+        executed_dir = out / "executed"
+        executed_dir.mkdir(exist_ok=True)
         taken: set[str] = set()
         origins = {p: sha256(p) for p in paths}
-        for path, label, origin in unpack(paths, inputs / "unzipped"):
+        for path, label, origin in items:
             run = Run(path, sha256(path), label, origin)
             runs.append(run)
             try:
