@@ -214,3 +214,25 @@ def test_10b_specification_curve(default_panel):
     )
     for row in ("试点编码：", "年份：", "聚类："):
         assert any(t.startswith(row) for t in chinese), row
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        (
+            "year relative to the first treated year (reference: -1)",
+            "距首次处理的期数（year；基期：-1）",
+        ),
+        (
+            "period relative to the first treated period (no reference period)",
+            "距首次处理的期数（period；无基期）",
+        ),
+        ("periods relative to treatment (reference: -1)", "距处理的期数（基期：-1）"),
+        ("effect", "效应"),
+        ("effect on lemp", "对 lemp 的效应"),
+    ],
+)
+def test_the_event_time_axis_of_any_panel_is_chinese(english, chinese):
+    """``figures.iplot``'s axis labels on a panel of other roles (chapter 12's mpdta): the time
+    column's name and the reference period carried over."""
+    assert figures_zh.translate(english) == chinese

@@ -54,6 +54,18 @@ FIGURE_RULES = [
     (r"^effect of the pilot on (?P<name>\S+)$", r"试点对 \1 的效应"),
     (r"^effect on (?P<name>\S+)$", r"对 \1 的效应"),
     (r"^TWFE estimate of (?P<name>\S+)$", r"\1 的 TWFE 估计值"),
+    # iplot's event-time axis on any panel: the time column's name carried over
+    (
+        r"^(?P<name>\S+) relative to the first treated \S+ \(reference: (?P<ref>[^;]+)\)$",
+        r"距首次处理的期数（\1；基期：\2）",
+    ),
+    (
+        r"^(?P<name>\S+) relative to the first treated \S+ \(no reference period\)$",
+        r"距首次处理的期数（\1；无基期）",
+    ),
+    (r"^periods relative to treatment \(reference: (?P<ref>[^;]+)\)$", r"距处理的期数（基期：\1）"),
+    (r"^periods relative to treatment \(no reference period\)$", r"距处理的期数（无基期）"),
+    (r"^effect$", r"效应"),
     # the specification curve's indicator rows, "dimension: choice"
     (
         r"^(estimator|controls|number of controls|fixed effects|pilot coding|years|clusters): "
