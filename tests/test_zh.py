@@ -583,6 +583,16 @@ def test_only_the_chinese_conf_sets_the_chinese_labels(tmp_path):
         assert line in chinese
         assert line not in english
     assert "nb_code_prompt" not in english and "zh_chrome" not in english
+    assert "html_css_files = [*html_css_files, 'zh.css']" in chinese and "zh.css" not in english
+
+
+@needs_zh
+def test_only_the_chinese_pages_load_the_upright_emphasis_css():
+    css = (paths.ROOT / "book" / "_static" / "zh.css").read_text(encoding="utf-8")
+    assert re.search(r'html\[lang="zh-CN"\] em\b[^{]*\{[^}]*font-style: normal', css)
+    page = "notebooks/05_baseline.html"
+    assert 'href="../_static/zh.css' in (ZH / page).read_text(encoding="utf-8")
+    assert "zh.css" not in (paths.HTML_DIR / page).read_text(encoding="utf-8")
 
 
 def test_hidden_cell_prompts_name_the_hidden_part_in_chinese():

@@ -536,6 +536,8 @@ author = {author!r}
 html_theme_options = {{**html_theme_options, 'search_bar_text': '搜索……'}}
 locale_dirs = locale_dirs + [{chrome!r}]
 extensions += ['zh_chrome']
+# upright emphasis for Chinese text (book/_static/zh.css)
+html_css_files = [*html_css_files, 'zh.css']
 """
 ZH_TITLE = "“宽带中国”与新质生产力——一项可执行的复现"
 """The book's title on Chinese pages (``_config.yml``'s ``title`` in Chinese)."""
