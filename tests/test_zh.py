@@ -860,6 +860,10 @@ def test_note_sentences_take_chinese_punctuation_and_column_labels():
     assert "[原文表 4 第 (1) 列]。" in chinese and "Table" not in chinese
     assert "s.e. in" in chinese  # an abbreviation's dots are not full stops
     assert _numbers(chinese) == _numbers(english)
+    listed = "Standard errors: clustered by city_id (285 clusters), reghdfe small-sample "
+    listed += "correction [baseline, (2), (3) nqp_alt]."
+    chinese = i18n.translate_table_text(listed, i18n.table_catalogue(), prose=True)
+    assert chinese.endswith("reghdfe 小样本校正 [基准、(2)、(3) nqp_alt]。"), chinese
 
 
 @pytest.mark.parametrize(

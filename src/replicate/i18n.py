@@ -345,7 +345,14 @@ def translate_table_text(text: str, catalogue: dict[str, str], prose: bool = Fal
                 out = out.replace(english, catalogue[english])
     for pattern, replacement in _TABLE_RULES:
         out = re.sub(pattern, replacement, out)
-    if prose and re.search(r"[\u4e00-\u9fff]", out):  # a Chinese sentence's punctuation,
+    if prose and re.search(r"[\u4e00-\u9fff]", out):
+        # a note's list of columns, "[baseline, 县区级条目：忽略]": each label, 、 between
+        out = re.sub(
+            r"\[([^\]]+, [^\]]+)\]",
+            lambda m: "[" + "、".join(catalogue.get(i, i) for i in m[1].split(", ")) + "]",
+            out,
+        )
+        # a Chinese sentence's punctuation,
         # also after the English it keeps ("… + year. N: 5,130."), not inside "s.e." or "0.01"
         out = re.sub(r"(?<!\b[A-Za-z])\.(?= |$)", "。", out)
         out = re.sub(r"; ", "；", out)
