@@ -888,6 +888,11 @@ def test_note_sentences_take_chinese_punctuation_and_column_labels():
         ("tolerance", "容差范围内"),
         ("within tolerance", "容差范围内"),
         ("generator_version", "生成器版本"),
+        ("province (31 clusters): cluster-robust t", "省份（31 个聚类）：聚类稳健 t 检验"),
+        (
+            "city_id (279 clusters): wild bootstrap (Webb)",
+            "city_id（279 个聚类）：野自助法（Webb）",
+        ),
     ],
 )
 def test_short_table_labels_have_one_chinese_form(english, chinese):

@@ -258,6 +258,13 @@ _SENTENCE_RULES = [
             + ("不做小样本校正" if m[3] == "none" else f"{m[3]} 小样本校正")
         ),
     ),
+    (  # chapter 09's rows of the wild-bootstrap table, by clustering level
+        r"^(\w+) \((\d+) clusters\): (cluster-robust t|wild bootstrap \((\w+)\))$",
+        lambda m: (
+            f"{_LEVELS.get(m[1], m[1])}（{m[2]} 个聚类）："
+            + ("聚类稳健 t 检验" if m[4] is None else f"野自助法（{m[4]}）")
+        ),
+    ),
     (r"\[Table (\d+) \((\d+)\)\]", r"[原文表 \1 第 (\2) 列]"),  # a column's label in a note
     (r"\[yours\]", "[你的设定]"),
     (r"heteroskedasticity-robust, (\w+) correction", r"异方差稳健，\1 校正"),
