@@ -165,7 +165,18 @@ def test_the_language_override_and_the_chinese_feedback_page(one):
     assert f'（练习 {coverage} `coverage`），`raise ValueError("boom")`：ValueError: boom' in page
     assert "）, `" not in page
     # the key carries every hint in both languages, with the same number
-    entry = json.loads(Path(key).read_text(encoding="utf-8"))["students"][SID]["entries"]
+    record = json.loads(Path(key).read_text(encoding="utf-8"))
+    entry = record["students"][SID]["entries"]
     for mistake in entry["cohort_att"]["mistakes"]:
         assert mistake["message"] == mistake["messages"]["zh"]
         assert not CJK.search(mistake["messages"]["en"])
+    # a key written before it carried both: the hint is regenerated from the exercise
+    for name in entry:
+        for mistake in entry[name]["mistakes"]:
+            del mistake["messages"]
+    old = root / "old_key.json"
+    old.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    again = ("--key", str(old), "--timeout", "120", "--jobs", "1", "--language", "en")
+    cli("grade", str(subs), "--out", str(root / "g-old"), *again)
+    messages = pd.read_csv(root / "g-old" / "grades.csv", dtype={"student": str})
+    assert messages.set_index("exercise")["message"]["cohort_att"] == hint

@@ -708,6 +708,39 @@ def grade(
     return _write(record, runs, out, missing, language)
 
 
+def _bilingual(
+    record: Mapping, student: Mapping, ex_key: str, entry: Mapping, answer: object
+) -> Mapping:
+    """``entry`` with its likely mistakes' messages in both languages: a key written before
+    it carried them has them regenerated from the exercise on the student's twin (matched
+    by value), so that ``--language`` overrides the hints too. Only when ``answer`` is one
+    of those mistakes (regenerating may simulate the twin again)."""
+    mistakes = entry.get("mistakes", [])
+    if all("messages" in m for m in mistakes):
+        return entry
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
+        return entry
+    tol = float(entry["tolerance"])
+    if not any(abs(float(answer) - float(m["value"])) <= tol for m in mistakes):
+        return entry
+    from replicate.classroom import exercises as ex
+
+    exercise = ex.EXERCISES.get(ex_key)
+    if exercise is None:
+        return entry
+    ctx = ex.Context(
+        student["seed"], student["knobs"], student["mc_knobs"], record["draws"], record["key_draws"]
+    )
+    again = [(float(v), m) for v, m in exercise.mistakes(ctx)]
+    filled = []
+    for m in mistakes:
+        match = next(
+            (t for v, t in again if math.isclose(v, float(m["value"]), abs_tol=1e-9)), None
+        )
+        filled.append({**m, "messages": {"en": match.en, "zh": match.zh}} if match else m)
+    return {**entry, "mistakes": filled}
+
+
 def _write(
     record: Mapping, runs: Sequence[Run], out: Path, missing: bool, language: str = "en"
 ) -> Grading:
@@ -753,6 +786,9 @@ def _write(
             else:
                 answer = run.answers[ex_key]
                 points, message = check(entry, answer, language)
+                if points == 0 and language != key_language(record):
+                    entry = _bilingual(record, student, ex_key, entry, answer)
+                    points, message = check(entry, answer, language)
             mine.append(
                 {
                     "student": sid,
