@@ -388,6 +388,21 @@ def test_cjk_renders_without_tofu_or_horizontal_scroll(browser, width):
         page.close()
 
 
+@needs_zh
+@pytest.mark.browser
+def test_emphasis_is_upright_on_the_chinese_page_and_italic_on_the_english(browser):
+    page = browser.new_page()
+    style = "() => { const e = document.querySelector('article em'); return e && "
+    style += "[getComputedStyle(e).fontStyle, getComputedStyle(e).fontWeight]; }"
+    try:
+        page.goto((ZH / "notebooks" / "05_baseline.html").as_uri())
+        assert page.evaluate(style) == ["normal", "600"]
+        page.goto((paths.HTML_DIR / "notebooks" / "05_baseline.html").as_uri())
+        assert page.evaluate(style)[0] == "italic"
+    finally:
+        page.close()
+
+
 def test_zh_render_does_not_execute_notebooks(tmp_path):
     generated = i18n.write_conf(tmp_path).read_text(encoding="utf-8")
     assert "nb_execution_mode = 'off'" in generated
