@@ -723,7 +723,7 @@ def _bilingual(
     tol = float(entry["tolerance"])
     if not any(abs(float(answer) - float(m["value"])) <= tol for m in mistakes):
         return entry
-    from replicate.classroom import exercises as ex
+    import replicate.classroom.exercises as ex
 
     exercise = ex.EXERCISES.get(ex_key)
     if exercise is None:
